@@ -1,0 +1,33 @@
+//! The server function that tells the first render who is signed in, so the server's HTML
+//! is already right and hydration shows no flash of the wrong state.
+
+use leptos::prelude::*;
+
+use super::types::SignedIn;
+
+/// The caller, if their access token is valid and unrevoked; `None` otherwise (not an
+/// error: being signed out is a normal state).
+#[server(prefix = "/api", endpoint = "session/current", input = server_fn::codec::GetUrl)]
+pub async fn current_session() -> Result<Option<SignedIn>, ServerFnError> {
+    use crate::auth::types::UserView;
+    use crate::backend::{authn::authenticate, server_fn_auth::internal, users, AppState};
+
+    let state = expect_context::<AppState>();
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return Ok(None);
+    };
+    let Ok(auth) = authenticate(&state, &parts.headers) else {
+        return Ok(None);
+    };
+    let user = users::find_by_id(&state.db, auth.user_id())
+        .await
+        .map_err(|e| internal(e.into()))?;
+    Ok(user.map(|user| SignedIn {
+        user: UserView {
+            id: user.id,
+            email: user.email,
+            created_at: user.created_at,
+        },
+        session_id: auth.session_id().to_owned(),
+    }))
+}

@@ -1,0 +1,202 @@
+//! The web auth endpoints: tokens travel only in HttpOnly cookies, never in a body.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::cookies;
+use super::extract::{JsonBody, OptionalJson};
+use crate::auth::types::{
+    Credentials, LogoutAllRequest, LogoutAllResponse, LogoutRequest, LogoutResponse, SignedIn,
+    UserView,
+};
+use crate::backend::audit::ClientInfo;
+use crate::backend::authn::{cookie_value, presented_access_token, Authenticated, REFRESH_COOKIE};
+use crate::backend::error::{ApiError, ApiResult};
+use crate::backend::rate_limit::{REFRESH_PER_IP, REGISTER_PER_IP, SIGN_OUT};
+use crate::backend::secret::Secret;
+use crate::backend::signin::{self, IssuedTokens, Refreshed};
+use crate::backend::signout::{self, LeavingDevice, SignOutScope};
+use crate::backend::state::AppState;
+use crate::backend::users::User;
+use crate::backend::{sessions, users};
+
+fn user_view(user: &User) -> UserView {
+    UserView {
+        id: user.id.clone(),
+        email: user.email.clone(),
+        created_at: user.created_at,
+    }
+}
+
+/// The response of every call that starts or continues a session in a browser.
+fn signed_in_response(state: &AppState, status: StatusCode, tokens: IssuedTokens) -> Response {
+    let mut headers = HeaderMap::new();
+    cookies::set_access(&mut headers, &state.config, &tokens.access_token);
+    if let Some(refresh) = &tokens.refresh_token {
+        cookies::set_refresh(&mut headers, &state.config, refresh);
+    }
+    let body = SignedIn {
+        user: user_view(&tokens.user),
+        session_id: tokens.access_claims.sid.clone(),
+    };
+    (status, headers, Json(body)).into_response()
+}
+
+fn client_key(client: &ClientInfo) -> String {
+    client.ip.clone().unwrap_or_default()
+}
+
+/// Creates an account and signs it in on this device.
+pub async fn register(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    JsonBody(input): JsonBody<Credentials>,
+) -> ApiResult<Response> {
+    state
+        .limiter
+        .hit(REGISTER_PER_IP, &client_key(&client), state.clock.now())
+        .map_err(ApiError::RateLimited)?;
+    let tokens =
+        signin::register(&state, &input.email, Secret::new(input.password), &client).await?;
+    Ok(signed_in_response(&state, StatusCode::CREATED, tokens))
+}
+
+/// Starts a new session (a new session id every time: fixation defence).
+pub async fn login(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    JsonBody(input): JsonBody<Credentials>,
+) -> ApiResult<Response> {
+    let tokens =
+        signin::sign_in(&state, &input.email, Secret::new(input.password), &client).await?;
+    Ok(signed_in_response(&state, StatusCode::OK, tokens))
+}
+
+/// Exchanges the refresh cookie for new cookies. When refused, the cookies are cleared so
+/// the browser stops presenting a dead token.
+pub async fn refresh(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    state
+        .limiter
+        .hit(REFRESH_PER_IP, &client_key(&client), state.clock.now())
+        .map_err(ApiError::RateLimited)?;
+    let refused = || {
+        let mut out = HeaderMap::new();
+        cookies::clear_both(&mut out, &state.config);
+        (out, ApiError::InvalidRefreshToken).into_response()
+    };
+    let Some(presented) = cookie_value(&headers, REFRESH_COOKIE).map(Secret::new) else {
+        return Ok(refused());
+    };
+    match signin::refresh(&state, &presented, true, &client).await? {
+        Refreshed::Tokens(tokens) => Ok(signed_in_response(&state, StatusCode::OK, tokens)),
+        Refreshed::Refused => Ok(refused()),
+    }
+}
+
+/// Signs this device out. Idempotent and always 200, whatever was (or was not) presented,
+/// so that it reveals nothing about tokens and can be retried safely.
+pub async fn logout(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    JsonBody(input): OptionalJson<LogoutRequest>,
+) -> ApiResult<Response> {
+    let access =
+        presented_access_token(&headers).and_then(|t| state.keys.verify_ignoring_expiry(&t));
+    let rate_key = access
+        .as_ref()
+        .map(|c| c.sub.clone())
+        .unwrap_or_else(|| client_key(&client));
+    state
+        .limiter
+        .hit(SIGN_OUT, &rate_key, state.clock.now())
+        .map_err(ApiError::RateLimited)?;
+
+    let refresh = input
+        .refresh_token
+        .filter(|t| !t.is_empty())
+        .or_else(|| cookie_value(&headers, REFRESH_COOKIE))
+        .map(Secret::new);
+    let refresh_session = match &refresh {
+        Some(token) => sessions::session_of_refresh_token(&state.db, token).await?,
+        None => None,
+    };
+    signout::sign_out_device(
+        &state,
+        LeavingDevice {
+            access,
+            refresh_session,
+        },
+        &client,
+    )
+    .await?;
+
+    let mut out = HeaderMap::new();
+    cookies::clear_both(&mut out, &state.config);
+    out.insert(
+        "clear-site-data",
+        HeaderValue::from_static("\"cache\", \"storage\""),
+    );
+    let body = LogoutResponse {
+        success: true,
+        message: "You have been signed out".into(),
+        timestamp: state.clock.now(),
+    };
+    Ok((out, Json(body)).into_response())
+}
+
+/// Signs out every device of the user, or every other device with `keepCurrent: true`.
+pub async fn logout_all(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    auth: Authenticated,
+    JsonBody(input): OptionalJson<LogoutAllRequest>,
+) -> ApiResult<Response> {
+    state
+        .limiter
+        .hit(SIGN_OUT, auth.user_id(), state.clock.now())
+        .map_err(ApiError::RateLimited)?;
+    let scope = if input.keep_current {
+        SignOutScope::OthersKeepCurrent
+    } else {
+        SignOutScope::Everywhere
+    };
+    let revoked = signout::sign_out_user(&state, &auth.claims, scope, &client).await?;
+
+    let mut out = HeaderMap::new();
+    let message = match scope {
+        SignOutScope::OthersKeepCurrent => format!("Signed out {revoked} other device(s)"),
+        SignOutScope::Everywhere => {
+            cookies::clear_both(&mut out, &state.config);
+            out.insert(
+                "clear-site-data",
+                HeaderValue::from_static("\"cache\", \"storage\""),
+            );
+            format!("Signed out from all devices ({revoked} session(s))")
+        }
+    };
+    let body = LogoutAllResponse {
+        success: true,
+        message,
+        revoked,
+        timestamp: state.clock.now(),
+    };
+    Ok((out, Json(body)).into_response())
+}
+
+/// The signed-in user of this request.
+pub async fn me(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<SignedIn>> {
+    let user = users::find_by_id(&state.db, auth.user_id())
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    Ok(Json(SignedIn {
+        user: user_view(&user),
+        session_id: auth.session_id().to_owned(),
+    }))
+}

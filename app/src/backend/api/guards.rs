@@ -1,0 +1,103 @@
+//! Middleware every request passes: the same-origin check for state-changing requests,
+//! and `Cache-Control: no-store` on everything that may carry a user's data.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::backend::error::ApiError;
+use crate::backend::state::AppState;
+
+/// Refuses a cross-origin browser request that could change state (CSRF defence in depth
+/// on top of SameSite cookies). Requests without `Origin` come from non-browser clients
+/// (curl, mobile apps), which carry no ambient cookies to abuse.
+pub async fn require_same_origin(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"));
+    let origin_ok = match headers.get(header::ORIGIN).map(|v| v.to_str()) {
+        None => true,
+        Some(Ok(origin)) => is_allowed_origin(
+            origin,
+            headers.get(header::HOST),
+            state.config.public_origin.as_deref(),
+        ),
+        Some(Err(_)) => false,
+    };
+    if cross_site || !origin_ok {
+        return ApiError::CrossOrigin.into_response();
+    }
+    next.run(req).await
+}
+
+/// Same origin means: the Origin's host (with port) is the Host this request was sent to,
+/// or the configured public origin (for deployments behind a proxy that rewrites Host).
+fn is_allowed_origin(
+    origin: &str,
+    host: Option<&HeaderValue>,
+    public_origin: Option<&str>,
+) -> bool {
+    if public_origin.is_some_and(|p| p.eq_ignore_ascii_case(origin)) {
+        return true;
+    }
+    let Some(origin_host) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
+        return false; // includes the opaque origin "null"
+    };
+    host.and_then(|h| h.to_str().ok())
+        .is_some_and(|host| host.eq_ignore_ascii_case(origin_host))
+}
+
+/// Pages and API answers may show a user's data, so no cache (browser, proxy or the
+/// back-forward cache) may keep them. Only the hashed static bundle is cacheable.
+pub async fn no_store(req: Request, next: Next) -> Response {
+    let cacheable = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
+    let mut response = next.run(req).await;
+    if !cacheable {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_allowed_origin;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn only_the_requests_own_host_or_the_public_origin_pass() {
+        let host = HeaderValue::from_static("127.0.0.1:3000");
+        assert!(is_allowed_origin(
+            "http://127.0.0.1:3000",
+            Some(&host),
+            None
+        ));
+        assert!(!is_allowed_origin("http://evil.example", Some(&host), None));
+        assert!(!is_allowed_origin(
+            "http://127.0.0.1:3001",
+            Some(&host),
+            None
+        ));
+        assert!(!is_allowed_origin("null", Some(&host), None));
+        assert!(!is_allowed_origin("http://127.0.0.1:3000", None, None));
+        assert!(is_allowed_origin(
+            "https://app.example",
+            Some(&host),
+            Some("https://app.example")
+        ));
+    }
+}

@@ -1,0 +1,73 @@
+//! The audit trail of security events. Rows name users and sessions by id; they never hold
+//! a token, a password or a token hash.
+
+use sqlx::AnyConnection;
+
+use super::clock::UnixTime;
+use super::db::new_id;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditKind {
+    SignUp,
+    SignIn,
+    SignInFailed,
+    Refresh,
+    SignOut,
+    SignOutOthers,
+    SignOutEverywhere,
+    SessionRevoked,
+    RefreshTokenReuse,
+}
+
+impl AuditKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignUp => "sign_up",
+            Self::SignIn => "sign_in",
+            Self::SignInFailed => "sign_in_failed",
+            Self::Refresh => "refresh",
+            Self::SignOut => "sign_out",
+            Self::SignOutOthers => "sign_out_others",
+            Self::SignOutEverywhere => "sign_out_everywhere",
+            Self::SessionRevoked => "session_revoked",
+            Self::RefreshTokenReuse => "refresh_token_reuse",
+        }
+    }
+}
+
+/// Where a request came from, as far as the server can tell.
+#[derive(Clone, Debug, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub struct AuditEvent<'a> {
+    pub kind: AuditKind,
+    pub user_id: Option<&'a str>,
+    pub session_id: Option<&'a str>,
+    pub client: &'a ClientInfo,
+    pub detail: Option<String>,
+}
+
+pub async fn record(
+    conn: &mut AnyConnection,
+    event: AuditEvent<'_>,
+    now: UnixTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (id, at, user_id, session_id, kind, ip, user_agent, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(new_id())
+    .bind(now)
+    .bind(event.user_id)
+    .bind(event.session_id)
+    .bind(event.kind.as_str())
+    .bind(event.client.ip.as_deref())
+    .bind(event.client.user_agent.as_deref())
+    .bind(event.detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! Configuration from the environment (and `.env`), with safe defaults for local development.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use rand::RngCore;
+
+use super::secret::Secret;
+
+/// Where the development defaults keep their files (the SQLite database, the dev JWT secret).
+pub const DATA_DIR: &str = "data";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub jwt_secret: Secret,
+    /// `iss` claim of every access token; tokens from another issuer are refused.
+    pub issuer: String,
+    pub access_token_ttl: i64,
+    pub refresh_token_ttl: i64,
+    pub session_idle_timeout: i64,
+    /// Seconds during which a just-rotated refresh token is treated as a race between tabs
+    /// rather than as theft.
+    pub refresh_reuse_grace: i64,
+    /// Extra origin accepted on state-changing requests besides the request's own host.
+    pub public_origin: Option<String>,
+    pub cookie_secure: bool,
+    pub rate_limits: RateLimitMode,
+    /// How often each process re-reads `revocation_events` when no notification wakes it.
+    pub revocation_poll_interval_secs: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateLimitMode {
+    On,
+    Off,
+}
+
+impl Config {
+    /// Reads the configuration. In development (`LEPTOS_ENV` unset or `DEV`) a missing
+    /// `JWT_SECRET` is generated once and kept under `data/`; elsewhere it is required.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let _ = dotenvy::dotenv();
+        let development = std::env::var("LEPTOS_ENV")
+            .map(|v| v.eq_ignore_ascii_case("DEV"))
+            .unwrap_or(true);
+        let data_dir = PathBuf::from(DATA_DIR);
+
+        let database_url = match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => url,
+            _ => format!("sqlite://{}/signout.db?mode=rwc", DATA_DIR),
+        };
+        let jwt_secret = match std::env::var("JWT_SECRET") {
+            Ok(s) if s.len() >= 32 => Secret::new(s),
+            Ok(_) => bail!("JWT_SECRET must be at least 32 characters long"),
+            Err(_) if development => development_secret(&data_dir)?,
+            Err(_) => bail!("JWT_SECRET is required outside development (LEPTOS_ENV=PROD)"),
+        };
+        Ok(Self {
+            database_url,
+            jwt_secret,
+            issuer: env_or("JWT_ISSUER", "signout")?,
+            access_token_ttl: env_seconds("ACCESS_TOKEN_TTL", 15 * 60)?,
+            refresh_token_ttl: env_seconds("REFRESH_TOKEN_TTL", 30 * 24 * 3600)?,
+            session_idle_timeout: env_seconds("SESSION_IDLE_TIMEOUT", 7 * 24 * 3600)?,
+            refresh_reuse_grace: env_seconds("REFRESH_REUSE_GRACE", 10)?,
+            public_origin: std::env::var("PUBLIC_ORIGIN")
+                .ok()
+                .map(|o| o.trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty()),
+            cookie_secure: env_flag("COOKIE_SECURE", true)?,
+            rate_limits: if env_flag("RATE_LIMITS", true)? {
+                RateLimitMode::On
+            } else {
+                RateLimitMode::Off
+            },
+            revocation_poll_interval_secs: env_seconds("REVOCATION_POLL_INTERVAL", 2)? as u64,
+        })
+    }
+
+    /// A configuration for tests and tools: everything explicit, nothing read from the
+    /// environment.
+    pub fn for_tests(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            jwt_secret: Secret::new("test-secret-that-is-long-enough-for-hs256"),
+            issuer: "signout".into(),
+            access_token_ttl: 15 * 60,
+            refresh_token_ttl: 30 * 24 * 3600,
+            session_idle_timeout: 7 * 24 * 3600,
+            refresh_reuse_grace: 10,
+            public_origin: None,
+            cookie_secure: true,
+            rate_limits: RateLimitMode::On,
+            revocation_poll_interval_secs: 1,
+        }
+    }
+}
+
+fn env_or(name: &str, default: &str) -> anyhow::Result<String> {
+    Ok(std::env::var(name).unwrap_or_else(|_| default.to_owned()))
+}
+
+fn env_seconds(name: &str, default: i64) -> anyhow::Result<i64> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(raw) => {
+            let value: i64 = raw.trim().parse().with_context(|| {
+                format!("{name} must be a whole number of seconds, got {raw:?}")
+            })?;
+            if value <= 0 {
+                bail!("{name} must be positive, got {value}");
+            }
+            Ok(value)
+        }
+    }
+}
+
+fn env_flag(name: &str, default: bool) -> anyhow::Result<bool> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(raw) => match raw.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "on" | "yes" => Ok(true),
+            "0" | "false" | "off" | "no" => Ok(false),
+            _ => bail!("{name} must be on or off, got {raw:?}"),
+        },
+    }
+}
+
+/// Development convenience: a random secret generated on first start and reused after,
+/// so that signing in survives a restart of `cargo leptos watch`.
+fn development_secret(data_dir: &Path) -> anyhow::Result<Secret> {
+    let path = data_dir.join("dev-jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= 32 {
+            return Ok(Secret::new(existing));
+        }
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
+    tracing::warn!(
+        path = %path.display(),
+        "JWT_SECRET is not set: generated a development secret. Set JWT_SECRET in production."
+    );
+    Ok(Secret::new(secret))
+}

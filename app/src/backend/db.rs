@@ -1,0 +1,128 @@
+//! The database pool and migrations. One query layer (sqlx's `Any` driver with `$N`
+//! placeholders and integer times) serves both SQLite and PostgreSQL unchanged.
+
+use anyhow::Context;
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+use sqlx::AnyPool;
+
+pub type Db = AnyPool;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn of(database_url: &str) -> anyhow::Result<Self> {
+        if database_url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://")
+        {
+            Ok(Self::Postgres)
+        } else {
+            anyhow::bail!("DATABASE_URL must start with sqlite: or postgres://")
+        }
+    }
+}
+
+/// Opens the pool (creating the SQLite file and its folder if needed) and applies every
+/// pending migration. A failure here stops the server with a message that says why.
+pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<Db> {
+    sqlx::any::install_default_drivers();
+    let dialect = Dialect::of(database_url)?;
+    if dialect == Dialect::Sqlite {
+        ensure_sqlite_folder(database_url)?;
+    }
+    let pool = AnyPoolOptions::new()
+        .max_connections(if dialect == Dialect::Sqlite { 5 } else { 10 })
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if dialect == Dialect::Sqlite {
+                    // WAL lets readers proceed while a sign-out transaction writes.
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA busy_timeout = 5000")
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(database_url)
+        .await
+        .with_context(|| format!("cannot open the database ({})", redact_url(database_url)))?;
+    let migrator = match dialect {
+        Dialect::Sqlite => &SQLITE_MIGRATIONS,
+        Dialect::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    migrator.run(&pool).await.context(
+        "database migrations failed; the server will not start on a schema it does not know",
+    )?;
+    Ok(pool)
+}
+
+fn ensure_sqlite_folder(database_url: &str) -> anyhow::Result<()> {
+    let path = database_url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).with_context(|| {
+                format!("cannot create the database folder {}", parent.display())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Keeps passwords in a `postgres://user:pass@host` URL out of error messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://[redacted]{}", &url[..scheme_end], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A new random id (UUID v7: time-ordered, so indexes stay compact).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_do_not_reach_messages() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/app"),
+            "postgres://[redacted]@db:5432/app"
+        );
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn unknown_database_schemes_are_refused() {
+        assert!(Dialect::of("mysql://x").is_err());
+        assert_eq!(Dialect::of("sqlite://data/x.db").unwrap(), Dialect::Sqlite);
+        assert_eq!(Dialect::of("postgresql://h/db").unwrap(), Dialect::Postgres);
+    }
+}

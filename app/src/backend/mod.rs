@@ -1,0 +1,24 @@
+//! Server-only code: storage, tokens, sessions, revocation, audit, rate limits and the
+//! HTTP API built on them. Nothing here is compiled into the WASM bundle.
+
+pub mod api;
+pub mod audit;
+pub mod authn;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod password;
+pub mod posts;
+pub mod rate_limit;
+pub mod revocation;
+pub mod secret;
+pub mod server_fn_auth;
+pub mod sessions;
+pub mod signin;
+pub mod signout;
+pub mod state;
+pub mod tokens;
+pub mod users;
+
+pub use state::AppState;

@@ -1,0 +1,248 @@
+//! Sessions (one per signed-in device) and their rotating refresh tokens.
+
+use sqlx::{AnyConnection, Row};
+
+use super::audit::ClientInfo;
+use super::clock::UnixTime;
+use super::db::{new_id, Db};
+use super::secret::Secret;
+use super::tokens::{hash_refresh_token, new_refresh_token};
+
+/// The lifetimes that govern a session, taken from the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    pub refresh_ttl: i64,
+    pub idle_timeout: i64,
+    pub reuse_grace: i64,
+}
+
+/// Why a session ended; stored in `sessions.revoked_reason`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RevokeReason {
+    SignOut,
+    SignOutEverywhere,
+    SignedOutByOtherDevice,
+    RefreshTokenReuse,
+}
+
+impl RevokeReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignOut => "sign_out",
+            Self::SignOutEverywhere => "sign_out_everywhere",
+            Self::SignedOutByOtherDevice => "signed_out_by_other_device",
+            Self::RefreshTokenReuse => "refresh_token_reuse",
+        }
+    }
+}
+
+pub struct NewSession {
+    pub session_id: String,
+    pub refresh_token: Secret,
+}
+
+/// Starts a session with a fresh id (never one the client chose: fixation defence) and
+/// its first refresh token.
+pub async fn create(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    client: &ClientInfo,
+    policy: SessionPolicy,
+    now: UnixTime,
+) -> sqlx::Result<NewSession> {
+    let session_id = new_id();
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, idle_expires_at, user_agent, ip)
+         VALUES ($1, $2, $3, $3, $4, $5, $6, $7)",
+    )
+    .bind(&session_id)
+    .bind(user_id)
+    .bind(now)
+    .bind(now + policy.refresh_ttl)
+    .bind(now + policy.idle_timeout)
+    .bind(client.user_agent.as_deref().map(|ua| truncate(ua, 512)))
+    .bind(client.ip.as_deref())
+    .execute(&mut *conn)
+    .await?;
+    let refresh_token = insert_refresh_token(conn, &session_id, policy, now).await?;
+    Ok(NewSession {
+        session_id,
+        refresh_token,
+    })
+}
+
+async fn insert_refresh_token(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    policy: SessionPolicy,
+    now: UnixTime,
+) -> sqlx::Result<Secret> {
+    let token = new_refresh_token();
+    sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(hash_refresh_token(&token))
+        .bind(session_id)
+        .bind(now)
+        .bind(now + policy.refresh_ttl)
+        .execute(&mut *conn)
+        .await?;
+    Ok(token)
+}
+
+/// What presenting a refresh token led to.
+#[derive(Debug)]
+pub enum RefreshOutcome {
+    /// The token was current: it is now rotated and `refresh_token` replaces it.
+    Rotated {
+        user_id: String,
+        session_id: String,
+        refresh_token: Secret,
+    },
+    /// The token was rotated moments ago, most likely by another tab of the same browser.
+    /// The session stays valid; no new refresh token is handed out.
+    RotatedWithinGrace { user_id: String, session_id: String },
+    /// The token was rotated long ago: someone kept a copy. The caller revokes the session.
+    Reused { user_id: String, session_id: String },
+    /// Unknown, expired, or its session is over.
+    Invalid,
+}
+
+pub async fn rotate_refresh_token(
+    db: &Db,
+    presented: &Secret,
+    policy: SessionPolicy,
+    now: UnixTime,
+) -> sqlx::Result<RefreshOutcome> {
+    let hash = hash_refresh_token(presented);
+    let mut tx = db.begin().await?;
+    let Some(row) = sqlx::query(
+        "SELECT rt.session_id, rt.expires_at AS token_expires_at, rt.rotated_at, s.user_id,
+                s.revoked_at, s.expires_at AS session_expires_at, s.idle_expires_at
+         FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
+         WHERE rt.token_hash = $1",
+    )
+    .bind(&hash)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(RefreshOutcome::Invalid);
+    };
+    let session_id: String = row.try_get("session_id")?;
+    let user_id: String = row.try_get("user_id")?;
+    let revoked_at: Option<i64> = row.try_get("revoked_at")?;
+    let rotated_at: Option<i64> = row.try_get("rotated_at")?;
+    let token_expires_at: i64 = row.try_get("token_expires_at")?;
+    let session_expires_at: i64 = row.try_get("session_expires_at")?;
+    let idle_expires_at: i64 = row.try_get("idle_expires_at")?;
+
+    if revoked_at.is_some()
+        || token_expires_at <= now
+        || session_expires_at <= now
+        || idle_expires_at <= now
+    {
+        return Ok(RefreshOutcome::Invalid);
+    }
+    if let Some(rotated_at) = rotated_at {
+        return Ok(if now - rotated_at <= policy.reuse_grace {
+            RefreshOutcome::RotatedWithinGrace {
+                user_id,
+                session_id,
+            }
+        } else {
+            RefreshOutcome::Reused {
+                user_id,
+                session_id,
+            }
+        });
+    }
+    // Only one of two concurrent rotations of the same token can win this update.
+    let won = sqlx::query(
+        "UPDATE refresh_tokens SET rotated_at = $1 WHERE token_hash = $2 AND rotated_at IS NULL",
+    )
+    .bind(now)
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !won {
+        return Ok(RefreshOutcome::RotatedWithinGrace {
+            user_id,
+            session_id,
+        });
+    }
+    let refresh_token = insert_refresh_token(&mut tx, &session_id, policy, now).await?;
+    sqlx::query("UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE id = $3")
+        .bind(now)
+        .bind(now + policy.idle_timeout)
+        .bind(&session_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(RefreshOutcome::Rotated {
+        user_id,
+        session_id,
+        refresh_token,
+    })
+}
+
+/// The session a refresh token belongs to, whatever its state. Sign-out uses it: leaving
+/// a session must work with any token that ever named it.
+pub async fn session_of_refresh_token(
+    db: &Db,
+    presented: &Secret,
+) -> sqlx::Result<Option<(String, String)>> {
+    let row = sqlx::query(
+        "SELECT s.id, s.user_id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1",
+    )
+    .bind(hash_refresh_token(presented))
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| Ok((r.try_get("id")?, r.try_get("user_id")?)))
+        .transpose()
+}
+
+/// Ends one session. Returns whether it was still active (false: already over, which is
+/// not an error: sign-out is idempotent).
+pub async fn revoke(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    reason: RevokeReason,
+    now: UnixTime,
+) -> sqlx::Result<bool> {
+    let result = sqlx::query("UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(reason.as_str())
+        .bind(session_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Ends every active session of the user, except `keep` if given. Returns the ids ended.
+pub async fn revoke_all_of_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    keep: Option<&str>,
+    reason: RevokeReason,
+    now: UnixTime,
+) -> sqlx::Result<Vec<String>> {
+    let ids: Vec<String> =
+        sqlx::query("SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|row| row.try_get("id"))
+            .collect::<sqlx::Result<_>>()?;
+    let mut revoked = Vec::with_capacity(ids.len());
+    for id in ids.into_iter().filter(|id| Some(id.as_str()) != keep) {
+        if revoke(conn, &id, reason, now).await? {
+            revoked.push(id);
+        }
+    }
+    Ok(revoked)
+}
+
+fn truncate(s: &str, max_chars: usize) -> String {
+    s.chars().take(max_chars).collect()
+}

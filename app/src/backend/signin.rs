@@ -1,0 +1,237 @@
+//! Starting sessions (register, sign in) and continuing them (refresh). The HTTP layer
+//! decides whether the tokens travel as cookies or as JSON; this module does not care.
+
+use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
+use super::error::{ApiError, ApiResult};
+use super::password::{hash_password, verify_password};
+use super::rate_limit::{SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP};
+use super::secret::Secret;
+use super::sessions::{self, RefreshOutcome};
+use super::signout;
+use super::state::AppState;
+use super::tokens::AccessClaims;
+use super::users::{self, CreateUser, User};
+
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Argon2 cost grows with input; a cap keeps one request from being a denial of service.
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// Tokens handed out for a session.
+pub struct IssuedTokens {
+    pub user: User,
+    pub access_token: Secret,
+    pub access_claims: AccessClaims,
+    /// `None` when an access token was re-issued without rotating (the grace window).
+    pub refresh_token: Option<Secret>,
+}
+
+pub fn validate_new_password(password: &str) -> ApiResult<()> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(ApiError::InvalidInput(format!(
+            "the password must have at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(ApiError::InvalidInput(format!(
+            "the password must have at most {MAX_PASSWORD_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn register(
+    state: &AppState,
+    email: &str,
+    password: Secret,
+    client: &ClientInfo,
+) -> ApiResult<IssuedTokens> {
+    let email = users::normalize_email(email);
+    if !users::is_plausible_email(&email) {
+        return Err(ApiError::InvalidInput("enter a valid email address".into()));
+    }
+    validate_new_password(password.expose())?;
+    let hash = hash_password(password).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let user = match users::create(&mut tx, &email, &hash, now).await? {
+        CreateUser::Created(user) => user,
+        CreateUser::EmailTaken => return Err(ApiError::EmailTaken),
+    };
+    let session = sessions::create(&mut tx, &user.id, client, state.session_policy(), now).await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            kind: AuditKind::SignUp,
+            user_id: Some(&user.id),
+            session_id: Some(&session.session_id),
+            client,
+            detail: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    issue(
+        state,
+        user,
+        &session.session_id,
+        Some(session.refresh_token),
+    )
+}
+
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: Secret,
+    client: &ClientInfo,
+) -> ApiResult<IssuedTokens> {
+    let email = users::normalize_email(email);
+    let ip_key = client.ip.clone().unwrap_or_default();
+    let now = state.clock.now();
+    state
+        .limiter
+        .check(SIGN_IN_PER_IP, &ip_key, now)
+        .map_err(ApiError::RateLimited)?;
+    state
+        .limiter
+        .check(SIGN_IN_PER_ACCOUNT, &email, now)
+        .map_err(ApiError::RateLimited)?;
+    if email.is_empty()
+        || password.expose().is_empty()
+        || password.expose().chars().count() > MAX_PASSWORD_CHARS
+    {
+        return Err(ApiError::InvalidCredentials);
+    }
+
+    let found = users::find_by_email(&state.db, &email).await?;
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    // Runs the same Argon2 work whether or not the account exists.
+    let matches = verify_password(password, hash).await?;
+    let mut tx = state.db.begin().await?;
+    let Some(user) = user.filter(|_| matches) else {
+        state.limiter.record(SIGN_IN_PER_IP, &ip_key, now);
+        state.limiter.record(SIGN_IN_PER_ACCOUNT, &email, now);
+        audit::record(
+            &mut tx,
+            AuditEvent {
+                kind: AuditKind::SignInFailed,
+                user_id: None,
+                session_id: None,
+                client,
+                detail: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(ApiError::InvalidCredentials);
+    };
+    let session = sessions::create(&mut tx, &user.id, client, state.session_policy(), now).await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            kind: AuditKind::SignIn,
+            user_id: Some(&user.id),
+            session_id: Some(&session.session_id),
+            client,
+            detail: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    issue(
+        state,
+        user,
+        &session.session_id,
+        Some(session.refresh_token),
+    )
+}
+
+/// What came of presenting a refresh token.
+pub enum Refreshed {
+    Tokens(IssuedTokens),
+    /// Invalid, expired, revoked, or reused (in which case the session is now revoked).
+    Refused,
+}
+
+/// Exchanges a refresh token. `allow_grace` lets a token rotated moments ago by another
+/// tab of the same browser get a fresh access token (the browser already holds the new
+/// refresh cookie); API clients hold exactly one token and get no such allowance.
+pub async fn refresh(
+    state: &AppState,
+    presented: &Secret,
+    allow_grace: bool,
+    client: &ClientInfo,
+) -> ApiResult<Refreshed> {
+    let now = state.clock.now();
+    let outcome =
+        sessions::rotate_refresh_token(&state.db, presented, state.session_policy(), now).await?;
+    let (user_id, session_id, refresh_token) = match outcome {
+        RefreshOutcome::Rotated {
+            user_id,
+            session_id,
+            refresh_token,
+        } => (user_id, session_id, Some(refresh_token)),
+        RefreshOutcome::RotatedWithinGrace {
+            user_id,
+            session_id,
+        } if allow_grace => (user_id, session_id, None),
+        RefreshOutcome::RotatedWithinGrace { .. } | RefreshOutcome::Invalid => {
+            return Ok(Refreshed::Refused)
+        }
+        RefreshOutcome::Reused {
+            user_id,
+            session_id,
+        } => {
+            signout::revoke_for_refresh_reuse(state, &session_id, &user_id, client).await?;
+            return Ok(Refreshed::Refused);
+        }
+    };
+    let Some(user) = users::find_by_id(&state.db, &user_id).await? else {
+        return Ok(Refreshed::Refused);
+    };
+    if refresh_token.is_some() {
+        let mut conn = state.db.acquire().await?;
+        audit::record(
+            &mut conn,
+            AuditEvent {
+                kind: AuditKind::Refresh,
+                user_id: Some(&user.id),
+                session_id: Some(&session_id),
+                client,
+                detail: None,
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(Refreshed::Tokens(issue(
+        state,
+        user,
+        &session_id,
+        refresh_token,
+    )?))
+}
+
+fn issue(
+    state: &AppState,
+    user: User,
+    session_id: &str,
+    refresh_token: Option<Secret>,
+) -> ApiResult<IssuedTokens> {
+    let (access_token, access_claims) =
+        state
+            .keys
+            .issue(&user.id, session_id, user.token_version, state.clock.now())?;
+    Ok(IssuedTokens {
+        user,
+        access_token,
+        access_claims,
+        refresh_token,
+    })
+}

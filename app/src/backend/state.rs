@@ -1,0 +1,77 @@
+//! Everything a request handler needs, built once at start-up and shared.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use super::clock::Clock;
+use super::config::Config;
+use super::db::{self, Db, Dialect};
+use super::rate_limit::RateLimiter;
+use super::revocation::{self, RevocationView};
+use super::sessions::SessionPolicy;
+use super::tokens::TokenKeys;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub dialect: Dialect,
+    pub config: Arc<Config>,
+    pub keys: Arc<TokenKeys>,
+    pub revocations: Arc<RevocationView>,
+    pub limiter: Arc<RateLimiter>,
+    pub clock: Clock,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    /// Connects, migrates, loads the revocation view and starts its tailer.
+    pub async fn start(
+        config: Config,
+        clock: Clock,
+        leptos_options: LeptosOptions,
+    ) -> anyhow::Result<Self> {
+        let db = db::connect_and_migrate(&config.database_url).await?;
+        let dialect = Dialect::of(&config.database_url)?;
+        let revocations = Arc::new(RevocationView::default());
+        revocation::load_since(&db, &revocations, 0, clock.now()).await?;
+        revocation::spawn_tailer(
+            db.clone(),
+            dialect,
+            config.database_url.clone(),
+            revocations.clone(),
+            clock.clone(),
+            Duration::from_secs(config.revocation_poll_interval_secs.max(1)),
+        );
+        Ok(Self {
+            keys: Arc::new(TokenKeys::new(
+                &config.jwt_secret,
+                &config.issuer,
+                config.access_token_ttl,
+            )),
+            limiter: Arc::new(RateLimiter::new(config.rate_limits)),
+            db,
+            dialect,
+            revocations,
+            clock,
+            leptos_options,
+            config: Arc::new(config),
+        })
+    }
+
+    pub fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy {
+            refresh_ttl: self.config.refresh_token_ttl,
+            idle_timeout: self.config.session_idle_timeout,
+            reuse_grace: self.config.refresh_reuse_grace,
+        }
+    }
+}

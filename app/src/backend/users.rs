@@ -1,0 +1,146 @@
+//! Accounts: creation, lookup, and the token version that "sign out everywhere" bumps.
+
+use sqlx::{AnyConnection, Row};
+
+use super::clock::UnixTime;
+use super::db::{new_id, Db};
+use super::password::PasswordHashString;
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub token_version: i64,
+    pub created_at: UnixTime,
+}
+
+/// Emails are compared case-insensitively: stored trimmed and lower-cased.
+pub fn normalize_email(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
+
+/// A deliberately small check: one `@`, something on each side, a dot in the domain, no
+/// spaces, at most 254 characters. Whether the address works is not ours to judge.
+pub fn is_plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+pub enum CreateUser {
+    Created(User),
+    EmailTaken,
+}
+
+pub async fn create(
+    conn: &mut AnyConnection,
+    email: &str,
+    hash: &PasswordHashString,
+    now: UnixTime,
+) -> sqlx::Result<CreateUser> {
+    let id = new_id();
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, password_hash, token_version, created_at, password_changed_at)
+         VALUES ($1, $2, $3, 0, $4, $4)",
+    )
+    .bind(&id)
+    .bind(email)
+    .bind(&hash.0)
+    .bind(now)
+    .execute(&mut *conn)
+    .await;
+    match inserted {
+        Ok(_) => Ok(CreateUser::Created(User {
+            id,
+            email: email.to_owned(),
+            token_version: 0,
+            created_at: now,
+        })),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(CreateUser::EmailTaken),
+        Err(e) => Err(e),
+    }
+}
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<User> {
+    Ok(User {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        token_version: row.try_get("token_version")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// The user and their password hash, for sign-in.
+pub async fn find_by_email(
+    db: &Db,
+    email: &str,
+) -> sqlx::Result<Option<(User, PasswordHashString)>> {
+    let row = sqlx::query(
+        "SELECT id, email, token_version, created_at, password_hash FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| {
+        Ok((
+            user_from_row(&row)?,
+            PasswordHashString(row.try_get("password_hash")?),
+        ))
+    })
+    .transpose()
+}
+
+pub async fn find_by_id(db: &Db, id: &str) -> sqlx::Result<Option<User>> {
+    let row = sqlx::query("SELECT id, email, token_version, created_at FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    row.map(|row| user_from_row(&row)).transpose()
+}
+
+/// Increments the user's token version and returns the new one: every access token issued
+/// before is dead from now on.
+pub async fn bump_token_version(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<i64> {
+    sqlx::query("UPDATE users SET token_version = token_version + 1 WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("SELECT token_version FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("token_version")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plausible_emails() {
+        for ok in ["a@b.co", "first.last+tag@example.org"] {
+            assert!(is_plausible_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a",
+            "@b.co",
+            "a@",
+            "a@b",
+            "a@@b.co",
+            "a b@c.de",
+            "a@.co",
+            "a@b.co.",
+            &format!("{}@b.co", "x".repeat(260)),
+        ] {
+            assert!(!is_plausible_email(bad), "{bad}");
+        }
+    }
+}

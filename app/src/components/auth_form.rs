@@ -1,0 +1,72 @@
+//! The email + password form shared by sign-in and account creation.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+
+use crate::auth::client::post_json;
+use crate::auth::store::AuthStore;
+use crate::auth::types::{Credentials, SignedIn};
+
+#[component]
+pub fn AuthForm(
+    /// The API path to post the credentials to.
+    endpoint: &'static str,
+    /// The submit button's text, also its accessible name.
+    submit_label: &'static str,
+    /// The `autocomplete` hint of the password field.
+    password_autocomplete: &'static str,
+) -> impl IntoView {
+    let auth = AuthStore::expect();
+    let navigate = use_navigate();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let submit = Action::new_local(move |creds: &Credentials| {
+        let creds = creds.clone();
+        async move { post_json::<_, SignedIn>(endpoint, &creds).await }
+    });
+    let error = move || {
+        submit
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.message())
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(session)) = submit.value().get() {
+            auth.signed_in(session);
+            navigate(
+                "/",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+
+    view! {
+        <form
+            class="card auth-form"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                submit.dispatch(Credentials { email: email.get_untracked(), password: password.get_untracked() });
+            }
+        >
+            <label>
+                "Email"
+                <input type="email" name="email" autocomplete="email" required bind:value=email/>
+            </label>
+            <label>
+                "Password"
+                <input type="password" name="password" autocomplete=password_autocomplete required bind:value=password/>
+            </label>
+            <Show when=move || error().is_some()>
+                <p class="form-error" role="alert">{error}</p>
+            </Show>
+            <button type="submit" class="button-primary" disabled=move || submit.pending().get()>
+                {submit_label}
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,79 @@
+//! Short messages for the user ("You have been signed out"), announced to assistive
+//! technology through a `role="status"` region.
+
+use leptos::prelude::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ToastKind {
+    Info,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Toast {
+    pub id: u64,
+    pub kind: ToastKind,
+    pub text: String,
+}
+
+#[derive(Clone, Copy)]
+pub struct Toasts {
+    items: RwSignal<Vec<Toast>>,
+    next_id: StoredValue<u64>,
+}
+
+impl Toasts {
+    pub fn provide() -> Self {
+        let toasts = Self {
+            items: RwSignal::new(Vec::new()),
+            next_id: StoredValue::new(0),
+        };
+        provide_context(toasts);
+        toasts
+    }
+
+    pub fn expect() -> Self {
+        expect_context::<Self>()
+    }
+
+    pub fn info(&self, text: impl Into<String>) {
+        self.push(ToastKind::Info, text.into());
+    }
+
+    pub fn error(&self, text: impl Into<String>) {
+        self.push(ToastKind::Error, text.into());
+    }
+
+    fn push(&self, kind: ToastKind, text: String) {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        self.items
+            .update(|items| items.push(Toast { id, kind, text }));
+        let items = self.items;
+        set_timeout(
+            move || items.update(|items| items.retain(|t| t.id != id)),
+            std::time::Duration::from_secs(6),
+        );
+    }
+
+    pub fn dismiss(&self, id: u64) {
+        self.items.update(|items| items.retain(|t| t.id != id));
+    }
+}
+
+#[component]
+pub fn ToastRegion() -> impl IntoView {
+    let toasts = Toasts::expect();
+    view! {
+        <div class="toasts" role="status" aria-live="polite">
+            <For each=move || toasts.items.get() key=|t| t.id let:toast>
+                <div class="toast" class:toast-error=toast.kind == ToastKind::Error>
+                    <span>{toast.text.clone()}</span>
+                    <button class="toast-close" aria-label="Dismiss" on:click=move |_| toasts.dismiss(toast.id)>
+                        "×"
+                    </button>
+                </div>
+            </For>
+        </div>
+    }
+}

@@ -1,0 +1,14 @@
+//! The whole UI and every server function. Server-only code lives in `backend`, behind
+//! the `ssr` feature, so that it can never reach the WASM bundle.
+
+pub mod auth;
+pub mod components;
+pub mod pages;
+pub mod posts;
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+mod root;
+
+pub use root::{shell, App};

@@ -1,0 +1,72 @@
+//! Wires the app into an axum server: router, middleware, listener, graceful shutdown.
+//! A library so that the black-box tests can start the very same server on port 0.
+
+use std::net::SocketAddr;
+
+use app::backend::api::{self, guards};
+use app::backend::clock::Clock;
+use app::backend::config::Config;
+use app::backend::AppState;
+use app::{shell, App};
+use axum::{middleware, Router};
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// The whole application as one router, so tests and `main` build exactly the same thing.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .merge(api::router())
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guards::require_same_origin,
+        ))
+        .layer(middleware::from_fn(guards::no_store))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A server listening on its socket, ready for requests.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    listener: TcpListener,
+}
+
+impl Server {
+    /// Connects to the database, migrates, and binds `addr` (port 0 picks a free port).
+    pub async fn bind(
+        config: Config,
+        clock: Clock,
+        options: LeptosOptions,
+        addr: SocketAddr,
+    ) -> anyhow::Result<Self> {
+        let state = AppState::start(config, clock, options).await?;
+        let listener = TcpListener::bind(addr).await?;
+        Ok(Self {
+            addr: listener.local_addr()?,
+            state,
+            listener,
+        })
+    }
+
+    /// Serves until `shutdown` resolves, then finishes the requests in flight.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let app = router(self.state);
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        Ok(())
+    }
+}

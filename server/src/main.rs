@@ -1,0 +1,55 @@
+//! The server binary: configuration, logging, then serve until Ctrl-C or SIGTERM.
+
+use app::backend::clock::Clock;
+use app::backend::config::Config;
+use leptos::config::get_configuration;
+use server::Server;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    if let Err(err) = run().await {
+        // `{:#}` prints the whole chain: "migrations failed: ...: <cause>".
+        eprintln!("error: the server could not start: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let mut options = get_configuration(None)?.leptos_options;
+    if options.output_name.is_empty() {
+        // Built by plain cargo rather than cargo-leptos.
+        options.output_name = "signout".into();
+    }
+    let addr = options.site_addr;
+    let config = Config::from_env()?;
+    let server = Server::bind(config, Clock::system(), options, addr).await?;
+    tracing::info!("listening on http://{}", server.addr);
+    server.serve(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut sig) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            sig.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
