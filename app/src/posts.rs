@@ -2,7 +2,10 @@
 //! server functions check authentication themselves; the UI guard is a convenience.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, Json};
 use serde::{Deserialize, Serialize};
+
+use crate::app_error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Post {
@@ -18,61 +21,60 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_BODY_CHARS: usize = 20_000;
 
 /// The newest published posts, for the home page. Public.
-#[server(prefix = "/api", endpoint = "posts/published", input = server_fn::codec::GetUrl)]
-pub async fn published_posts() -> Result<Vec<Post>, ServerFnError> {
-    let state = expect_context::<crate::backend::AppState>();
+#[server(prefix = "/api", endpoint = "posts/published", input = GetUrl)]
+pub async fn published_posts() -> Result<Vec<Post>, AppError> {
+    use crate::backend::server_fn_auth::{app_state, internal};
+    let state = app_state()?;
     crate::backend::posts::list_published(&state.db, 50)
         .await
-        .map_err(|e| server_error(e.into()))
+        .map_err(internal)
 }
 
-/// The caller's own posts, drafts included. Requires a valid, unrevoked access token.
-#[server(prefix = "/api", endpoint = "posts/mine", input = server_fn::codec::GetUrl)]
-pub async fn my_posts() -> Result<Vec<Post>, ServerFnError> {
-    let (state, auth) = crate::backend::server_fn_auth::require_auth()?;
+/// The caller's own posts, drafts included. Requires a valid, unrevoked access token:
+/// this is the private data that must never outlive a sign-out.
+#[server(prefix = "/api", endpoint = "posts/mine", input = GetUrl)]
+pub async fn my_posts() -> Result<Vec<Post>, AppError> {
+    use crate::backend::server_fn_auth::{internal, require_auth};
+    let (state, auth) = require_auth()?;
     crate::backend::posts::list_by_author(&state.db, auth.user_id())
         .await
-        .map_err(|e| server_error(e.into()))
+        .map_err(internal)
 }
 
-/// Saves a new private draft for the caller.
-#[server(prefix = "/api", endpoint = "posts/drafts")]
-pub async fn save_draft(title: String, body: String) -> Result<String, ServerFnError> {
-    let (state, auth) = crate::backend::server_fn_auth::require_auth()?;
+/// Saves a new private draft for the caller and returns its id.
+#[server(prefix = "/api", endpoint = "posts/drafts", input = Json)]
+pub async fn save_draft(title: String, body: String) -> Result<String, AppError> {
+    use crate::backend::server_fn_auth::{internal, require_auth};
+    let (state, auth) = require_auth()?;
     let title = title.trim();
     if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
-        return Err(crate::backend::server_fn_auth::bad_request(format!(
+        return Err(AppError::InvalidInput(format!(
             "the title must have 1 to {MAX_TITLE_CHARS} characters"
-        )));
+        ))
+        .with_status());
     }
     if body.chars().count() > MAX_BODY_CHARS {
-        return Err(crate::backend::server_fn_auth::bad_request(format!(
+        return Err(AppError::InvalidInput(format!(
             "the body must have at most {MAX_BODY_CHARS} characters"
-        )));
+        ))
+        .with_status());
     }
     crate::backend::posts::create_draft(&state.db, auth.user_id(), title, &body, state.clock.now())
         .await
-        .map_err(|e| server_error(e.into()))
+        .map_err(internal)
 }
 
 /// Publishes one of the caller's drafts.
-#[server(prefix = "/api", endpoint = "posts/publish")]
-pub async fn publish_post(id: String) -> Result<(), ServerFnError> {
-    let (state, auth) = crate::backend::server_fn_auth::require_auth()?;
+#[server(prefix = "/api", endpoint = "posts/publish", input = Json)]
+pub async fn publish_post(id: String) -> Result<(), AppError> {
+    use crate::backend::server_fn_auth::{internal, require_auth};
+    let (state, auth) = require_auth()?;
     let found = crate::backend::posts::publish(&state.db, auth.user_id(), &id, state.clock.now())
         .await
-        .map_err(|e| server_error(e.into()))?;
+        .map_err(internal)?;
     if found {
         Ok(())
     } else {
-        Err(crate::backend::server_fn_auth::status_error(
-            http::StatusCode::NOT_FOUND,
-            "no such draft",
-        ))
+        Err(AppError::NotFound.with_status())
     }
-}
-
-#[cfg(feature = "ssr")]
-fn server_error(cause: anyhow::Error) -> ServerFnError {
-    crate::backend::server_fn_auth::internal(cause)
 }

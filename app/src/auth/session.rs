@@ -4,15 +4,16 @@
 use leptos::prelude::*;
 
 use super::types::SignedIn;
+use crate::app_error::AppError;
 
 /// The caller, if their access token is valid and unrevoked; `None` otherwise (not an
 /// error: being signed out is a normal state).
-#[server(prefix = "/api", endpoint = "session/current", input = server_fn::codec::GetUrl)]
-pub async fn current_session() -> Result<Option<SignedIn>, ServerFnError> {
+#[server(prefix = "/api", endpoint = "session/current", input = leptos::server_fn::codec::GetUrl)]
+pub async fn current_session() -> Result<Option<SignedIn>, AppError> {
     use crate::auth::types::UserView;
-    use crate::backend::{authn::authenticate, server_fn_auth::internal, users, AppState};
+    use crate::backend::{authn::authenticate, server_fn_auth, users};
 
-    let state = expect_context::<AppState>();
+    let state = server_fn_auth::app_state()?;
     let Some(parts) = use_context::<http::request::Parts>() else {
         return Ok(None);
     };
@@ -21,7 +22,7 @@ pub async fn current_session() -> Result<Option<SignedIn>, ServerFnError> {
     };
     let user = users::find_by_id(&state.db, auth.user_id())
         .await
-        .map_err(|e| internal(e.into()))?;
+        .map_err(server_fn_auth::internal)?;
     Ok(user.map(|user| SignedIn {
         user: UserView {
             id: user.id,

@@ -1,41 +1,29 @@
-//! Authentication and error statuses for server functions, which are public endpoints
-//! like any other and must check the caller themselves.
+//! Authentication and errors for server functions, which are public endpoints like any
+//! other and must check the caller themselves.
 
-use http::StatusCode;
 use leptos::prelude::*;
-use leptos_axum::ResponseOptions;
 
 use super::authn::{authenticate, Authenticated};
 use super::state::AppState;
+use crate::app_error::AppError;
 
-/// The app state and the authenticated caller, or a 401 error.
-pub fn require_auth() -> Result<(AppState, Authenticated), ServerFnError> {
-    let state = expect_context::<AppState>();
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| internal("no app state in a server function"))
+}
+
+/// The app state and the authenticated caller, or a 401.
+pub fn require_auth() -> Result<(AppState, Authenticated), AppError> {
+    let state = app_state()?;
     let parts = use_context::<http::request::Parts>()
-        .ok_or_else(|| internal(anyhow::anyhow!("no request parts in a server function")))?;
+        .ok_or_else(|| internal("no request parts in a server function"))?;
     match authenticate(&state, &parts.headers) {
         Ok(auth) => Ok((state, auth)),
-        Err(_) => Err(status_error(StatusCode::UNAUTHORIZED, "unauthenticated")),
+        Err(_) => Err(AppError::Unauthenticated.with_status()),
     }
-}
-
-/// Sets the response status and returns an error whose text is safe to show.
-pub fn status_error(status: StatusCode, message: &str) -> ServerFnError {
-    if let Some(options) = use_context::<ResponseOptions>() {
-        options.set_status(status);
-    }
-    ServerFnError::ServerError(message.to_owned())
-}
-
-pub fn bad_request(message: String) -> ServerFnError {
-    status_error(StatusCode::BAD_REQUEST, &message)
 }
 
 /// Logs the cause; the client sees only that something failed.
-pub fn internal(cause: anyhow::Error) -> ServerFnError {
-    tracing::error!(error = ?cause, "server function failed");
-    status_error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "something went wrong on our side",
-    )
+pub fn internal(cause: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %cause, "server function failed");
+    AppError::Internal.with_status()
 }

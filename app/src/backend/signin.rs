@@ -181,10 +181,14 @@ pub async fn refresh(
             user_id,
             session_id,
         } if allow_grace => (user_id, session_id, None),
-        RefreshOutcome::RotatedWithinGrace { .. } | RefreshOutcome::Invalid => {
-            return Ok(Refreshed::Refused)
+        RefreshOutcome::Invalid => return Ok(Refreshed::Refused),
+        // Outside the grace window, or an API client (which has no racing tabs): a copy
+        // of the token exists somewhere.
+        RefreshOutcome::RotatedWithinGrace {
+            user_id,
+            session_id,
         }
-        RefreshOutcome::Reused {
+        | RefreshOutcome::Reused {
             user_id,
             session_id,
         } => {

@@ -1,0 +1,405 @@
+//! `spawn_app` and a cookie-keeping HTTP client that never follows redirects.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use app::backend::clock::Clock;
+use app::backend::config::{Config, RateLimitMode};
+use app::backend::db::Db;
+use leptos::config::LeptosOptions;
+use reqwest::header::{HeaderMap, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use server::Server;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one `#[tokio::test]` per database for a scenario `async fn(Backend)`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::harness::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::harness::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+/// The PostgreSQL server the tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Drops what earlier runs of this suite left behind, once per test process, before any
+/// test of this run creates its database.
+async fn sweep_earlier_runs() {
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            let _ = std::fs::remove_dir_all(std::env::temp_dir().join("signout-tests"));
+            use sqlx::Connection;
+            let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await else {
+                return;
+            };
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'signout_test_%'",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_default();
+            for name in names {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await;
+            }
+        })
+        .await;
+}
+
+/// A fresh, empty database URL for one test.
+pub async fn fresh_database(backend: Backend) -> String {
+    sweep_earlier_runs().await;
+    let name = format!("signout_test_{}", uuid::Uuid::now_v7().simple());
+    match backend {
+        Backend::Sqlite => {
+            let dir: PathBuf = std::env::temp_dir().join("signout-tests");
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            format!("sqlite://{}/{name}.db?mode=rwc", dir.display())
+        }
+        Backend::Postgres => {
+            use sqlx::Connection;
+            let admin = postgres_admin_url();
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("the PostgreSQL server of the tests is reachable (TEST_POSTGRES_URL)");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+            format!("{base}/{name}")
+        }
+    }
+}
+
+pub fn test_config(database_url: String) -> Config {
+    Config::for_tests(database_url)
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub clock: Clock,
+    pub db: Db,
+    pub config: Config,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = test_config(fresh_database(backend).await);
+    adjust(&mut config);
+    spawn_on(config, Clock::system()).await
+}
+
+/// Starts a server on an existing database, e.g. a second process sharing it.
+pub async fn spawn_on(config: Config, clock: Clock) -> TestApp {
+    let options = LeptosOptions::builder()
+        .output_name("signout")
+        .site_root("target/site")
+        .build();
+    let server = Server::bind(
+        config.clone(),
+        clock.clone(),
+        options,
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .expect("server starts");
+    let addr = server.addr;
+    let db = server.state.db.clone();
+    tokio::spawn(server.serve(std::future::pending()));
+    TestApp {
+        addr,
+        clock,
+        db,
+        config,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A new browser-like client with an empty cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: format!("http://{}", self.addr),
+            jar: HashMap::new(),
+            http: client(),
+        }
+    }
+
+    /// A browser signed up as a fresh user.
+    pub async fn signed_up_browser(&self) -> (Browser, String) {
+        let mut browser = self.browser();
+        let email = unique_email();
+        let res = browser
+            .post(
+                "/api/auth/register",
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        (browser, email)
+    }
+
+    /// A second device of the same user: a new browser that signs in.
+    pub async fn signed_in_browser(&self, email: &str) -> Browser {
+        let mut browser = self.browser();
+        let res = browser
+            .post(
+                "/api/auth/login",
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        browser
+    }
+
+    /// Tokens from the token API for an existing user.
+    pub async fn api_tokens(&self, email: &str) -> (String, String) {
+        let res = send(
+            &client(),
+            Method::POST,
+            &self.url("/api/auth/token"),
+            &[],
+            Some(json!({"grant_type": "password", "email": email, "password": PASSWORD})),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        (
+            res.json["access_token"].as_str().unwrap().to_owned(),
+            res.json["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// `GET /api/auth/me` with a bearer token.
+    pub async fn me_with_bearer(&self, access: &str) -> Reply {
+        send(
+            &client(),
+            Method::GET,
+            &self.url("/api/auth/me"),
+            &[("authorization", format!("Bearer {access}"))],
+            None,
+        )
+        .await
+    }
+
+    pub async fn post_anonymous(
+        &self,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Reply {
+        send(&client(), Method::POST, &self.url(path), headers, body).await
+    }
+}
+
+pub fn unique_email() -> String {
+    format!("user-{}@example.com", uuid::Uuid::now_v7().simple())
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+/// An HTTP answer, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+    pub json: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    /// The `Set-Cookie` line for `name`.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+}
+
+pub async fn send(
+    http: &reqwest::Client,
+    method: Method,
+    url: &str,
+    headers: &[(&str, String)],
+    body: Option<Value>,
+) -> Reply {
+    let mut req = http.request(method, url);
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.expect("request reaches the server");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.text().await.unwrap_or_default();
+    let json = serde_json::from_str(&body).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        json,
+    }
+}
+
+/// A stored cookie: value and Path, which decides where the browser sends it.
+#[derive(Clone, Debug)]
+pub struct StoredCookie {
+    pub value: String,
+    pub path: String,
+}
+
+/// Keeps cookies like a browser does (by name, honouring Path and removal), and can
+/// replay old ones by hand.
+pub struct Browser {
+    base: String,
+    pub jar: HashMap<String, StoredCookie>,
+    http: reqwest::Client,
+}
+
+impl Browser {
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.jar.get(name).map(|c| c.value.clone())
+    }
+
+    pub fn snapshot(&self) -> HashMap<String, StoredCookie> {
+        self.jar.clone()
+    }
+
+    pub fn restore(&mut self, jar: HashMap<String, StoredCookie>) {
+        self.jar = jar;
+    }
+
+    fn cookie_header(&self, path: &str) -> Option<String> {
+        let pairs: Vec<String> = self
+            .jar
+            .iter()
+            .filter(|(_, c)| path.starts_with(&c.path))
+            .map(|(name, c)| format!("{name}={}", c.value))
+            .collect();
+        (!pairs.is_empty()).then(|| pairs.join("; "))
+    }
+
+    fn store(&mut self, reply: &Reply) {
+        for line in reply.set_cookies() {
+            let mut parts = line.split(';').map(str::trim);
+            let Some((name, value)) = parts.next().and_then(|nv| nv.split_once('=')) else {
+                continue;
+            };
+            let mut path = "/".to_owned();
+            let mut removal = value.is_empty();
+            for attr in parts {
+                let lower = attr.to_ascii_lowercase();
+                if let Some(p) = attr.strip_prefix("Path=") {
+                    path = p.to_owned();
+                }
+                if lower == "max-age=0" {
+                    removal = true;
+                }
+            }
+            if removal {
+                // A browser only removes the cookie whose name *and* Path match.
+                if self.jar.get(name).is_some_and(|c| c.path == path) {
+                    self.jar.remove(name);
+                }
+            } else {
+                self.jar.insert(
+                    name.to_owned(),
+                    StoredCookie {
+                        value: value.to_owned(),
+                        path,
+                    },
+                );
+            }
+        }
+    }
+
+    pub async fn request(&mut self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let origin = self.base.clone();
+        let mut headers = vec![("origin", origin)];
+        if let Some(cookies) = self.cookie_header(path) {
+            headers.push(("cookie", cookies));
+        }
+        let reply = send(
+            &self.http,
+            method,
+            &format!("{}{}", self.base, path),
+            &headers,
+            body,
+        )
+        .await;
+        self.store(&reply);
+        reply
+    }
+
+    pub async fn post(&mut self, path: &str, body: Value) -> Reply {
+        self.request(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn post_empty(&mut self, path: &str) -> Reply {
+        self.request(Method::POST, path, None).await
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        self.request(Method::GET, path, None).await
+    }
+
+    pub async fn me(&mut self) -> Reply {
+        self.get("/api/auth/me").await
+    }
+}
+
+/// Rate limits off, for scenarios that make many requests on purpose.
+pub fn no_rate_limits(config: &mut Config) {
+    config.rate_limits = RateLimitMode::Off;
+}

@@ -1,0 +1,15 @@
+//! Black-box tests: each starts the real server on 127.0.0.1:0 with a fresh database and
+//! speaks HTTP to it. Every scenario runs twice, on SQLite and on the local PostgreSQL.
+
+mod harness;
+
+mod bad_input;
+mod guards;
+mod multi_process;
+mod pages;
+mod refresh;
+mod sign_in;
+mod sign_out;
+mod sign_out_all;
+mod startup;
+mod token_api;

@@ -1,0 +1,109 @@
+//! The HTML side and the server functions: right first render, no caching, auth checked
+//! by the server functions themselves.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::harness::{spawn_app, Backend};
+use crate::on_both_databases;
+
+on_both_databases!(
+    the_first_html_already_shows_who_is_signed_in,
+    pages_are_never_cached,
+    server_functions_for_private_data_require_a_live_session,
+    published_posts_appear_on_the_home_page,
+    server_functions_answer_bad_arguments_with_400,
+);
+
+async fn the_first_html_already_shows_who_is_signed_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut browser, email) = app.signed_up_browser().await;
+    let signed_in = browser.get("/").await;
+    assert_eq!(signed_in.status, StatusCode::OK);
+    assert!(signed_in.body.contains(&email), "the header names the user");
+    assert!(signed_in.body.contains(">Sign out<"));
+
+    browser.post_empty("/api/auth/logout").await;
+    let signed_out = browser.get("/").await;
+    assert!(!signed_out.body.contains(&email));
+    assert!(signed_out.body.contains(">Sign in<"));
+}
+
+async fn pages_are_never_cached(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut browser, _) = app.signed_up_browser().await;
+    for path in ["/", "/login", "/register", "/no-such-page"] {
+        let res = browser.get(path).await;
+        assert_eq!(res.header("cache-control"), Some("no-store"), "{path}");
+    }
+    assert_eq!(
+        browser.get("/no-such-page").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn server_functions_for_private_data_require_a_live_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut browser, _) = app.signed_up_browser().await;
+    let saved = browser
+        .post(
+            "/api/posts/drafts",
+            json!({"title": "Secret plan", "body": "only mine"}),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let mine = browser.get("/api/posts/mine").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.body.contains("Secret plan"));
+
+    let stolen = browser.snapshot();
+    browser.post_empty("/api/auth/logout").await;
+    browser.restore(stolen);
+    let after = browser.get("/api/posts/mine").await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+    assert!(!after.body.contains("Secret plan"));
+    assert_eq!(
+        app.browser().get("/api/posts/mine").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn published_posts_appear_on_the_home_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut author, _) = app.signed_up_browser().await;
+    let id = author
+        .post(
+            "/api/posts/drafts",
+            json!({"title": "Hello world", "body": "first post"}),
+        )
+        .await
+        .json;
+    let draft_only = app.browser().get("/").await;
+    assert!(
+        !draft_only.body.contains("Hello world"),
+        "drafts are private"
+    );
+    let published = author.post("/api/posts/publish", json!({"id": id})).await;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.body);
+    assert!(app.browser().get("/").await.body.contains("Hello world"));
+}
+
+async fn server_functions_answer_bad_arguments_with_400(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut browser, _) = app.signed_up_browser().await;
+    for body in [
+        json!({}),
+        json!({"title": 5, "body": "x"}),
+        json!({"title": "", "body": "x"}),
+        json!({"title": "t".repeat(201), "body": ""}),
+    ] {
+        let res = browser.post("/api/posts/drafts", body.clone()).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{body}: {}", res.body);
+        assert_eq!(res.json["error"], "invalid_input", "{body}");
+    }
+    let missing = browser
+        .post("/api/posts/publish", json!({"id": "no-such-post"}))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.json["error"], "not_found");
+}

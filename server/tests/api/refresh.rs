@@ -1,0 +1,104 @@
+//! Refresh-token rotation, the grace window for racing tabs, and reuse detection.
+
+use reqwest::StatusCode;
+
+use crate::harness::{spawn_app, Backend};
+use crate::on_both_databases;
+
+on_both_databases!(
+    refresh_rotates_both_cookies,
+    a_just_rotated_token_from_a_racing_tab_is_not_treated_as_theft,
+    reuse_of_a_rotated_token_after_the_grace_window_revokes_the_whole_session,
+    an_access_token_dies_when_its_lifetime_ends,
+);
+
+async fn refresh_rotates_both_cookies(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut browser, _) = app.signed_up_browser().await;
+    let before = browser.snapshot();
+    let res = browser.post_empty("/api/auth/refresh").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_ne!(
+        browser.cookie("refresh_token").unwrap(),
+        before["refresh_token"].value
+    );
+    assert_ne!(
+        browser.cookie("access_token").unwrap(),
+        before["access_token"].value
+    );
+    assert_eq!(browser.me().await.status, StatusCode::OK);
+}
+
+async fn a_just_rotated_token_from_a_racing_tab_is_not_treated_as_theft(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut tab_a, _) = app.signed_up_browser().await;
+    let mut tab_b = app.browser();
+    tab_b.restore(tab_a.snapshot());
+
+    assert_eq!(
+        tab_a.post_empty("/api/auth/refresh").await.status,
+        StatusCode::OK
+    );
+    let racing = tab_b.post_empty("/api/auth/refresh").await;
+    assert_eq!(
+        racing.status,
+        StatusCode::OK,
+        "within the grace window: {}",
+        racing.body
+    );
+    assert!(
+        racing.set_cookie("refresh_token").is_none(),
+        "no second refresh chain is started"
+    );
+    assert_eq!(tab_b.me().await.status, StatusCode::OK);
+    assert_eq!(
+        tab_a.post_empty("/api/auth/refresh").await.status,
+        StatusCode::OK,
+        "the session lives on"
+    );
+}
+
+async fn reuse_of_a_rotated_token_after_the_grace_window_revokes_the_whole_session(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (mut victim, _) = app.signed_up_browser().await;
+    let mut thief = app.browser();
+    thief.restore(victim.snapshot());
+
+    assert_eq!(
+        victim.post_empty("/api/auth/refresh").await.status,
+        StatusCode::OK
+    );
+    app.clock.advance(app.config.refresh_reuse_grace + 1);
+    let replay = thief.post_empty("/api/auth/refresh").await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+
+    // The victim's current tokens belong to the same family: all of it is dead now.
+    assert_eq!(victim.me().await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        victim.post_empty("/api/auth/refresh").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let reuse_events: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE kind = 'refresh_token_reuse'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(reuse_events, 1);
+}
+
+async fn an_access_token_dies_when_its_lifetime_ends(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut browser, _) = app.signed_up_browser().await;
+    app.clock.advance(app.config.access_token_ttl - 1);
+    assert_eq!(browser.me().await.status, StatusCode::OK);
+    app.clock.advance(1);
+    assert_eq!(browser.me().await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        browser.post_empty("/api/auth/refresh").await.status,
+        StatusCode::OK,
+        "refresh still works"
+    );
+    assert_eq!(browser.me().await.status, StatusCode::OK);
+}
