@@ -9,6 +9,10 @@ use super::tokens::AccessClaims;
 
 pub const ACCESS_COOKIE: &str = "access_token";
 pub const REFRESH_COOKIE: &str = "refresh_token";
+/// Set by the web client (not HttpOnly, not secret) when a sign-out could not reach the
+/// server. While it is present the browser's auth cookies count for nothing, so a reload
+/// cannot sign the user back in through cookies whose revocation is still pending.
+pub const SIGNOUT_PENDING_COOKIE: &str = "signout_pending";
 
 /// A caller whose access token is valid right now.
 #[derive(Clone, Debug)]
@@ -26,20 +30,22 @@ impl Authenticated {
     }
 }
 
-/// The raw access token the request carries, bearer header first.
+/// The raw access token the request carries, bearer header first. Sign-out uses this one:
+/// it must be able to name the session it ends even while a sign-out is pending.
 pub fn presented_access_token(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        let mut parts = value.splitn(2, ' ');
-        if let (Some(scheme), Some(token)) = (parts.next(), parts.next()) {
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
-                return Some(token.trim().to_owned());
-            }
-        }
-    }
-    cookie_value(headers, ACCESS_COOKIE)
+    bearer_token(headers).or_else(|| cookie_value(headers, ACCESS_COOKIE))
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+/// Whether the browser's own sign-out is waiting to reach the server.
+pub fn sign_out_pending(headers: &HeaderMap) -> bool {
+    cookie_value(headers, SIGNOUT_PENDING_COOKIE).is_some()
 }
 
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -55,7 +61,14 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// Authenticates a request: signature, algorithm, issuer, expiry, then revocation.
 pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Authenticated, ApiError> {
-    let token = presented_access_token(headers).ok_or(ApiError::Unauthenticated)?;
+    let cookie = || {
+        (!sign_out_pending(headers))
+            .then(|| cookie_value(headers, ACCESS_COOKIE))
+            .flatten()
+    };
+    let token = bearer_token(headers)
+        .or_else(cookie)
+        .ok_or(ApiError::Unauthenticated)?;
     let claims = state
         .keys
         .verify(&token, state.clock.now())

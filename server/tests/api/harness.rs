@@ -107,6 +107,35 @@ pub struct TestApp {
     pub clock: Clock,
     pub db: Db,
     pub config: Config,
+    _database_guard: Option<DropDatabase>,
+}
+
+/// Drops a test's PostgreSQL database when the test ends, so runs do not pile them up.
+struct DropDatabase {
+    name: String,
+}
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Drop runs inside the test's runtime; a thread with its own runtime can block on
+        // the statement without stalling it.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                    let _ = sqlx::query(&statement).execute(&mut conn).await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -116,7 +145,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = test_config(fresh_database(backend).await);
     adjust(&mut config);
-    spawn_on(config, Clock::system()).await
+    let database_guard = matches!(backend, Backend::Postgres).then(|| DropDatabase {
+        name: config
+            .database_url
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    });
+    TestApp {
+        _database_guard: database_guard,
+        ..spawn_on(config, Clock::system()).await
+    }
 }
 
 /// Starts a server on an existing database, e.g. a second process sharing it.
@@ -141,6 +181,7 @@ pub async fn spawn_on(config: Config, clock: Clock) -> TestApp {
         clock,
         db,
         config,
+        _database_guard: None,
     }
 }
 

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{spawn_app, Backend};
+use crate::harness::{spawn_app, Backend, StoredCookie};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -14,6 +14,7 @@ on_both_databases!(
     logout_with_only_the_refresh_token_in_the_body_ends_that_session,
     logout_of_one_device_leaves_the_others_signed_in,
     logout_writes_an_audit_event_without_any_token,
+    a_pending_client_sign_out_disables_the_cookies_until_it_reaches_the_server,
 );
 
 async fn logout_clears_both_cookies_with_the_same_path_and_attributes(backend: Backend) {
@@ -188,4 +189,52 @@ async fn logout_writes_an_audit_event_without_any_token(backend: Backend) {
             assert!(!text.contains(&cookie.value), "an audit row holds a token");
         }
     }
+}
+
+async fn a_pending_client_sign_out_disables_the_cookies_until_it_reaches_the_server(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (mut browser, email) = app.signed_up_browser().await;
+    let tokens = browser.snapshot();
+    // What the web client sets when its sign-out request could not reach the server.
+    let pending = StoredCookie {
+        value: "1".into(),
+        path: "/".into(),
+    };
+    browser.jar.insert("signout_pending".into(), pending);
+
+    assert_eq!(browser.me().await.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        !browser.get("/").await.body.contains(&email),
+        "the first HTML is signed out"
+    );
+    let refresh = browser.post_empty("/api/auth/refresh").await;
+    assert_eq!(
+        refresh.status,
+        StatusCode::UNAUTHORIZED,
+        "no signing back in through the refresh cookie"
+    );
+
+    // The retried sign-out reaches the server: it revokes, and clears the marker too.
+    browser.restore(tokens.clone());
+    browser.jar.insert(
+        "signout_pending".into(),
+        StoredCookie {
+            value: "1".into(),
+            path: "/".into(),
+        },
+    );
+    let out = browser.post_empty("/api/auth/logout").await;
+    assert_eq!(out.status, StatusCode::OK);
+    assert!(out
+        .set_cookie("signout_pending")
+        .is_some_and(|c| c.contains("Max-Age=0") && c.contains("Path=/")));
+    assert!(browser.jar.is_empty(), "{:?}", browser.jar);
+    browser.restore(tokens);
+    assert_eq!(
+        browser.me().await.status,
+        StatusCode::UNAUTHORIZED,
+        "revoked for real now"
+    );
 }

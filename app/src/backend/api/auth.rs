@@ -12,7 +12,9 @@ use crate::auth::types::{
     UserView,
 };
 use crate::backend::audit::ClientInfo;
-use crate::backend::authn::{cookie_value, presented_access_token, Authenticated, REFRESH_COOKIE};
+use crate::backend::authn::{
+    cookie_value, presented_access_token, sign_out_pending, Authenticated, REFRESH_COOKIE,
+};
 use crate::backend::error::{ApiError, ApiResult};
 use crate::backend::rate_limit::{REFRESH_PER_IP, REGISTER_PER_IP, SIGN_OUT};
 use crate::backend::secret::Secret;
@@ -90,7 +92,9 @@ pub async fn refresh(
         cookies::clear_both(&mut out, &state.config);
         (out, ApiError::InvalidRefreshToken).into_response()
     };
-    let Some(presented) = cookie_value(&headers, REFRESH_COOKIE).map(Secret::new) else {
+    // A browser whose sign-out is still pending must not be signed back in.
+    let presented = cookie_value(&headers, REFRESH_COOKIE).filter(|_| !sign_out_pending(&headers));
+    let Some(presented) = presented.map(Secret::new) else {
         return Ok(refused());
     };
     match signin::refresh(&state, &presented, true, &client).await? {
@@ -139,6 +143,9 @@ pub async fn logout(
 
     let mut out = HeaderMap::new();
     cookies::clear_both(&mut out, &state.config);
+    if sign_out_pending(&headers) {
+        cookies::clear_sign_out_pending(&mut out);
+    }
     out.insert(
         "clear-site-data",
         HeaderValue::from_static("\"cache\", \"storage\""),

@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use cookie::time::Duration;
 use cookie::{Cookie, SameSite};
 
-use crate::backend::authn::{ACCESS_COOKIE, REFRESH_COOKIE};
+use crate::backend::authn::{ACCESS_COOKIE, REFRESH_COOKIE, SIGNOUT_PENDING_COOKIE};
 use crate::backend::config::Config;
 use crate::backend::secret::Secret;
 
@@ -55,4 +55,15 @@ pub fn clear_both(headers: &mut HeaderMap, config: &Config) {
         cookie.make_removal();
         append(headers, &cookie);
     }
+}
+
+/// Clears the client's "sign-out pending" marker once the sign-out has reached us. The
+/// attributes are those the client sets it with (`auth/browser.rs`).
+pub fn clear_sign_out_pending(headers: &mut HeaderMap) {
+    let mut cookie = Cookie::build((SIGNOUT_PENDING_COOKIE, ""))
+        .same_site(SameSite::Strict)
+        .path("/")
+        .build();
+    cookie.make_removal();
+    append(headers, &cookie);
 }
