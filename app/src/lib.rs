@@ -4,8 +4,10 @@
 pub mod app_error;
 pub mod auth;
 pub mod components;
+pub mod format;
 pub mod pages;
 pub mod posts;
+pub mod queries;
 
 #[cfg(feature = "ssr")]
 pub mod backend;

@@ -1,15 +1,20 @@
 //! The HTML shell and the root component: providers, header, routes.
 
 use leptos::prelude::*;
+use leptos_fetch::QueryClient;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
-use crate::auth::session::current_session;
+use crate::auth::runtime::AuthRuntime;
+use crate::auth::session::{AuthBoot, WhenAuthKnown};
 use crate::auth::store::AuthStore;
 use crate::components::header::Header;
 use crate::components::toasts::{ToastRegion, Toasts};
-use crate::pages::{home::HomePage, login::LoginPage, not_found::NotFound, register::RegisterPage};
+use crate::pages::{
+    dashboard::DashboardPage, home::HomePage, login::LoginPage, not_found::NotFound,
+    profile::ProfilePage, register::RegisterPage,
+};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -18,6 +23,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -32,31 +38,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let auth = AuthStore::provide();
+    AuthStore::provide();
     Toasts::provide();
-    // Blocking: the first HTML waits for it, so it already shows the right header.
-    let boot = Resource::new_blocking(|| (), |_| current_session());
+    QueryClient::new().provide();
+    AuthBoot::provide();
 
+    // The routes sit directly in the router, where the server's route list can see them.
+    // Every route renders whole before the first byte is sent (`SsrMode::Async`): the
+    // pages are small, and a protected route must still be able to answer with a redirect.
     view! {
         <Stylesheet id="leptos" href="/pkg/signout.css"/>
         <Title text="Signout — a blog that really signs you out"/>
         <Router>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    auth.initialise(boot.await.ok().flatten());
-                    view! {
-                        <Header/>
-                        <main class="page">
-                            <Routes fallback=NotFound>
-                                <Route path=path!("/") view=HomePage/>
-                                <Route path=path!("/login") view=LoginPage/>
-                                <Route path=path!("/register") view=RegisterPage/>
-                            </Routes>
-                        </main>
-                    }
-                })}
-            </Suspense>
-            <ToastRegion/>
+            <AuthRuntime>
+                <WhenAuthKnown>
+                    <Header/>
+                </WhenAuthKnown>
+                <main class="page">
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                        <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                        <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
+                        <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
+                        <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
+                    </Routes>
+                </main>
+                <ToastRegion/>
+            </AuthRuntime>
         </Router>
     }
 }

@@ -53,7 +53,7 @@ export const test = base.extend<Fixtures>({
       page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
       page.on("console", (msg) => {
         if (msg.type() === "error" && !isExpectedNetworkError(msg.text())) {
-          errors.push(`console: ${msg.text()}`);
+          errors.push(`console: ${msg.text()} (${msg.location().url})`);
         }
       });
       await use(errors);

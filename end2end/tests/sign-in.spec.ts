@@ -21,6 +21,6 @@ test("a wrong password shows an error and signs nobody in", async ({ app, page }
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill("not the password");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toContainText("wrong email or password");
+  await expect(page.getByRole("alert")).toContainText("Wrong email or password");
   await expect(app.header().getByRole("link", { name: "Sign in" })).toBeVisible();
 });

@@ -1,5 +1,9 @@
-//! Calls to the JSON auth API from the browser. On the server these are never called
-//! (event handlers do not run there), so that build only returns an error.
+//! Calls to the JSON auth API from the browser, with the 401 → refresh → retry rule.
+//! On the server these are never called (event handlers do not run there), so that
+//! build only returns an error.
+
+use std::future::Future;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -20,9 +24,43 @@ pub enum CallError {
 impl CallError {
     pub fn message(&self) -> String {
         match self {
-            Self::Api { message, .. } => message.clone(),
+            Self::Api { message, .. } => capitalise(message),
             Self::Network => "The server could not be reached. Check your connection.".into(),
         }
+    }
+
+    pub fn is_unauthenticated(&self) -> bool {
+        matches!(self, Self::Api { status: 401, .. })
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// How long sign-out waits for the server before finishing locally.
+pub const SIGN_OUT_WAIT: Duration = Duration::from_secs(4);
+
+/// `fut`, or `None` if it takes longer than `limit`.
+pub async fn within<T>(limit: Duration, fut: impl Future<Output = T>) -> Option<T> {
+    #[cfg(feature = "hydrate")]
+    {
+        use futures::future::{select, Either};
+        let fut = std::pin::pin!(fut);
+        let timer = std::pin::pin!(gloo_timers::future::sleep(limit));
+        match select(fut, timer).await {
+            Either::Left((value, _)) => Some(value),
+            Either::Right(_) => None,
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = limit;
+        Some(fut.await)
     }
 }
 
@@ -60,4 +98,71 @@ pub async fn post_json<Req: Serialize, Resp: DeserializeOwned>(
     _body: &Req,
 ) -> Result<Resp, CallError> {
     Err(CallError::Network)
+}
+
+/// `post_json` for calls that need a signed-in user: a 401 gets one refresh, then one
+/// retry. A second 401 is the caller's to handle (the session has ended).
+pub async fn post_json_signed_in<Req: Serialize, Resp: DeserializeOwned>(
+    path: &str,
+    body: &Req,
+) -> Result<Resp, CallError> {
+    match post_json(path, body).await {
+        Err(e) if e.is_unauthenticated() && refresh_session().await => post_json(path, body).await,
+        other => other,
+    }
+}
+
+/// Exchanges the refresh cookie for fresh cookies. One refresh at a time across all tabs
+/// (a Web Lock): two tabs rotating the same token at once would look like token theft.
+pub async fn refresh_session() -> bool {
+    async fn refresh() -> bool {
+        post_json::<_, super::types::SignedIn>("/api/auth/refresh", &())
+            .await
+            .is_ok()
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        // The browser runs everything on one thread, so the JS values inside this future
+        // never cross threads; the wrapper lets it live in `Send` query futures.
+        send_wrapper::SendWrapper::new(async {
+            match with_web_lock("signout:refresh", refresh).await {
+                Some(ok) => ok,
+                None => refresh().await,
+            }
+        })
+        .await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    refresh().await
+}
+
+/// Runs `task` while holding the named Web Lock; `None` if the browser has no Web Locks.
+#[cfg(feature = "hydrate")]
+async fn with_web_lock<F, Fut>(name: &str, task: F) -> Option<bool>
+where
+    F: FnOnce() -> Fut + 'static,
+    Fut: Future<Output = bool> + 'static,
+{
+    use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+    let navigator = web_sys::window()?.navigator();
+    let locks = js_sys::Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
+    if locks.is_undefined() {
+        return None;
+    }
+    let request: js_sys::Function = js_sys::Reflect::get(&locks, &JsValue::from_str("request"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> js_sys::Promise {
+        wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from_bool(task().await)) })
+    });
+    let promise: js_sys::Promise = request
+        .call2(&locks, &JsValue::from_str(name), &callback)
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .ok()?
+        .as_bool()
 }

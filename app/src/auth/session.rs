@@ -32,3 +32,31 @@ pub async fn current_session() -> Result<Option<SignedIn>, AppError> {
         session_id: auth.session_id().to_owned(),
     }))
 }
+
+/// The start-up answer to "who is signed in?", loaded once per page by the root.
+#[derive(Clone, Copy)]
+pub struct AuthBoot(pub Resource<Result<Option<SignedIn>, AppError>>);
+
+impl AuthBoot {
+    /// Blocking: the first HTML waits for it, so it already shows the right state.
+    pub fn provide() {
+        provide_context(Self(Resource::new_blocking(|| (), |_| current_session())));
+    }
+}
+
+/// Renders `children` once the store holds the server's answer, so nothing renders (on
+/// the server or in the browser) from a guess about who is signed in.
+#[component]
+pub fn WhenAuthKnown(children: ChildrenFn) -> impl IntoView {
+    let boot = expect_context::<AuthBoot>().0;
+    let auth = super::store::AuthStore::expect();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                auth.initialise(boot.await.ok().flatten());
+                children.with_value(|c| c())
+            })}
+        </Suspense>
+    }
+}

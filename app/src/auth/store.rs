@@ -1,5 +1,5 @@
 //! The auth store: the one reactive answer to "who is signed in here?". It holds no
-//! token (those are HttpOnly cookies) and no data of the user beyond who they are.
+//! token (those are HttpOnly cookies) and nothing of the user beyond who they are.
 
 use leptos::prelude::*;
 
@@ -37,12 +37,42 @@ impl AuthStore {
         self.status.get()
     }
 
-    /// The signed-in user's email, while there is one (also during sign-out).
-    pub fn email(&self) -> Option<String> {
+    fn session_with<T>(&self, f: impl Fn(&SignedIn) -> T) -> Option<T> {
         self.status.with(|s| match s {
-            AuthStatus::SignedIn(s) | AuthStatus::SigningOut(s) => Some(s.user.email.clone()),
+            AuthStatus::SignedIn(s) | AuthStatus::SigningOut(s) => Some(f(s)),
             _ => None,
         })
+    }
+
+    /// The signed-in user's email, while there is one (also during sign-out).
+    pub fn email(&self) -> Option<String> {
+        self.session_with(|s| s.user.email.clone())
+    }
+
+    /// The key that scopes every query of user data.
+    pub fn user_id(&self) -> Option<String> {
+        self.session_with(|s| s.user.id.clone())
+    }
+
+    pub fn user_id_untracked(&self) -> Option<String> {
+        self.status.with_untracked(|s| match s {
+            AuthStatus::SignedIn(s) | AuthStatus::SigningOut(s) => Some(s.user.id.clone()),
+            _ => None,
+        })
+    }
+
+    pub fn session(&self) -> Option<SignedIn> {
+        self.session_with(Clone::clone)
+    }
+
+    pub fn is_signed_in(&self) -> bool {
+        self.status
+            .with(|s| matches!(s, AuthStatus::SignedIn(_) | AuthStatus::SigningOut(_)))
+    }
+
+    pub fn is_signed_in_untracked(&self) -> bool {
+        self.status
+            .with_untracked(|s| matches!(s, AuthStatus::SignedIn(_) | AuthStatus::SigningOut(_)))
     }
 
     pub fn is_signing_out(&self) -> bool {
@@ -53,10 +83,23 @@ impl AuthStore {
         self.status.set(AuthStatus::SignedIn(session));
     }
 
-    pub fn begin_sign_out(&self) {
+    /// Marks sign-out as started. Returns false if it already was (a second click).
+    pub fn begin_sign_out(&self) -> bool {
+        let mut started = false;
         self.status.update(|s| {
             if let AuthStatus::SignedIn(session) = s {
                 *s = AuthStatus::SigningOut(session.clone());
+                started = true;
+            }
+        });
+        started
+    }
+
+    /// Sign-out did not go ahead (e.g. "sign out everywhere" failed): back to signed in.
+    pub fn cancel_sign_out(&self) {
+        self.status.update(|s| {
+            if let AuthStatus::SigningOut(session) = s {
+                *s = AuthStatus::SignedIn(session.clone());
             }
         });
     }
@@ -65,8 +108,12 @@ impl AuthStore {
         self.status.set(AuthStatus::SignedOut);
     }
 
-    /// Sets the state from the server's answer at start-up.
+    /// Sets the state from the server's answer at start-up. Only the first answer counts:
+    /// later, only sign-in and sign-out change the state.
     pub fn initialise(&self, session: Option<SignedIn>) {
+        if self.status.with_untracked(|s| *s != AuthStatus::Unknown) {
+            return;
+        }
         self.status.set(match session {
             Some(s) => AuthStatus::SignedIn(s),
             None => AuthStatus::SignedOut,

@@ -1,11 +1,9 @@
 //! The email + password form shared by sign-in and account creation.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 use crate::auth::client::post_json;
-use crate::auth::store::AuthStore;
+use crate::auth::flows::AuthFlows;
 use crate::auth::types::{Credentials, SignedIn};
 
 #[component]
@@ -17,8 +15,7 @@ pub fn AuthForm(
     /// The `autocomplete` hint of the password field.
     password_autocomplete: &'static str,
 ) -> impl IntoView {
-    let auth = AuthStore::expect();
-    let navigate = use_navigate();
+    let flows = AuthFlows::expect();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let submit = Action::new_local(move |creds: &Credentials| {
@@ -34,14 +31,7 @@ pub fn AuthForm(
     };
     Effect::new(move |_| {
         if let Some(Ok(session)) = submit.value().get() {
-            auth.signed_in(session);
-            navigate(
-                "/",
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
+            flows.signed_in(session);
         }
     });
 

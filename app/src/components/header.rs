@@ -1,4 +1,4 @@
-//! The header on every page: who is signed in, and the way out.
+//! The header on every page: who is signed in, where they can go, and the way out.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -12,14 +12,16 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="site-header">
             <a class="brand" href="/">"Signout"</a>
-            <nav class="site-nav">
+            <nav class="site-nav" aria-label="Main">
                 <Show
-                    when=move || auth.email().is_some()
+                    when=move || auth.is_signed_in()
                     fallback=|| view! {
                         <A href="/login">"Sign in"</A>
                         <A href="/register" attr:class="button-link">"Create account"</A>
                     }
                 >
+                    <A href="/dashboard">"Dashboard"</A>
+                    <A href="/profile">"Profile"</A>
                     <span class="user-email">{move || auth.email()}</span>
                     <SignOutButton/>
                 </Show>

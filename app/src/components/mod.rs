@@ -1,6 +1,8 @@
 //! Reusable pieces of the UI.
 
 pub mod auth_form;
+pub mod confirm_dialog;
 pub mod header;
+pub mod require_auth;
 pub mod sign_out_button;
 pub mod toasts;

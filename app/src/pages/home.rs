@@ -2,11 +2,13 @@
 
 use leptos::prelude::*;
 
-use crate::posts::published_posts;
+use leptos_fetch::QueryClient;
+
+use crate::queries::published;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let posts = Resource::new(|| (), |_| published_posts());
+    let posts = expect_context::<QueryClient>().resource(published, || ());
     view! {
         <h1>"Latest posts"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading posts…"</p> }>

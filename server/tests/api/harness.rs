@@ -408,6 +408,10 @@ impl Browser {
     pub async fn request(&mut self, method: Method, path: &str, body: Option<Value>) -> Reply {
         let origin = self.base.clone();
         let mut headers = vec![("origin", origin)];
+        if method == Method::GET && !path.starts_with("/api/") {
+            // A page load, as a browser's navigation sends it.
+            headers.push(("accept", "text/html,application/xhtml+xml".to_owned()));
+        }
         if let Some(cookies) = self.cookie_header(path) {
             headers.push(("cookie", cookies));
         }

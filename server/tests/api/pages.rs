@@ -13,6 +13,7 @@ on_both_databases!(
     server_functions_for_private_data_require_a_live_session,
     published_posts_appear_on_the_home_page,
     server_functions_answer_bad_arguments_with_400,
+    every_page_answers_200_and_protected_pages_redirect_when_signed_out,
 );
 
 async fn the_first_html_already_shows_who_is_signed_in(backend: Backend) {
@@ -106,4 +107,39 @@ async fn server_functions_answer_bad_arguments_with_400(backend: Backend) {
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.json["error"], "not_found");
+}
+
+async fn every_page_answers_200_and_protected_pages_redirect_when_signed_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut browser, email) = app.signed_up_browser().await;
+    browser
+        .post(
+            "/api/posts/drafts",
+            json!({"title": "My secret draft", "body": "x"}),
+        )
+        .await;
+    for path in ["/", "/login", "/register", "/dashboard", "/profile"] {
+        let res = browser.get(path).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}");
+    }
+    let dashboard = browser.get("/dashboard").await;
+    assert!(dashboard.body.contains(&email));
+
+    let stolen = browser.snapshot();
+    browser.post_empty("/api/auth/logout").await;
+    let mut anonymous = app.browser();
+    for mut visitor in [std::mem::replace(&mut browser, app.browser()), anonymous] {
+        for path in ["/dashboard", "/profile"] {
+            let res = visitor.get(path).await;
+            assert_eq!(res.status, StatusCode::FOUND, "{path}");
+            assert_eq!(res.header("location"), Some("/login"), "{path}");
+            assert!(!res.body.contains("My secret draft"));
+        }
+    }
+    // Even with the old cookies replayed: the session is dead, so is the page.
+    anonymous = app.browser();
+    anonymous.restore(stolen);
+    let replayed = anonymous.get("/dashboard").await;
+    assert_eq!(replayed.status, StatusCode::FOUND);
+    assert!(!replayed.body.contains("My secret draft") && !replayed.body.contains(&email));
 }

@@ -63,7 +63,7 @@ fn is_allowed_origin(
 /// Pages and API answers may show a user's data, so no cache (browser, proxy or the
 /// back-forward cache) may keep them. Only the hashed static bundle is cacheable.
 pub async fn no_store(req: Request, next: Next) -> Response {
-    let cacheable = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
+    let cacheable = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.svg";
     let mut response = next.run(req).await;
     if !cacheable {
         response

@@ -1,0 +1,36 @@
+//! The query cache: every server read goes through one `leptos-fetch` client. Keys of
+//! private data carry the user id, so one user's entries can never answer another's
+//! query, and sign-out clears the whole cache besides.
+
+use std::future::Future;
+
+use crate::app_error::AppError;
+use crate::posts::{my_posts, published_posts, Post};
+
+/// The public posts. Not user data, but cached and cleared the same way.
+pub async fn published(_: ()) -> Result<Vec<Post>, AppError> {
+    published_posts().await
+}
+
+/// The posts of the signed-in user, keyed by their id. No user, no request.
+pub async fn posts_of(user_id: Option<String>) -> Result<Vec<Post>, AppError> {
+    if user_id.is_none() {
+        return Ok(Vec::new());
+    }
+    signed_in_call(my_posts).await
+}
+
+/// Runs a server function that needs a session; a 401 gets one refresh and one retry.
+pub async fn signed_in_call<T, Fut>(call: impl Fn() -> Fut) -> Result<T, AppError>
+where
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    match call().await {
+        Err(AppError::Unauthenticated)
+            if cfg!(feature = "hydrate") && crate::auth::client::refresh_session().await =>
+        {
+            call().await
+        }
+        other => other,
+    }
+}
