@@ -1,4 +1,4 @@
-import { test as base, expect, Page } from "@playwright/test";
+import { test as base, expect, BrowserContext, Locator, Page } from "@playwright/test";
 
 export type User = { email: string; password: string };
 
@@ -38,21 +38,56 @@ export class App {
   toasts() {
     return this.page.getByRole("status");
   }
+
+  async writeDraft(title: string, body: string) {
+    await this.page.getByLabel("Title").fill(title);
+    await this.page.getByLabel("Body").fill(body);
+    await this.page.getByRole("button", { name: "Save draft" }).click();
+    await expect(this.page.getByRole("list", { name: "Your posts" })).toContainText(title);
+  }
+
+  /** The app's keys in web storage, and how many sessionStorage entries there are. */
+  async storage() {
+    return this.page.evaluate(() => ({
+      appKeys: Object.keys(localStorage).filter((k) => k.startsWith("signout:")),
+      sessionEntries: sessionStorage.length,
+      documentCookie: document.cookie,
+    }));
+  }
+
+  /** Saves a picture for people to look at (git-ignored). */
+  async screenshot(name: string, target?: Locator) {
+    const path = `screenshots/${name}.png`;
+    if (target) await target.screenshot({ path });
+    else await this.page.screenshot({ path, fullPage: true });
+  }
 }
 
-type Fixtures = { app: App; consoleErrors: string[] };
+/** The auth cookies the browser holds for the app. */
+export async function authCookies(context: BrowserContext) {
+  return (await context.cookies()).filter((c) => ["access_token", "refresh_token"].includes(c.name));
+}
+
+type Fixtures = {
+  app: App;
+  consoleErrors: string[];
+  /** Console errors a test causes on purpose (e.g. a request it aborts). */
+  allowedConsoleErrors: RegExp[];
+};
 
 /**
  * Every test gets an `App` for its page, and fails if the page logged a JavaScript error
  * or an uncaught exception.
  */
 export const test = base.extend<Fixtures>({
+  allowedConsoleErrors: [[], { option: true }],
   consoleErrors: [
-    async ({ page }, use) => {
+    async ({ page, allowedConsoleErrors }, use) => {
       const errors: string[] = [];
       page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
       page.on("console", (msg) => {
-        if (msg.type() === "error" && !isExpectedNetworkError(msg.text())) {
+        const allowed = allowedConsoleErrors.some((re) => re.test(msg.text()));
+        if (msg.type() === "error" && !allowed && !isExpectedNetworkError(msg.text())) {
           errors.push(`console: ${msg.text()} (${msg.location().url})`);
         }
       });

@@ -11,8 +11,14 @@ use app::{shell, App};
 use axum::{middleware, Router};
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::time::Duration;
 use tokio::net::TcpListener;
+
+use axum::http::StatusCode;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The whole application as one router, so tests and `main` build exactly the same thing.
 pub fn router(state: AppState) -> Router {
@@ -27,6 +33,11 @@ pub fn router(state: AppState) -> Router {
             guards::require_same_origin,
         ))
         .layer(middleware::from_fn(guards::no_store))
+        // No request may hold a connection forever, whatever goes wrong below.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

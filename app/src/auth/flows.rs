@@ -168,6 +168,7 @@ impl AuthFlows {
             browser::tell_other_tabs(&TabMessage::SignedOut);
         }
         self.go(landing.path());
+        self.toasts.clear();
         self.toasts.info(message);
     }
 

@@ -55,7 +55,8 @@ pub fn WhenAuthKnown(children: ChildrenFn) -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 auth.initialise(boot.await.ok().flatten());
-                children.with_value(|c| c())
+                // `try_`: the render may have ended while this waited (see `initialise`).
+                children.try_with_value(|c| c()).unwrap_or_else(|| ().into_any())
             })}
         </Suspense>
     }

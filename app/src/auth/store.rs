@@ -110,11 +110,19 @@ impl AuthStore {
 
     /// Sets the state from the server's answer at start-up. Only the first answer counts:
     /// later, only sign-in and sign-out change the state.
+    ///
+    /// This runs in an async continuation. On the server, a render that ended early (a
+    /// redirect answers before the page is complete) has already disposed the store by
+    /// then: there is nothing left to set, and touching it must not panic.
     pub fn initialise(&self, session: Option<SignedIn>) {
-        if self.status.with_untracked(|s| *s != AuthStatus::Unknown) {
+        if self
+            .status
+            .try_with_untracked(|s| *s == AuthStatus::Unknown)
+            != Some(true)
+        {
             return;
         }
-        self.status.set(match session {
+        self.status.try_set(match session {
             Some(s) => AuthStatus::SignedIn(s),
             None => AuthStatus::SignedOut,
         });

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::auth::client::post_json;
 use crate::auth::flows::AuthFlows;
 use crate::auth::types::{Credentials, SignedIn};
+use crate::components::hydration::use_hydrated;
 
 #[component]
 pub fn AuthForm(
@@ -16,6 +17,7 @@ pub fn AuthForm(
     password_autocomplete: &'static str,
 ) -> impl IntoView {
     let flows = AuthFlows::expect();
+    let hydrated = use_hydrated();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let submit = Action::new_local(move |creds: &Credentials| {
@@ -36,7 +38,9 @@ pub fn AuthForm(
     });
 
     view! {
+        // `post`: should the form ever be submitted natively, no password goes in a URL.
         <form
+            method="post"
             class="card auth-form"
             on:submit=move |ev| {
                 ev.prevent_default();
@@ -54,7 +58,7 @@ pub fn AuthForm(
             <Show when=move || error().is_some()>
                 <p class="form-error" role="alert">{error}</p>
             </Show>
-            <button type="submit" class="button-primary" disabled=move || submit.pending().get()>
+            <button type="submit" class="button-primary" disabled=move || !hydrated.get() || submit.pending().get()>
                 {submit_label}
             </button>
         </form>

@@ -3,6 +3,7 @@
 pub mod auth_form;
 pub mod confirm_dialog;
 pub mod header;
+pub mod hydration;
 pub mod require_auth;
 pub mod sign_out_button;
 pub mod toasts;

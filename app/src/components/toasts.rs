@@ -56,6 +56,11 @@ impl Toasts {
         );
     }
 
+    /// Drops every message: what was said to the last user is not for the next one.
+    pub fn clear(&self) {
+        self.items.set(Vec::new());
+    }
+
     pub fn dismiss(&self, id: u64) {
         self.items.update(|items| items.retain(|t| t.id != id));
     }

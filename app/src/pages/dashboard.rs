@@ -7,6 +7,7 @@ use leptos_fetch::QueryClient;
 use crate::app_error::AppError;
 use crate::auth::flows::AuthFlows;
 use crate::auth::store::AuthStore;
+use crate::components::hydration::use_hydrated;
 use crate::components::require_auth::RequireAuth;
 use crate::components::toasts::Toasts;
 use crate::format;
@@ -27,6 +28,7 @@ fn Dashboard() -> impl IntoView {
     let auth = AuthStore::expect();
     let flows = AuthFlows::expect();
     let toasts = Toasts::expect();
+    let hydrated = use_hydrated();
     let queries = expect_context::<QueryClient>();
     let posts = queries.resource(posts_of, move || auth.user_id());
     let refetch = move || queries.invalidate_query(posts_of, auth.user_id_untracked());
@@ -75,7 +77,7 @@ fn Dashboard() -> impl IntoView {
         <section class="card">
             <h2>"New draft"</h2>
             <p class="muted">"Drafts are private: only you can see them until you publish."</p>
-            <form on:submit=move |ev| {
+            <form method="post" on:submit=move |ev| {
                 ev.prevent_default();
                 save.dispatch((title.get_untracked(), body.get_untracked()));
             }>
@@ -91,7 +93,7 @@ fn Dashboard() -> impl IntoView {
                         on:input=move |ev| body.set(event_target_value(&ev))
                     ></textarea>
                 </label>
-                <button type="submit" class="button-primary" disabled=move || save.pending().get()>
+                <button type="submit" class="button-primary" disabled=move || !hydrated.get() || save.pending().get()>
                     "Save draft"
                 </button>
             </form>

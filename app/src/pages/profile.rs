@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use crate::auth::flows::AuthFlows;
 use crate::auth::store::AuthStore;
 use crate::components::confirm_dialog::ConfirmDialog;
+use crate::components::hydration::use_hydrated;
 use crate::components::require_auth::RequireAuth;
 use crate::format;
 
@@ -25,6 +26,7 @@ fn Profile() -> impl IntoView {
     let confirm_everywhere = RwSignal::new(false);
     let confirm_others = RwSignal::new(false);
     let others_busy = RwSignal::new(false);
+    let hydrated = use_hydrated();
 
     let everywhere = {
         let flows = flows.clone();
@@ -57,12 +59,12 @@ fn Profile() -> impl IntoView {
                 "the very next request, wherever they are."
             </p>
             <div class="actions-row">
-                <button class="button-secondary" disabled=move || others_busy.get() on:click=move |_| confirm_others.set(true)>
+                <button class="button-secondary" disabled=move || !hydrated.get() || others_busy.get() on:click=move |_| confirm_others.set(true)>
                     "Sign out other devices"
                 </button>
                 <button
                     class="button-danger"
-                    disabled=move || auth.is_signing_out()
+                    disabled=move || !hydrated.get() || auth.is_signing_out()
                     on:click=move |_| confirm_everywhere.set(true)
                 >
                     "Sign out from all devices"

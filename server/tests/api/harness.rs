@@ -272,6 +272,8 @@ pub fn unique_email() -> String {
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // Shorter than the server's own limit: a hang fails the test that caused it.
+        .timeout(std::time::Duration::from_secs(20))
         .build()
         .expect("http client")
 }
