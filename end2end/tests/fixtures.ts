@@ -31,8 +31,10 @@ export class App {
     await expect(this.header().getByText(user.email)).toBeVisible();
   }
 
+  /** Signs out and waits until the local sign-out has completed. */
   async signOut() {
     await this.header().getByRole("button", { name: "Sign out" }).click();
+    await expect(this.header().getByRole("link", { name: "Sign in" })).toBeVisible();
   }
 
   toasts() {

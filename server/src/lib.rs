@@ -28,16 +28,18 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // No request may hold a connection forever, whatever goes wrong below...
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        // ...except the push channel, which is meant to stay open.
+        .merge(api::push_router())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guards::require_same_origin,
         ))
         .layer(middleware::from_fn(guards::no_store))
-        // No request may hold a connection forever, whatever goes wrong below.
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
-        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -62,3 +62,57 @@ pub struct ApiErrorBody {
     pub error: String,
     pub message: String,
 }
+
+/// One signed-in device in the user's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    pub id: String,
+    /// "Chrome on Linux", parsed from the User-Agent.
+    pub device: String,
+    pub ip: Option<String>,
+    pub created_at: i64,
+    pub last_active_at: i64,
+    /// The session of the request that asked.
+    pub current: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevokeSessionRequest {
+    pub session_id: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeEmailRequest {
+    pub current_password: String,
+    pub new_email: String,
+}
+
+/// The answer to any call that ends sessions.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionsEnded {
+    pub success: bool,
+    pub message: String,
+    pub revoked: usize,
+    /// Unix seconds.
+    pub timestamp: i64,
+}
+
+/// One line of the "Recent security activity" list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityEntry {
+    pub kind: String,
+    pub at: i64,
+    pub device: String,
+    pub ip: Option<String>,
+}

@@ -1,7 +1,7 @@
 //! The audit trail of security events. Rows name users and sessions by id; they never hold
 //! a token, a password or a token hash.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 use super::clock::UnixTime;
 use super::db::new_id;
@@ -17,6 +17,9 @@ pub enum AuditKind {
     SignOutEverywhere,
     SessionRevoked,
     RefreshTokenReuse,
+    PasswordChanged,
+    EmailChanged,
+    SecurityConcern,
 }
 
 impl AuditKind {
@@ -31,6 +34,9 @@ impl AuditKind {
             Self::SignOutEverywhere => "sign_out_everywhere",
             Self::SessionRevoked => "session_revoked",
             Self::RefreshTokenReuse => "refresh_token_reuse",
+            Self::PasswordChanged => "password_changed",
+            Self::EmailChanged => "email_changed",
+            Self::SecurityConcern => "security_concern",
         }
     }
 }
@@ -70,4 +76,38 @@ pub async fn record(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// One line of a user's security activity.
+pub struct ActivityRow {
+    pub kind: String,
+    pub at: UnixTime,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The user's most recent security events, newest first.
+pub async fn recent_for_user(
+    db: &super::db::Db,
+    user_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<ActivityRow>> {
+    sqlx::query(
+        "SELECT kind, at, ip, user_agent FROM audit_events WHERE user_id = $1
+         ORDER BY at DESC, id DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(ActivityRow {
+            kind: row.try_get("kind")?,
+            at: row.try_get("at")?,
+            ip: row.try_get("ip")?,
+            user_agent: row.try_get("user_agent")?,
+        })
+    })
+    .collect()
 }

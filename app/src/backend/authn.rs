@@ -76,5 +76,25 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Authenticat
     if !state.revocations.allows(&claims) {
         return Err(ApiError::Unauthenticated);
     }
+    record_activity(state, &claims.sid);
     Ok(Authenticated { claims })
+}
+
+/// Keeps "last active" and the idle deadline current: at most one write per session per
+/// minute, spawned so that the request never waits for it.
+fn record_activity(state: &AppState, session_id: &str) {
+    let now = state.clock.now();
+    if !state.activity.should_write(session_id, now) {
+        return;
+    }
+    let (db, policy, session_id) = (
+        state.db.clone(),
+        state.session_policy(),
+        session_id.to_owned(),
+    );
+    tokio::spawn(async move {
+        if let Err(err) = super::sessions::touch(&db, &session_id, policy, now).await {
+            tracing::warn!(error = %err, "could not record session activity");
+        }
+    });
 }

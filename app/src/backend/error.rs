@@ -21,6 +21,10 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("sign in to continue")]
     Unauthenticated,
+    #[error("your session has expired; sign in again")]
+    SessionExpired,
+    #[error("the current password is not correct")]
+    WrongPassword,
     #[error("the refresh token is invalid, expired or revoked")]
     InvalidRefreshToken,
     #[error("the grant is invalid, expired or revoked")]
@@ -54,10 +58,11 @@ impl ApiError {
             Self::InvalidGrant | Self::UnsupportedGrantType => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::InvalidCredentials | Self::Unauthenticated | Self::InvalidRefreshToken => {
-                StatusCode::UNAUTHORIZED
-            }
-            Self::CrossOrigin => StatusCode::FORBIDDEN,
+            Self::InvalidCredentials
+            | Self::Unauthenticated
+            | Self::SessionExpired
+            | Self::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
+            Self::CrossOrigin | Self::WrongPassword => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken => StatusCode::CONFLICT,
@@ -74,6 +79,8 @@ impl ApiError {
             Self::PayloadTooLarge => "payload_too_large",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Unauthenticated => "unauthenticated",
+            Self::SessionExpired => "session_expired",
+            Self::WrongPassword => "wrong_password",
             Self::InvalidRefreshToken => "invalid_refresh_token",
             Self::InvalidGrant => "invalid_grant",
             Self::UnsupportedGrantType => "unsupported_grant_type",

@@ -1,15 +1,19 @@
 //! Server-only code: storage, tokens, sessions, revocation, audit, rate limits and the
 //! HTTP API built on them. Nothing here is compiled into the WASM bundle.
 
+pub mod account;
+pub mod activity;
 pub mod api;
 pub mod audit;
 pub mod authn;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod devices;
 pub mod error;
 pub mod password;
 pub mod posts;
+pub mod purge;
 pub mod rate_limit;
 pub mod revocation;
 pub mod secret;

@@ -70,12 +70,29 @@ struct Entries {
     user_versions: HashMap<String, (i64, UnixTime)>,
 }
 
-#[derive(Default)]
 pub struct RevocationView {
     entries: RwLock<Entries>,
+    /// Rings after every applied revocation, so open push channels can re-check their
+    /// token at once (`subscribe`).
+    changed: tokio::sync::broadcast::Sender<()>,
+}
+
+impl Default for RevocationView {
+    fn default() -> Self {
+        Self {
+            entries: RwLock::default(),
+            changed: tokio::sync::broadcast::channel(64).0,
+        }
+    }
 }
 
 impl RevocationView {
+    /// A receiver that wakes after each revocation applied to this view, whether made by
+    /// this process or tailed from another one.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<()> {
+        self.changed.subscribe()
+    }
+
     /// Whether an access token whose signature and expiry are already verified may be used.
     pub fn allows(&self, claims: &AccessClaims) -> bool {
         let Ok(entries) = self.entries.read() else {
@@ -94,6 +111,12 @@ impl RevocationView {
     }
 
     pub fn apply(&self, revocation: &Revocation) {
+        self.insert(revocation);
+        // No receiver is fine: nobody is listening.
+        let _ = self.changed.send(());
+    }
+
+    fn insert(&self, revocation: &Revocation) {
         let Ok(mut entries) = self.entries.write() else {
             return;
         };
@@ -238,7 +261,8 @@ pub async fn load_since(
 }
 
 /// Keeps `view` in step with revocations written by other processes, until the runtime
-/// stops. Also purges forgotten entries from memory and expired events from the table.
+/// stops. Also forgets entries that can no longer matter (the table is purged by
+/// `purge::purge_expired`).
 pub fn spawn_tailer(
     db: Db,
     dialect: Dialect,
@@ -266,13 +290,6 @@ pub fn spawn_tailer(
                 }
             }
             view.purge(now);
-            if let Err(err) = sqlx::query("DELETE FROM revocation_events WHERE expires_at <= $1")
-                .bind(now)
-                .execute(&db)
-                .await
-            {
-                tracing::warn!(error = %err, "could not purge expired revocation events");
-            }
         }
     });
 }

@@ -22,6 +22,10 @@ pub enum RevokeReason {
     SignOut,
     SignOutEverywhere,
     SignedOutByOtherDevice,
+    RevokedFromDevicesList,
+    PasswordChanged,
+    EmailChanged,
+    SecurityConcern,
     RefreshTokenReuse,
 }
 
@@ -31,6 +35,10 @@ impl RevokeReason {
             Self::SignOut => "sign_out",
             Self::SignOutEverywhere => "sign_out_everywhere",
             Self::SignedOutByOtherDevice => "signed_out_by_other_device",
+            Self::RevokedFromDevicesList => "revoked_from_devices_list",
+            Self::PasswordChanged => "password_changed",
+            Self::EmailChanged => "email_changed",
+            Self::SecurityConcern => "security_concern",
             Self::RefreshTokenReuse => "refresh_token_reuse",
         }
     }
@@ -102,7 +110,9 @@ pub enum RefreshOutcome {
     RotatedWithinGrace { user_id: String, session_id: String },
     /// The token was rotated long ago: someone kept a copy. The caller revokes the session.
     Reused { user_id: String, session_id: String },
-    /// Unknown, expired, or its session is over.
+    /// The session reached its absolute lifetime or its idle timeout.
+    Expired,
+    /// Unknown, or its session was revoked.
     Invalid,
 }
 
@@ -134,12 +144,11 @@ pub async fn rotate_refresh_token(
     let session_expires_at: i64 = row.try_get("session_expires_at")?;
     let idle_expires_at: i64 = row.try_get("idle_expires_at")?;
 
-    if revoked_at.is_some()
-        || token_expires_at <= now
-        || session_expires_at <= now
-        || idle_expires_at <= now
-    {
+    if revoked_at.is_some() {
         return Ok(RefreshOutcome::Invalid);
+    }
+    if token_expires_at <= now || session_expires_at <= now || idle_expires_at <= now {
+        return Ok(RefreshOutcome::Expired);
     }
     if let Some(rotated_at) = rotated_at {
         return Ok(if now - rotated_at <= policy.reuse_grace {
@@ -245,4 +254,96 @@ pub async fn revoke_all_of_user(
 
 fn truncate(s: &str, max_chars: usize) -> String {
     s.chars().take(max_chars).collect()
+}
+
+/// One active session, as its owner sees it in the devices list.
+pub struct ActiveSession {
+    pub id: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: UnixTime,
+    pub last_seen_at: UnixTime,
+}
+
+/// The user's sessions that can still be used, most recently active first.
+pub async fn list_active(
+    db: &Db,
+    user_id: &str,
+    now: UnixTime,
+) -> sqlx::Result<Vec<ActiveSession>> {
+    sqlx::query(
+        "SELECT id, user_agent, ip, created_at, last_seen_at FROM sessions
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2
+         ORDER BY last_seen_at DESC, created_at DESC, id DESC",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(ActiveSession {
+            id: row.try_get("id")?,
+            user_agent: row.try_get("user_agent")?,
+            ip: row.try_get("ip")?,
+            created_at: row.try_get("created_at")?,
+            last_seen_at: row.try_get("last_seen_at")?,
+        })
+    })
+    .collect()
+}
+
+/// Ends one of the user's own sessions. `false` when there is no such active session of
+/// this user: someone else's id and an unknown id look the same.
+pub async fn revoke_owned(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    session_id: &str,
+    reason: RevokeReason,
+    now: UnixTime,
+) -> sqlx::Result<bool> {
+    let result = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+         WHERE id = $3 AND user_id = $4 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(reason.as_str())
+    .bind(session_id)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Records use of a session: last active now, idle deadline pushed back.
+pub async fn touch(
+    db: &Db,
+    session_id: &str,
+    policy: SessionPolicy,
+    now: UnixTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2
+         WHERE id = $3 AND revoked_at IS NULL AND idle_expires_at > $1",
+    )
+    .bind(now)
+    .bind(now + policy.idle_timeout)
+    .bind(session_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// When a session's access token may stop being accepted at the latest: its absolute
+/// end, and its idle deadline if it is not used again.
+pub async fn deadline(db: &Db, session_id: &str) -> sqlx::Result<Option<UnixTime>> {
+    let row = sqlx::query("SELECT expires_at, idle_expires_at FROM sessions WHERE id = $1")
+        .bind(session_id)
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| {
+        Ok(r.try_get::<i64, _>("expires_at")?
+            .min(r.try_get::<i64, _>("idle_expires_at")?))
+    })
+    .transpose()
 }

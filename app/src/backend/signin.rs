@@ -78,6 +78,7 @@ pub async fn register(
         &session.session_id,
         Some(session.refresh_token),
     )
+    .await
 }
 
 pub async fn sign_in(
@@ -150,12 +151,15 @@ pub async fn sign_in(
         &session.session_id,
         Some(session.refresh_token),
     )
+    .await
 }
 
 /// What came of presenting a refresh token.
 pub enum Refreshed {
     Tokens(IssuedTokens),
-    /// Invalid, expired, revoked, or reused (in which case the session is now revoked).
+    /// The session ran out (absolute lifetime or idle timeout).
+    Expired,
+    /// Invalid, revoked, or reused (in which case the session is now revoked).
     Refused,
 }
 
@@ -182,6 +186,7 @@ pub async fn refresh(
             session_id,
         } if allow_grace => (user_id, session_id, None),
         RefreshOutcome::Invalid => return Ok(Refreshed::Refused),
+        RefreshOutcome::Expired => return Ok(Refreshed::Expired),
         // Outside the grace window, or an API client (which has no racing tabs): a copy
         // of the token exists somewhere.
         RefreshOutcome::RotatedWithinGrace {
@@ -214,24 +219,27 @@ pub async fn refresh(
         )
         .await?;
     }
-    Ok(Refreshed::Tokens(issue(
-        state,
-        user,
-        &session_id,
-        refresh_token,
-    )?))
+    Ok(Refreshed::Tokens(
+        issue(state, user, &session_id, refresh_token).await?,
+    ))
 }
 
-fn issue(
+/// Issues an access token that cannot outlive its session: its expiry is capped at the
+/// session's absolute end and at its idle deadline.
+async fn issue(
     state: &AppState,
     user: User,
     session_id: &str,
     refresh_token: Option<Secret>,
 ) -> ApiResult<IssuedTokens> {
+    let now = state.clock.now();
+    let deadline = sessions::deadline(&state.db, session_id)
+        .await?
+        .unwrap_or(now);
     let (access_token, access_claims) =
         state
             .keys
-            .issue(&user.id, session_id, user.token_version, state.clock.now())?;
+            .issue(&user.id, session_id, user.token_version, now, deadline)?;
     Ok(IssuedTokens {
         user,
         access_token,

@@ -1,8 +1,12 @@
-//! Ending sessions: for this device, for the other devices, or everywhere. Each path
-//! revokes in the database and records its revocations in one transaction, then applies
-//! them to this process's view so the very next request is refused.
+//! Ending sessions: this device, one device from the list, the other devices, or all of
+//! them. Each path revokes in the database and records its revocations in one
+//! transaction, then applies them to this process's view, so the very next request with
+//! an affected token is refused.
+
+use sqlx::AnyConnection;
 
 use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
+use super::clock::UnixTime;
 use super::error::ApiResult;
 use super::revocation::{self, Revocation};
 use super::sessions::{self, RevokeReason};
@@ -10,13 +14,79 @@ use super::state::AppState;
 use super::tokens::AccessClaims;
 use super::users;
 
-/// What "sign out" covers, beyond the current device.
+/// Which of the user's sessions end, besides a single device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignOutScope {
     /// Every session but the caller's; the caller's access token stays valid.
     OthersKeepCurrent,
     /// Every session, and every access token of the user (token version bump).
     Everywhere,
+}
+
+/// Revocations written inside a transaction, to apply to the view once it commits.
+#[must_use = "apply the revocations after the transaction commits"]
+pub struct Revoked {
+    pub sessions: usize,
+    revocations: Vec<Revocation>,
+}
+
+impl Revoked {
+    pub fn apply_to(self, state: &AppState) -> usize {
+        for r in &self.revocations {
+            state.revocations.apply(r);
+        }
+        self.sessions
+    }
+}
+
+async fn record_all(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    revocations: &[Revocation],
+    now: UnixTime,
+) -> sqlx::Result<()> {
+    for r in revocations {
+        revocation::record(conn, state.dialect, r, now).await?;
+    }
+    Ok(())
+}
+
+fn session_revocation(state: &AppState, session_id: &str, now: UnixTime) -> Revocation {
+    Revocation::Session {
+        session_id: session_id.to_owned(),
+        // No access token of the session can outlive its lifetime from now.
+        forget_after: now + state.keys.access_ttl(),
+    }
+}
+
+/// Ends the user's sessions per `scope` inside the caller's transaction.
+pub async fn end_sessions(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    caller: &AccessClaims,
+    scope: SignOutScope,
+    reason: RevokeReason,
+    now: UnixTime,
+) -> ApiResult<Revoked> {
+    let keep = (scope == SignOutScope::OthersKeepCurrent).then_some(caller.sid.as_str());
+    let ended = sessions::revoke_all_of_user(conn, &caller.sub, keep, reason, now).await?;
+    let mut revocations: Vec<Revocation> = ended
+        .iter()
+        .map(|sid| session_revocation(state, sid, now))
+        .collect();
+    if scope == SignOutScope::Everywhere {
+        let version = users::bump_token_version(conn, &caller.sub).await?;
+        revocations.push(Revocation::UserVersion {
+            user_id: caller.sub.clone(),
+            version,
+            forget_after: now + state.keys.access_ttl(),
+        });
+    }
+    record_all(conn, state, &revocations, now).await?;
+    Ok(Revoked {
+        sessions: ended.len(),
+        revocations,
+    })
 }
 
 /// What a device presented when it asked to be signed out. Either part may be missing,
@@ -34,10 +104,7 @@ pub async fn sign_out_device(
     client: &ClientInfo,
 ) -> ApiResult<()> {
     let now = state.clock.now();
-    let mut targets: Vec<(String, String)> = Vec::new();
-    if let Some((sid, uid)) = leaving.refresh_session {
-        targets.push((sid, uid));
-    }
+    let mut targets: Vec<(String, String)> = leaving.refresh_session.into_iter().collect();
     if let Some(claims) = &leaving.access {
         if !targets.iter().any(|(sid, _)| sid == &claims.sid) {
             targets.push((claims.sid.clone(), claims.sub.clone()));
@@ -51,22 +118,15 @@ pub async fn sign_out_device(
     let mut tx = state.db.begin().await?;
     for (session_id, user_id) in &targets {
         if sessions::revoke(&mut tx, session_id, RevokeReason::SignOut, now).await? {
-            revocations.push(Revocation::Session {
-                session_id: session_id.clone(),
-                forget_after: now + state.keys.access_ttl(),
-            });
-            audit::record(
-                &mut tx,
-                AuditEvent {
-                    kind: AuditKind::SignOut,
-                    user_id: Some(user_id),
-                    session_id: Some(session_id),
-                    client,
-                    detail: None,
-                },
-                now,
-            )
-            .await?;
+            revocations.push(session_revocation(state, session_id, now));
+            let event = AuditEvent {
+                kind: AuditKind::SignOut,
+                user_id: Some(user_id),
+                session_id: Some(session_id),
+                client,
+                detail: None,
+            };
+            audit::record(&mut tx, event, now).await?;
         }
     }
     if let Some(claims) = &leaving.access {
@@ -77,17 +137,18 @@ pub async fn sign_out_device(
             });
         }
     }
-    for r in &revocations {
-        revocation::record(&mut tx, state.dialect, r, now).await?;
-    }
+    record_all(&mut tx, state, &revocations, now).await?;
     tx.commit().await?;
-    for r in &revocations {
-        state.revocations.apply(r);
+    let sessions = revocations.len();
+    Revoked {
+        sessions,
+        revocations,
     }
+    .apply_to(state);
     Ok(())
 }
 
-/// Ends the user's other sessions, or all of them. Returns how many sessions ended.
+/// "Sign out other devices" and "sign out from all devices". Returns how many ended.
 pub async fn sign_out_user(
     state: &AppState,
     caller: &AccessClaims,
@@ -95,57 +156,68 @@ pub async fn sign_out_user(
     client: &ClientInfo,
 ) -> ApiResult<usize> {
     let now = state.clock.now();
-    let forget_after = now + state.keys.access_ttl();
-    let (keep, reason, kind) = match scope {
+    let (reason, kind) = match scope {
         SignOutScope::OthersKeepCurrent => (
-            Some(caller.sid.as_str()),
             RevokeReason::SignedOutByOtherDevice,
             AuditKind::SignOutOthers,
         ),
         SignOutScope::Everywhere => (
-            None,
             RevokeReason::SignOutEverywhere,
             AuditKind::SignOutEverywhere,
         ),
     };
-
     let mut tx = state.db.begin().await?;
-    let ended = sessions::revoke_all_of_user(&mut tx, &caller.sub, keep, reason, now).await?;
-    let mut revocations: Vec<Revocation> = ended
-        .iter()
-        .map(|sid| Revocation::Session {
-            session_id: sid.clone(),
-            forget_after,
-        })
-        .collect();
-    if scope == SignOutScope::Everywhere {
-        let version = users::bump_token_version(&mut tx, &caller.sub).await?;
-        revocations.push(Revocation::UserVersion {
-            user_id: caller.sub.clone(),
-            version,
-            forget_after,
-        });
-    }
-    for r in &revocations {
-        revocation::record(&mut tx, state.dialect, r, now).await?;
-    }
-    audit::record(
+    let revoked = end_sessions(&mut tx, state, caller, scope, reason, now).await?;
+    let event = AuditEvent {
+        kind,
+        user_id: Some(&caller.sub),
+        session_id: Some(&caller.sid),
+        client,
+        detail: Some(format!("{} session(s) ended", revoked.sessions)),
+    };
+    audit::record(&mut tx, event, now).await?;
+    tx.commit().await?;
+    Ok(revoked.apply_to(state))
+}
+
+/// Ends one of the caller's own sessions, chosen in the devices list. `false` if the user
+/// has no such active session (another user's id included: no oracle, nothing changes).
+pub async fn revoke_one(
+    state: &AppState,
+    caller: &AccessClaims,
+    session_id: &str,
+    client: &ClientInfo,
+) -> ApiResult<bool> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    if !sessions::revoke_owned(
         &mut tx,
-        AuditEvent {
-            kind,
-            user_id: Some(&caller.sub),
-            session_id: Some(&caller.sid),
-            client,
-            detail: Some(format!("{} session(s) ended", ended.len())),
-        },
+        &caller.sub,
+        session_id,
+        RevokeReason::RevokedFromDevicesList,
         now,
     )
-    .await?;
-    tx.commit().await?;
-    for r in &revocations {
-        state.revocations.apply(r);
+    .await?
+    {
+        return Ok(false);
     }
-    Ok(ended.len())
+    let revocations = vec![session_revocation(state, session_id, now)];
+    record_all(&mut tx, state, &revocations, now).await?;
+    let event = AuditEvent {
+        kind: AuditKind::SessionRevoked,
+        user_id: Some(&caller.sub),
+        session_id: Some(session_id),
+        client,
+        detail: Some(format!("revoked from session {}", caller.sid)),
+    };
+    audit::record(&mut tx, event, now).await?;
+    tx.commit().await?;
+    Revoked {
+        sessions: 1,
+        revocations,
+    }
+    .apply_to(state);
+    Ok(true)
 }
 
 /// A rotated refresh token came back after the grace window: someone holds a copy. The
@@ -157,27 +229,24 @@ pub async fn revoke_for_refresh_reuse(
     client: &ClientInfo,
 ) -> ApiResult<()> {
     let now = state.clock.now();
-    let revocation = Revocation::Session {
-        session_id: session_id.to_owned(),
-        forget_after: now + state.keys.access_ttl(),
-    };
+    let revocations = vec![session_revocation(state, session_id, now)];
     let mut tx = state.db.begin().await?;
     sessions::revoke(&mut tx, session_id, RevokeReason::RefreshTokenReuse, now).await?;
-    revocation::record(&mut tx, state.dialect, &revocation, now).await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            kind: AuditKind::RefreshTokenReuse,
-            user_id: Some(user_id),
-            session_id: Some(session_id),
-            client,
-            detail: Some("a rotated refresh token was presented again; session revoked".into()),
-        },
-        now,
-    )
-    .await?;
+    record_all(&mut tx, state, &revocations, now).await?;
+    let event = AuditEvent {
+        kind: AuditKind::RefreshTokenReuse,
+        user_id: Some(user_id),
+        session_id: Some(session_id),
+        client,
+        detail: Some("a rotated refresh token was presented again; session revoked".into()),
+    };
+    audit::record(&mut tx, event, now).await?;
     tx.commit().await?;
-    state.revocations.apply(&revocation);
+    Revoked {
+        sessions: 1,
+        revocations,
+    }
+    .apply_to(state);
     tracing::warn!(%session_id, "refresh token reuse detected; session revoked");
     Ok(())
 }

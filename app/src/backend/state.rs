@@ -6,6 +6,7 @@ use std::time::Duration;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use super::activity::ActivityThrottle;
 use super::clock::Clock;
 use super::config::Config;
 use super::db::{self, Db, Dialect};
@@ -22,6 +23,7 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub revocations: Arc<RevocationView>,
     pub limiter: Arc<RateLimiter>,
+    pub activity: Arc<ActivityThrottle>,
     pub clock: Clock,
     pub leptos_options: LeptosOptions,
 }
@@ -51,6 +53,7 @@ impl AppState {
             clock.clone(),
             Duration::from_secs(config.revocation_poll_interval_secs.max(1)),
         );
+        spawn_purger(db.clone(), clock.clone());
         Ok(Self {
             keys: Arc::new(TokenKeys::new(
                 &config.jwt_secret,
@@ -58,6 +61,7 @@ impl AppState {
                 config.access_token_ttl,
             )),
             limiter: Arc::new(RateLimiter::new(config.rate_limits)),
+            activity: Arc::new(ActivityThrottle::default()),
             db,
             dialect,
             revocations,
@@ -74,4 +78,19 @@ impl AppState {
             reuse_grace: self.config.refresh_reuse_grace,
         }
     }
+}
+
+/// How often expired sessions, tokens and revocation events are deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(600);
+
+fn spawn_purger(db: Db, clock: Clock) {
+    tokio::spawn(async move {
+        loop {
+            match super::purge::purge_expired(&db, clock.now()).await {
+                Ok(purged) => tracing::debug!(?purged, "purged expired rows"),
+                Err(err) => tracing::warn!(error = %err, "purge failed; will retry"),
+            }
+            tokio::time::sleep(PURGE_EVERY).await;
+        }
+    });
 }

@@ -64,12 +64,15 @@ impl TokenKeys {
         self.access_ttl
     }
 
+    /// Issues an access token valid for the configured lifetime, but never past
+    /// `not_after` (the end of its session).
     pub fn issue(
         &self,
         user_id: &str,
         session_id: &str,
         version: i64,
         now: UnixTime,
+        not_after: UnixTime,
     ) -> anyhow::Result<(Secret, AccessClaims)> {
         let claims = AccessClaims {
             sub: user_id.to_owned(),
@@ -77,7 +80,7 @@ impl TokenKeys {
             ver: version,
             jti: random_token(16),
             iat: now,
-            exp: now + self.access_ttl,
+            exp: (now + self.access_ttl).min(not_after),
             iss: self.issuer.clone(),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
@@ -133,7 +136,7 @@ mod tests {
     #[test]
     fn issued_tokens_verify_until_they_expire() {
         let keys = keys();
-        let (token, claims) = keys.issue("u1", "s1", 3, 1_000).unwrap();
+        let (token, claims) = keys.issue("u1", "s1", 3, 1_000, i64::MAX).unwrap();
         assert_eq!(keys.verify(token.expose(), 1_000 + 899).unwrap(), claims);
         assert_eq!(
             keys.verify(token.expose(), 1_000 + 900),
@@ -142,8 +145,14 @@ mod tests {
     }
 
     #[test]
+    fn a_token_never_outlives_its_session() {
+        let (_, claims) = keys().issue("u1", "s1", 0, 1_000, 1_060).unwrap();
+        assert_eq!(claims.exp, 1_060);
+    }
+
+    #[test]
     fn tokens_signed_with_another_key_or_issuer_are_refused() {
-        let (token, _) = keys().issue("u1", "s1", 0, 1_000).unwrap();
+        let (token, _) = keys().issue("u1", "s1", 0, 1_000, i64::MAX).unwrap();
         let other = TokenKeys::new(&Secret::new("x".repeat(40)), "signout", 900);
         assert_eq!(
             other.verify(token.expose(), 1_000),

@@ -144,3 +144,41 @@ mod tests {
         }
     }
 }
+
+/// The stored hash of a user's password, to confirm a sensitive change.
+pub async fn password_hash_of(db: &Db, user_id: &str) -> sqlx::Result<Option<PasswordHashString>> {
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+        .map(|h: Option<String>| h.map(PasswordHashString))
+}
+
+pub async fn set_password(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    hash: &PasswordHashString,
+    now: UnixTime,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        .bind(&hash.0)
+        .bind(now)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Changes the email. `false` if another account already has it.
+pub async fn set_email(conn: &mut AnyConnection, user_id: &str, email: &str) -> sqlx::Result<bool> {
+    match sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+        .bind(email)
+        .bind(user_id)
+        .execute(conn)
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e),
+    }
+}

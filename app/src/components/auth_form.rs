@@ -18,8 +18,10 @@ pub fn AuthForm(
 ) -> impl IntoView {
     let flows = AuthFlows::expect();
     let hydrated = use_hydrated();
-    let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
+    // Uncontrolled inputs, read on submit: hydration never resets what someone typed
+    // before the WASM arrived (a `bind:value` would write its empty signal back).
+    let email = NodeRef::<leptos::html::Input>::new();
+    let password = NodeRef::<leptos::html::Input>::new();
     let submit = Action::new_local(move |creds: &Credentials| {
         let creds = creds.clone();
         async move { post_json::<_, SignedIn>(endpoint, &creds).await }
@@ -44,16 +46,17 @@ pub fn AuthForm(
             class="card auth-form"
             on:submit=move |ev| {
                 ev.prevent_default();
-                submit.dispatch(Credentials { email: email.get_untracked(), password: password.get_untracked() });
+                let value = |input: NodeRef<leptos::html::Input>| input.get_untracked().map(|i| i.value()).unwrap_or_default();
+                submit.dispatch(Credentials { email: value(email), password: value(password) });
             }
         >
             <label>
                 "Email"
-                <input type="email" name="email" autocomplete="email" required bind:value=email/>
+                <input type="email" name="email" autocomplete="email" required node_ref=email/>
             </label>
             <label>
                 "Password"
-                <input type="password" name="password" autocomplete=password_autocomplete required bind:value=password/>
+                <input type="password" name="password" autocomplete=password_autocomplete required node_ref=password/>
             </label>
             <Show when=move || error().is_some()>
                 <p class="form-error" role="alert">{error}</p>

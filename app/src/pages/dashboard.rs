@@ -33,8 +33,9 @@ fn Dashboard() -> impl IntoView {
     let posts = queries.resource(posts_of, move || auth.user_id());
     let refetch = move || queries.invalidate_query(posts_of, auth.user_id_untracked());
 
-    let title = RwSignal::new(String::new());
-    let body = RwSignal::new(String::new());
+    // Uncontrolled, like every form here: hydration must not reset what was typed.
+    let title = NodeRef::<leptos::html::Input>::new();
+    let body = NodeRef::<leptos::html::Textarea>::new();
     let save = Action::new_local(move |(t, b): &(String, String)| {
         let (t, b) = (t.clone(), b.clone());
         async move { signed_in_call(|| save_draft(t.clone(), b.clone())).await }
@@ -55,8 +56,12 @@ fn Dashboard() -> impl IntoView {
     });
     Effect::new(move |_| match save.value().get() {
         Some(Ok(_)) => {
-            title.set(String::new());
-            body.set(String::new());
+            if let Some(input) = title.get_untracked() {
+                input.set_value("");
+            }
+            if let Some(input) = body.get_untracked() {
+                input.set_value("");
+            }
             refetch();
             toasts.info("Draft saved");
         }
@@ -79,19 +84,17 @@ fn Dashboard() -> impl IntoView {
             <p class="muted">"Drafts are private: only you can see them until you publish."</p>
             <form method="post" on:submit=move |ev| {
                 ev.prevent_default();
-                save.dispatch((title.get_untracked(), body.get_untracked()));
+                let title = title.get_untracked().map(|i| i.value()).unwrap_or_default();
+                let body = body.get_untracked().map(|i| i.value()).unwrap_or_default();
+                save.dispatch((title, body));
             }>
                 <label>
                     "Title"
-                    <input type="text" name="title" required maxlength="200" bind:value=title/>
+                    <input type="text" name="title" required maxlength="200" node_ref=title/>
                 </label>
                 <label>
                     "Body"
-                    <textarea
-                        name="body"
-                        prop:value=move || body.get()
-                        on:input=move |ev| body.set(event_target_value(&ev))
-                    ></textarea>
+                    <textarea name="body" node_ref=body></textarea>
                 </label>
                 <button type="submit" class="button-primary" disabled=move || !hydrated.get() || save.pending().get()>
                     "Save draft"

@@ -3,7 +3,9 @@
 
 mod harness;
 
+mod account;
 mod bad_input;
+mod devices;
 mod guards;
 mod multi_process;
 mod pages;

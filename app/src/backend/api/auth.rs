@@ -87,19 +87,20 @@ pub async fn refresh(
         .limiter
         .hit(REFRESH_PER_IP, &client_key(&client), state.clock.now())
         .map_err(ApiError::RateLimited)?;
-    let refused = || {
+    let refused = |error: ApiError| {
         let mut out = HeaderMap::new();
         cookies::clear_both(&mut out, &state.config);
-        (out, ApiError::InvalidRefreshToken).into_response()
+        (out, error).into_response()
     };
     // A browser whose sign-out is still pending must not be signed back in.
     let presented = cookie_value(&headers, REFRESH_COOKIE).filter(|_| !sign_out_pending(&headers));
     let Some(presented) = presented.map(Secret::new) else {
-        return Ok(refused());
+        return Ok(refused(ApiError::InvalidRefreshToken));
     };
     match signin::refresh(&state, &presented, true, &client).await? {
         Refreshed::Tokens(tokens) => Ok(signed_in_response(&state, StatusCode::OK, tokens)),
-        Refreshed::Refused => Ok(refused()),
+        Refreshed::Refused => Ok(refused(ApiError::InvalidRefreshToken)),
+        Refreshed::Expired => Ok(refused(ApiError::SessionExpired)),
     }
 }
 

@@ -73,7 +73,7 @@ pub async fn token(
             // No grace window: an API client holds one token, so a second use is a copy.
             match signin::refresh(&state, &Secret::new(refresh_token), false, &client).await? {
                 Refreshed::Tokens(tokens) => tokens,
-                Refreshed::Refused => return Err(ApiError::InvalidGrant),
+                Refreshed::Refused | Refreshed::Expired => return Err(ApiError::InvalidGrant),
             }
         }
     };

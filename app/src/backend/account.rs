@@ -1,0 +1,135 @@
+//! Security-sensitive account changes. Each one ends sessions by itself: a password or
+//! email change keeps only the device that made it; a reported concern ends them all.
+
+use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
+use super::error::{ApiError, ApiResult};
+use super::password::{hash_password, verify_password};
+use super::secret::Secret;
+use super::sessions::RevokeReason;
+use super::signin::validate_new_password;
+use super::signout::{end_sessions, SignOutScope};
+use super::state::AppState;
+use super::tokens::AccessClaims;
+use super::users;
+
+/// The current password must be given again: a session alone (a borrowed laptop, a
+/// stolen cookie) must not be enough to take over the account.
+async fn confirm_password(
+    state: &AppState,
+    caller: &AccessClaims,
+    password: Secret,
+) -> ApiResult<()> {
+    let stored = users::password_hash_of(&state.db, &caller.sub).await?;
+    if stored.is_none() {
+        return Err(ApiError::Unauthenticated);
+    }
+    if verify_password(password, stored).await? {
+        Ok(())
+    } else {
+        Err(ApiError::WrongPassword)
+    }
+}
+
+/// Returns how many other sessions ended.
+pub async fn change_password(
+    state: &AppState,
+    caller: &AccessClaims,
+    current: Secret,
+    new: Secret,
+    client: &ClientInfo,
+) -> ApiResult<usize> {
+    validate_new_password(new.expose())?;
+    confirm_password(state, caller, current).await?;
+    let hash = hash_password(new).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    users::set_password(&mut tx, &caller.sub, &hash, now).await?;
+    let revoked = end_sessions(
+        &mut tx,
+        state,
+        caller,
+        SignOutScope::OthersKeepCurrent,
+        RevokeReason::PasswordChanged,
+        now,
+    )
+    .await?;
+    let event = AuditEvent {
+        kind: AuditKind::PasswordChanged,
+        user_id: Some(&caller.sub),
+        session_id: Some(&caller.sid),
+        client,
+        detail: Some(format!("{} other session(s) ended", revoked.sessions)),
+    };
+    audit::record(&mut tx, event, now).await?;
+    tx.commit().await?;
+    Ok(revoked.apply_to(state))
+}
+
+/// Returns how many other sessions ended.
+pub async fn change_email(
+    state: &AppState,
+    caller: &AccessClaims,
+    current: Secret,
+    new_email: &str,
+    client: &ClientInfo,
+) -> ApiResult<usize> {
+    let new_email = users::normalize_email(new_email);
+    if !users::is_plausible_email(&new_email) {
+        return Err(ApiError::InvalidInput("enter a valid email address".into()));
+    }
+    confirm_password(state, caller, current).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    if !users::set_email(&mut tx, &caller.sub, &new_email).await? {
+        return Err(ApiError::EmailTaken);
+    }
+    let revoked = end_sessions(
+        &mut tx,
+        state,
+        caller,
+        SignOutScope::OthersKeepCurrent,
+        RevokeReason::EmailChanged,
+        now,
+    )
+    .await?;
+    let event = AuditEvent {
+        kind: AuditKind::EmailChanged,
+        user_id: Some(&caller.sub),
+        session_id: Some(&caller.sid),
+        client,
+        detail: Some(format!("{} other session(s) ended", revoked.sessions)),
+    };
+    audit::record(&mut tx, event, now).await?;
+    tx.commit().await?;
+    Ok(revoked.apply_to(state))
+}
+
+/// "Report a security concern": the user suspects someone else is in. Everything ends,
+/// this device included, and every access token of the user dies.
+pub async fn report_concern(
+    state: &AppState,
+    caller: &AccessClaims,
+    client: &ClientInfo,
+) -> ApiResult<usize> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let revoked = end_sessions(
+        &mut tx,
+        state,
+        caller,
+        SignOutScope::Everywhere,
+        RevokeReason::SecurityConcern,
+        now,
+    )
+    .await?;
+    let event = AuditEvent {
+        kind: AuditKind::SecurityConcern,
+        user_id: Some(&caller.sub),
+        session_id: Some(&caller.sid),
+        client,
+        detail: Some(format!("{} session(s) ended", revoked.sessions)),
+    };
+    audit::record(&mut tx, event, now).await?;
+    tx.commit().await?;
+    Ok(revoked.apply_to(state))
+}

@@ -1,0 +1,112 @@
+//! The devices list, revoking one device, the security activity, and the push channel
+//! that tells an open page at once that its session has ended.
+
+use std::convert::Infallible;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Json;
+use futures::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::extract::JsonBody;
+use crate::auth::types::{ActivityEntry, RevokeSessionRequest, SessionView, SessionsEnded};
+use crate::backend::audit::{self, ClientInfo};
+use crate::backend::authn::Authenticated;
+use crate::backend::devices::device_label;
+use crate::backend::error::{ApiError, ApiResult};
+use crate::backend::rate_limit::SIGN_OUT;
+use crate::backend::state::AppState;
+use crate::backend::{sessions, signout};
+
+/// How many events the activity list shows.
+const ACTIVITY_LIMIT: i64 = 20;
+
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> ApiResult<Json<Vec<SessionView>>> {
+    let active = sessions::list_active(&state.db, auth.user_id(), state.clock.now()).await?;
+    let views = active
+        .into_iter()
+        .map(|s| SessionView {
+            current: s.id == auth.session_id(),
+            device: device_label(s.user_agent.as_deref()),
+            id: s.id,
+            ip: s.ip,
+            created_at: s.created_at,
+            last_active_at: s.last_seen_at,
+        })
+        .collect();
+    Ok(Json(views))
+}
+
+/// Ends one of the caller's sessions. Someone else's session, or one that is already
+/// over, is a 404 and changes nothing.
+pub async fn revoke(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    auth: Authenticated,
+    JsonBody(input): JsonBody<RevokeSessionRequest>,
+) -> ApiResult<Json<SessionsEnded>> {
+    state
+        .limiter
+        .hit(SIGN_OUT, auth.user_id(), state.clock.now())
+        .map_err(ApiError::RateLimited)?;
+    if input.session_id.trim().is_empty() {
+        return Err(ApiError::InvalidInput("sessionId is required".into()));
+    }
+    if !signout::revoke_one(&state, &auth.claims, &input.session_id, &client).await? {
+        return Err(ApiError::NotFound);
+    }
+    Ok(Json(SessionsEnded {
+        success: true,
+        message: "The device has been signed out".into(),
+        revoked: 1,
+        timestamp: state.clock.now(),
+    }))
+}
+
+pub async fn activity(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> ApiResult<Json<Vec<ActivityEntry>>> {
+    let rows = audit::recent_for_user(&state.db, auth.user_id(), ACTIVITY_LIMIT).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| ActivityEntry {
+                kind: r.kind,
+                at: r.at,
+                device: device_label(r.user_agent.as_deref()),
+                ip: r.ip,
+            })
+            .collect(),
+    ))
+}
+
+/// `GET /api/auth/events`: server-sent events for this session. The stream sends one
+/// `session-ended` event the moment the revocation view stops allowing the caller's
+/// token (whichever process revoked it), then closes. Keep-alive comments hold it open.
+pub async fn events(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let receiver = state.revocations.subscribe();
+    let start = Some((receiver, state, auth.claims));
+    let stream = futures::stream::unfold(start, |current| async move {
+        let (mut receiver, state, claims) = current?;
+        loop {
+            // Checked before every wait, so a revocation between the authentication and
+            // the subscription is not missed.
+            if !state.revocations.allows(&claims) {
+                let ended = Event::default().event("session-ended").data("revoked");
+                return Some((Ok(ended), None));
+            }
+            match receiver.recv().await {
+                Ok(()) | Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

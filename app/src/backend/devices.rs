@@ -1,0 +1,56 @@
+//! Readable device labels ("Chrome on Linux") from User-Agent strings, with the woothee
+//! parser rather than hand-written patterns.
+
+use std::sync::OnceLock;
+
+use woothee::parser::Parser;
+
+const UNKNOWN: &str = "UNKNOWN";
+
+pub fn device_label(user_agent: Option<&str>) -> String {
+    static PARSER: OnceLock<Parser> = OnceLock::new();
+    let Some(ua) = user_agent.filter(|ua| !ua.trim().is_empty()) else {
+        return "Unknown device".into();
+    };
+    let parsed = PARSER.get_or_init(Parser::new).parse(ua);
+    // Tools and bots ("HTTP Library" for curl) say more about themselves in their own
+    // product token.
+    let (name, os) = match parsed {
+        Some(p) if !matches!(p.category, "crawler" | "misc") => (p.name, p.os),
+        _ => (UNKNOWN, UNKNOWN),
+    };
+    match (name != UNKNOWN, os != UNKNOWN) {
+        (true, true) => format!("{name} on {os}"),
+        (true, false) => name.to_owned(),
+        (false, true) => format!("Unknown browser on {os}"),
+        // Scripts and API clients: show what they call themselves, briefly.
+        (false, false) => ua
+            .split_whitespace()
+            .next()
+            .unwrap_or("Unknown device")
+            .chars()
+            .take(40)
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device_label;
+
+    #[test]
+    fn real_user_agents_get_readable_labels() {
+        let cases = [
+            ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36", "Chrome on Linux"),
+            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:125.0) Gecko/20100101 Firefox/125.0", "Firefox on Mac OSX"),
+            ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
+            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0", "Edge on Windows 10"),
+            ("curl/8.5.0", "curl/8.5.0"),
+        ];
+        for (ua, label) in cases {
+            assert_eq!(device_label(Some(ua)), label, "{ua}");
+        }
+        assert_eq!(device_label(None), "Unknown device");
+        assert_eq!(device_label(Some("  ")), "Unknown device");
+    }
+}

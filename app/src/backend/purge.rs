@@ -1,0 +1,46 @@
+//! Deletes what can no longer matter: expired or revoked sessions (after a retention
+//! period, so the devices and activity views still make sense for a while), their refresh
+//! tokens, and expired revocation events.
+
+use super::clock::UnixTime;
+use super::db::Db;
+
+/// How long an ended session is kept before it is deleted.
+pub const RETENTION_SECS: i64 = 7 * 24 * 3600;
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub sessions: u64,
+    pub refresh_tokens: u64,
+    pub revocation_events: u64,
+}
+
+pub async fn purge_expired(db: &Db, now: UnixTime) -> sqlx::Result<Purged> {
+    let cutoff = now - RETENTION_SECS;
+    let refresh_tokens = sqlx::query(
+        "DELETE FROM refresh_tokens WHERE expires_at <= $1 OR rotated_at <= $2
+            OR session_id IN (SELECT id FROM sessions WHERE revoked_at IS NOT NULL)",
+    )
+    .bind(now)
+    .bind(cutoff)
+    .execute(db)
+    .await?
+    .rows_affected();
+    let sessions = sqlx::query(
+        "DELETE FROM sessions WHERE revoked_at <= $1 OR expires_at <= $1 OR idle_expires_at <= $1",
+    )
+    .bind(cutoff)
+    .execute(db)
+    .await?
+    .rows_affected();
+    let revocation_events = sqlx::query("DELETE FROM revocation_events WHERE expires_at <= $1")
+        .bind(now)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(Purged {
+        sessions,
+        refresh_tokens,
+        revocation_events,
+    })
+}

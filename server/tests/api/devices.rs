@@ -1,0 +1,239 @@
+//! The devices list, revoking one device, and the push channel that tells it at once.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::harness::{spawn_app, Backend, TestApp, PASSWORD};
+use crate::on_both_databases;
+
+on_both_databases!(
+    the_list_shows_each_active_session_newest_activity_first_with_the_current_one_marked,
+    revoking_ones_own_session_kills_its_tokens_at_once,
+    someone_elses_session_is_a_404_and_stays_alive,
+    the_push_channel_announces_a_revoked_session_within_a_second,
+    last_active_is_written_at_most_once_a_minute,
+);
+
+const CHROME_LINUX: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+const FIREFOX_MAC: &str =
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:125.0) Gecko/20100101 Firefox/125.0";
+
+async fn login_as(app: &TestApp, email: &str, user_agent: &str) -> String {
+    let res = app
+        .post_anonymous(
+            "/api/auth/token",
+            &[("user-agent", user_agent.to_owned())],
+            Some(json!({"grant_type": "password", "email": email, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.json["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn sessions_of(app: &TestApp, access: &str) -> serde_json::Value {
+    let http = reqwest::Client::new();
+    let res = crate::harness::send(
+        &http,
+        reqwest::Method::GET,
+        &app.url("/api/auth/sessions"),
+        &[("authorization", format!("Bearer {access}"))],
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.json
+}
+
+async fn the_list_shows_each_active_session_newest_activity_first_with_the_current_one_marked(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (_, email) = app.signed_up_browser().await;
+    let chrome = login_as(&app, &email, CHROME_LINUX).await;
+    app.clock.advance(5);
+    let firefox = login_as(&app, &email, FIREFOX_MAC).await;
+    app.clock.advance(5);
+    let curl = login_as(&app, &email, "curl/8.5.0").await;
+
+    let list = sessions_of(&app, &firefox).await;
+    let list = list.as_array().unwrap();
+    assert_eq!(
+        list.len(),
+        4,
+        "the browser that signed up, and three more: {list:?}"
+    );
+    let devices: Vec<&str> = list.iter().map(|s| s["device"].as_str().unwrap()).collect();
+    assert_eq!(
+        &devices[..3],
+        &["curl/8.5.0", "Firefox on Mac OSX", "Chrome on Linux"]
+    );
+    let current: Vec<bool> = list
+        .iter()
+        .map(|s| s["current"].as_bool().unwrap())
+        .collect();
+    assert_eq!(current, vec![false, true, false, false]);
+    assert!(list
+        .iter()
+        .all(|s| s["ip"] == "127.0.0.1" && s["createdAt"].is_i64() && s["lastActiveAt"].is_i64()));
+    let _ = (chrome, curl);
+}
+
+async fn revoking_ones_own_session_kills_its_tokens_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut laptop, email) = app.signed_up_browser().await;
+    let mut phone = app.signed_in_browser(&email).await;
+    let phone_session = phone.me().await.json["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let res = laptop
+        .post(
+            "/api/auth/sessions/revoke",
+            json!({"sessionId": phone_session}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(
+        phone.me().await.status,
+        StatusCode::UNAUTHORIZED,
+        "access token dead at once"
+    );
+    assert_eq!(
+        phone.post_empty("/api/auth/refresh").await.status,
+        StatusCode::UNAUTHORIZED,
+        "refresh too"
+    );
+    let list = laptop.get("/api/auth/sessions").await.json;
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["id"] != phone_session.as_str()),
+        "gone from the list"
+    );
+    assert_eq!(
+        laptop.me().await.status,
+        StatusCode::OK,
+        "the caller is untouched"
+    );
+    let again = laptop
+        .post(
+            "/api/auth/sessions/revoke",
+            json!({"sessionId": phone_session}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+}
+
+async fn someone_elses_session_is_a_404_and_stays_alive(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut alice, _) = app.signed_up_browser().await;
+    let (mut mallory, _) = app.signed_up_browser().await;
+    let alice_session = alice.me().await.json["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let res = mallory
+        .post(
+            "/api/auth/sessions/revoke",
+            json!({"sessionId": alice_session}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert_eq!(res.json["error"], "not_found");
+    assert_eq!(alice.me().await.status, StatusCode::OK);
+    for body in [json!({"sessionId": ""}), json!({}), json!({"sessionId": 7})] {
+        let bad = mallory
+            .post("/api/auth/sessions/revoke", body.clone())
+            .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{body}");
+    }
+}
+
+async fn the_push_channel_announces_a_revoked_session_within_a_second(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut laptop, email) = app.signed_up_browser().await;
+    let mut phone = app.signed_in_browser(&email).await;
+    let phone_session = phone.me().await.json["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let phone_access = phone.cookie("access_token").unwrap();
+
+    let mut stream = reqwest::Client::new()
+        .get(app.url("/api/auth/events"))
+        .header("cookie", format!("access_token={phone_access}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert!(stream.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+
+    laptop
+        .post(
+            "/api/auth/sessions/revoke",
+            json!({"sessionId": phone_session}),
+        )
+        .await;
+    let mut received = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+    while !received.contains("event: session-ended") {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk()).await;
+        match chunk {
+            Ok(Ok(Some(bytes))) => received.push_str(&String::from_utf8_lossy(&bytes)),
+            other => panic!("no session-ended event within a second: {other:?}, got {received:?}"),
+        }
+    }
+    // A revoked token cannot open the channel again.
+    let reopened = reqwest::Client::new()
+        .get(app.url("/api/auth/events"))
+        .header("cookie", format!("access_token={phone_access}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reopened.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut browser, _) = app.signed_up_browser().await;
+    let session = browser.me().await.json["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let last_seen = || async {
+        sqlx::query_scalar::<_, i64>("SELECT last_seen_at FROM sessions WHERE id = $1")
+            .bind(&session)
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+    };
+    // Let the write of the first request land, then take the baseline.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let first = last_seen().await;
+
+    app.clock.advance(30);
+    browser.me().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(last_seen().await, first, "no write within the minute");
+
+    app.clock.advance(31);
+    browser.me().await;
+    let expected = first + 61;
+    let started = std::time::Instant::now();
+    while last_seen().await != expected {
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "the activity after a minute was not written"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
