@@ -17,9 +17,25 @@ pub fn date(unix_seconds: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// A unix time as `YYYY-MM-DD HH:MM UTC`.
+pub fn date_time(unix_seconds: i64) -> String {
+    let seconds_of_day = unix_seconds.rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02} UTC",
+        date(unix_seconds),
+        seconds_of_day / 3_600,
+        seconds_of_day % 3_600 / 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::date;
+    use super::{date, date_time};
+
+    #[test]
+    fn date_times_are_utc_to_the_minute() {
+        assert_eq!(date_time(1_795_291_404), "2026-11-21 19:23 UTC");
+    }
 
     #[test]
     fn dates_are_utc_calendar_days() {

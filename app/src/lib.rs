@@ -1,6 +1,7 @@
 //! The whole UI and every server function. Server-only code lives in `backend`, behind
 //! the `ssr` feature, so that it can never reach the WASM bundle.
 
+pub mod account;
 pub mod app_error;
 pub mod auth;
 pub mod components;

@@ -4,7 +4,9 @@
 
 use std::future::Future;
 
+use crate::account::{my_security_activity, my_sessions};
 use crate::app_error::AppError;
+use crate::auth::types::{ActivityEntry, SessionView};
 use crate::posts::{my_posts, published_posts, Post};
 
 /// The public posts. Not user data, but cached and cleared the same way.
@@ -18,6 +20,22 @@ pub async fn posts_of(user_id: Option<String>) -> Result<Vec<Post>, AppError> {
         return Ok(Vec::new());
     }
     signed_in_call(my_posts).await
+}
+
+/// The signed-in user's devices, keyed by their id.
+pub async fn sessions_of(user_id: Option<String>) -> Result<Vec<SessionView>, AppError> {
+    if user_id.is_none() {
+        return Ok(Vec::new());
+    }
+    signed_in_call(my_sessions).await
+}
+
+/// The signed-in user's recent security events, keyed by their id.
+pub async fn activity_of(user_id: Option<String>) -> Result<Vec<ActivityEntry>, AppError> {
+    if user_id.is_none() {
+        return Ok(Vec::new());
+    }
+    signed_in_call(my_security_activity).await
 }
 
 /// Runs a server function that needs a session; a 401 gets one refresh and one retry.

@@ -170,6 +170,33 @@ mod imp {
         callback.forget();
     }
 
+    /// The server's push channel for this session (`GET /api/auth/events`). Closed when
+    /// dropped.
+    pub struct PushChannel {
+        source: web_sys::EventSource,
+    }
+
+    impl Drop for PushChannel {
+        fn drop(&mut self) {
+            self.source.close();
+        }
+    }
+
+    /// Opens the push channel; `on_ended` runs with the server's reason when it says this
+    /// session ended.
+    pub fn open_push_channel(on_ended: impl Fn(String) + 'static) -> Option<PushChannel> {
+        let source = web_sys::EventSource::new("/api/auth/events").ok()?;
+        let callback =
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+                on_ended(event.data().as_string().unwrap_or_default())
+            });
+        source
+            .add_event_listener_with_callback("session-ended", callback.as_ref().unchecked_ref())
+            .ok()?;
+        callback.forget();
+        Some(PushChannel { source })
+    }
+
     pub fn reload_page() {
         if let Some(window) = web_sys::window() {
             let _ = window.location().reload();
@@ -206,6 +233,10 @@ mod imp {
     pub fn on_restored_from_bfcache(_: impl Fn() + 'static) {}
     pub fn on_online(_: impl Fn() + 'static) {}
     pub fn reload_page() {}
+    pub struct PushChannel;
+    pub fn open_push_channel(_: impl Fn(String) + 'static) -> Option<PushChannel> {
+        None
+    }
 }
 
 pub use imp::*;

@@ -13,7 +13,9 @@ use leptos_router::NavigateOptions;
 use super::browser::{self, TabMessage};
 use super::client::{post_json, post_json_signed_in, within, CallError, SIGN_OUT_WAIT};
 use super::store::AuthStore;
-use super::types::{LogoutAllRequest, LogoutAllResponse, LogoutRequest, LogoutResponse, SignedIn};
+use super::types::{
+    LogoutAllRequest, LogoutAllResponse, LogoutRequest, LogoutResponse, SessionsEnded, SignedIn,
+};
 use crate::components::toasts::Toasts;
 
 /// Where the user lands after a sign-out.
@@ -118,6 +120,26 @@ impl AuthFlows {
                     "Could not sign out from all devices. {}",
                     e.message()
                 ));
+            }
+        }
+    }
+
+    /// "Report a security concern": every session ends, this one included.
+    pub async fn report_concern(&self) {
+        if !self.auth.begin_sign_out() {
+            return;
+        }
+        match post_json_signed_in::<_, SessionsEnded>("/api/auth/report-concern", &()).await {
+            Ok(_) => self.end_locally(
+                Landing::Login,
+                "We signed you out on every device. Sign in again and change your password.",
+                true,
+            ),
+            Err(e) if e.is_unauthenticated() => self.session_ended(),
+            Err(e) => {
+                self.auth.cancel_sign_out();
+                self.toasts
+                    .error(format!("Could not report the concern. {}", e.message()));
             }
         }
     }

@@ -20,6 +20,7 @@ const PENDING_RETRY_EVERY: Duration = Duration::from_secs(3);
 pub fn AuthRuntime(children: Children) -> impl IntoView {
     let flows = AuthFlows::provide();
     let auth = AuthStore::expect();
+    let push_flows = flows.clone();
 
     // Effects run only in the browser, after hydration. This one waits until the store
     // holds the server's answer, then starts everything once.
@@ -81,6 +82,30 @@ pub fn AuthRuntime(children: Children) -> impl IntoView {
             None => {}
         }
         true
+    });
+
+    // The push channel is open exactly while someone is signed in: a session revoked
+    // elsewhere ends here within a second, without waiting for the next request. If the
+    // channel is down, the 401 on the next request still catches it.
+    // The effect keeps the open channel as its value: dropping the previous value closes
+    // it. Effects run only in the browser, so the server never holds one.
+    Effect::new(move |previous: Option<Option<browser::PushChannel>>| {
+        let signed_in = auth.user_id().is_some();
+        drop(previous);
+        if signed_in {
+            let flows = push_flows.clone();
+            browser::open_push_channel(move |reason| {
+                // This browser's own sign-out, seen from another of its tabs: the same as
+                // the tab message that is on its way.
+                if reason == super::types::ENDED_BY_SIGN_OUT {
+                    flows.signed_out_elsewhere();
+                } else {
+                    flows.session_ended();
+                }
+            })
+        } else {
+            None
+        }
     });
 
     children()

@@ -116,3 +116,7 @@ pub struct ActivityEntry {
     pub device: String,
     pub ip: Option<String>,
 }
+
+/// The push channel's reason for a session that its own device signed out (as opposed to
+/// one ended from elsewhere). Also the stored `revoked_reason` of such a session.
+pub const ENDED_BY_SIGN_OUT: &str = "sign_out";

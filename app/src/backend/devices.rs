@@ -54,3 +54,44 @@ mod tests {
         assert_eq!(device_label(Some("  ")), "Unknown device");
     }
 }
+
+/// The user's active sessions as their owner sees them, most recently active first.
+pub async fn session_views(
+    db: &super::db::Db,
+    user_id: &str,
+    current_session: &str,
+    now: super::clock::UnixTime,
+) -> sqlx::Result<Vec<crate::auth::types::SessionView>> {
+    let active = super::sessions::list_active(db, user_id, now).await?;
+    Ok(active
+        .into_iter()
+        .map(|s| crate::auth::types::SessionView {
+            current: s.id == current_session,
+            device: device_label(s.user_agent.as_deref()),
+            id: s.id,
+            ip: s.ip,
+            created_at: s.created_at,
+            last_active_at: s.last_seen_at,
+        })
+        .collect())
+}
+
+/// How many events the activity list shows.
+pub const ACTIVITY_LIMIT: i64 = 20;
+
+/// The user's recent security events, newest first, with readable devices.
+pub async fn activity_entries(
+    db: &super::db::Db,
+    user_id: &str,
+) -> sqlx::Result<Vec<crate::auth::types::ActivityEntry>> {
+    let rows = super::audit::recent_for_user(db, user_id, ACTIVITY_LIMIT).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| crate::auth::types::ActivityEntry {
+            device: device_label(r.user_agent.as_deref()),
+            kind: r.kind,
+            at: r.at,
+            ip: r.ip,
+        })
+        .collect())
+}

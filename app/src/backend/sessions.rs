@@ -32,7 +32,7 @@ pub enum RevokeReason {
 impl RevokeReason {
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::SignOut => "sign_out",
+            Self::SignOut => crate::auth::types::ENDED_BY_SIGN_OUT,
             Self::SignOutEverywhere => "sign_out_everywhere",
             Self::SignedOutByOtherDevice => "signed_out_by_other_device",
             Self::RevokedFromDevicesList => "revoked_from_devices_list",
@@ -346,4 +346,14 @@ pub async fn deadline(db: &Db, session_id: &str) -> sqlx::Result<Option<UnixTime
             .min(r.try_get::<i64, _>("idle_expires_at")?))
     })
     .transpose()
+}
+
+/// Why a session ended (`RevokeReason::as_str`), if it has.
+pub async fn revoked_reason(db: &Db, session_id: &str) -> sqlx::Result<Option<String>> {
+    let reason: Option<Option<String>> =
+        sqlx::query_scalar("SELECT revoked_reason FROM sessions WHERE id = $1")
+            .bind(session_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(reason.flatten())
 }

@@ -1,5 +1,6 @@
 //! Reusable pieces of the UI.
 
+pub mod account;
 pub mod auth_form;
 pub mod confirm_dialog;
 pub mod header;

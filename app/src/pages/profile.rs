@@ -1,10 +1,14 @@
-//! `/profile`: the account, and the Security section with the ways to end sessions.
+//! `/profile`: the account, its devices, and every way to end sessions.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::auth::flows::AuthFlows;
 use crate::auth::store::AuthStore;
+use crate::components::account::change_email::ChangeEmailForm;
+use crate::components::account::change_password::ChangePasswordForm;
+use crate::components::account::devices_list::{refresh_account_lists, DevicesList};
+use crate::components::account::security_activity::SecurityActivity;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::hydration::use_hydrated;
 use crate::components::require_auth::RequireAuth;
@@ -22,36 +26,54 @@ pub fn ProfilePage() -> impl IntoView {
 #[component]
 fn Profile() -> impl IntoView {
     let auth = AuthStore::expect();
-    let flows = AuthFlows::expect();
-    let confirm_everywhere = RwSignal::new(false);
-    let confirm_others = RwSignal::new(false);
-    let others_busy = RwSignal::new(false);
-    let hydrated = use_hydrated();
-
-    let everywhere = {
-        let flows = flows.clone();
-        Callback::new(move |_| {
-            let flows = flows.clone();
-            spawn_local(async move { flows.sign_out_everywhere().await });
-        })
-    };
-    let others = Callback::new(move |_| {
-        let flows = flows.clone();
-        others_busy.set(true);
-        spawn_local(async move {
-            let _ = flows.sign_out_other_devices().await;
-            others_busy.set(false);
-        });
-    });
     let session = move || auth.session();
-
     view! {
         <h1>"Profile"</h1>
         <section class="card" aria-labelledby="account-heading">
             <h2 id="account-heading">"Account"</h2>
             <p>"Email: " <strong>{move || session().map(|s| s.user.email)}</strong></p>
             <p class="muted">"Member since " {move || session().map(|s| format::date(s.user.created_at))}</p>
+            <h3>"Change email"</h3>
+            <p class="muted">"Your other devices will be signed out."</p>
+            <ChangeEmailForm/>
         </section>
+        <SecuritySection/>
+        <section class="card" aria-labelledby="activity-heading">
+            <h2 id="activity-heading">"Recent security activity"</h2>
+            <SecurityActivity/>
+        </section>
+    }
+}
+
+#[component]
+fn SecuritySection() -> impl IntoView {
+    let auth = AuthStore::expect();
+    let flows = AuthFlows::expect();
+    let hydrated = use_hydrated();
+    let confirm_everywhere = RwSignal::new(false);
+    let confirm_others = RwSignal::new(false);
+    let confirm_concern = RwSignal::new(false);
+    let others_busy = RwSignal::new(false);
+
+    let run =
+        move |task: fn(AuthFlows) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>| {
+            let flows = flows.clone();
+            Callback::new(move |_| spawn_local(task(flows.clone())))
+        };
+    let everywhere = run(|flows| Box::pin(async move { flows.sign_out_everywhere().await }));
+    let concern = run(|flows| Box::pin(async move { flows.report_concern().await }));
+    let others = run(|flows| {
+        Box::pin(async move {
+            let _ = flows.sign_out_other_devices().await;
+            refresh_account_lists();
+        })
+    });
+    let ask_others = move |_| {
+        others_busy.set(false);
+        confirm_others.set(true);
+    };
+
+    view! {
         <section class="card" aria-labelledby="security-heading">
             <h2 id="security-heading">"Security"</h2>
             <p class="muted">
@@ -59,7 +81,7 @@ fn Profile() -> impl IntoView {
                 "the very next request, wherever they are."
             </p>
             <div class="actions-row">
-                <button class="button-secondary" disabled=move || !hydrated.get() || others_busy.get() on:click=move |_| confirm_others.set(true)>
+                <button class="button-secondary" disabled=move || !hydrated.get() || others_busy.get() on:click=ask_others>
                     "Sign out other devices"
                 </button>
                 <button
@@ -70,6 +92,16 @@ fn Profile() -> impl IntoView {
                     "Sign out from all devices"
                 </button>
             </div>
+            <h3>"Signed-in devices"</h3>
+            <DevicesList/>
+            <h3>"Change password"</h3>
+            <p class="muted">"Your other devices will be signed out."</p>
+            <ChangePasswordForm/>
+            <h3>"Something wrong?"</h3>
+            <p class="muted">"If you think someone else is using your account, end every session now."</p>
+            <button class="button-danger" disabled=move || !hydrated.get() || auth.is_signing_out() on:click=move |_| confirm_concern.set(true)>
+                "Report a security concern"
+            </button>
         </section>
         <ConfirmDialog
             open=confirm_others
@@ -84,6 +116,13 @@ fn Profile() -> impl IntoView {
             message="Every session of your account ends, including this one. You will need to sign in again everywhere."
             confirm_label="Sign out everywhere"
             on_confirm=everywhere
+        />
+        <ConfirmDialog
+            open=confirm_concern
+            title="Report a security concern?"
+            message="Every session of your account ends at once, including this one. Then sign in again and change your password."
+            confirm_label="End every session"
+            on_confirm=concern
         />
     }
 }

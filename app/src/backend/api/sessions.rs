@@ -11,33 +11,25 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::extract::JsonBody;
 use crate::auth::types::{ActivityEntry, RevokeSessionRequest, SessionView, SessionsEnded};
-use crate::backend::audit::{self, ClientInfo};
+use crate::backend::audit::ClientInfo;
 use crate::backend::authn::Authenticated;
-use crate::backend::devices::device_label;
+use crate::backend::devices;
 use crate::backend::error::{ApiError, ApiResult};
 use crate::backend::rate_limit::SIGN_OUT;
 use crate::backend::state::AppState;
 use crate::backend::{sessions, signout};
 
-/// How many events the activity list shows.
-const ACTIVITY_LIMIT: i64 = 20;
-
 pub async fn list(
     State(state): State<AppState>,
     auth: Authenticated,
 ) -> ApiResult<Json<Vec<SessionView>>> {
-    let active = sessions::list_active(&state.db, auth.user_id(), state.clock.now()).await?;
-    let views = active
-        .into_iter()
-        .map(|s| SessionView {
-            current: s.id == auth.session_id(),
-            device: device_label(s.user_agent.as_deref()),
-            id: s.id,
-            ip: s.ip,
-            created_at: s.created_at,
-            last_active_at: s.last_seen_at,
-        })
-        .collect();
+    let views = devices::session_views(
+        &state.db,
+        auth.user_id(),
+        auth.session_id(),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(views))
 }
 
@@ -71,21 +63,13 @@ pub async fn activity(
     State(state): State<AppState>,
     auth: Authenticated,
 ) -> ApiResult<Json<Vec<ActivityEntry>>> {
-    let rows = audit::recent_for_user(&state.db, auth.user_id(), ACTIVITY_LIMIT).await?;
     Ok(Json(
-        rows.into_iter()
-            .map(|r| ActivityEntry {
-                kind: r.kind,
-                at: r.at,
-                device: device_label(r.user_agent.as_deref()),
-                ip: r.ip,
-            })
-            .collect(),
+        devices::activity_entries(&state.db, auth.user_id()).await?,
     ))
 }
 
 /// `GET /api/auth/events`: server-sent events for this session. The stream sends one
-/// `session-ended` event the moment the revocation view stops allowing the caller's
+/// `session-ended` event (its data: the `revoked_reason`) the moment the revocation view stops allowing the caller's
 /// token (whichever process revoked it), then closes. Keep-alive comments hold it open.
 pub async fn events(
     State(state): State<AppState>,
@@ -99,7 +83,15 @@ pub async fn events(
             // Checked before every wait, so a revocation between the authentication and
             // the subscription is not missed.
             if !state.revocations.allows(&claims) {
-                let ended = Event::default().event("session-ended").data("revoked");
+                // Why it ended lets the page say the right thing: its own browser's
+                // sign-out in another tab, or an end decided elsewhere.
+                let reason = sessions::revoked_reason(&state.db, &claims.sid)
+                    .await
+                    .ok()
+                    .flatten();
+                let ended = Event::default()
+                    .event("session-ended")
+                    .data(reason.unwrap_or_else(|| "revoked".into()));
                 return Some((Ok(ended), None));
             }
             match receiver.recv().await {
