@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(
-    try_from = "crate::auth::types::ApiErrorBody",
+    from = "crate::auth::types::ApiErrorBody",
     into = "crate::auth::types::ApiErrorBody"
 )]
 pub enum AppError {
@@ -65,17 +65,15 @@ impl From<AppError> for crate::auth::types::ApiErrorBody {
     }
 }
 
-impl TryFrom<crate::auth::types::ApiErrorBody> for AppError {
-    type Error = std::convert::Infallible;
-
-    fn try_from(body: crate::auth::types::ApiErrorBody) -> Result<Self, Self::Error> {
-        Ok(match body.error.as_str() {
+impl From<crate::auth::types::ApiErrorBody> for AppError {
+    fn from(body: crate::auth::types::ApiErrorBody) -> Self {
+        match body.error.as_str() {
             "unauthenticated" => Self::Unauthenticated,
             "invalid_input" => Self::InvalidInput(body.message),
             "not_found" => Self::NotFound,
             "unreachable" => Self::Unreachable,
             _ => Self::Internal,
-        })
+        }
     }
 }
 

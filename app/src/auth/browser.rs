@@ -170,14 +170,13 @@ mod imp {
         callback.forget();
     }
 
-    /// The server's push channel for this session (`GET /api/auth/events`). Closed when
-    /// dropped.
+    /// The server's push channel for this session (`GET /api/auth/events`).
     pub struct PushChannel {
         source: web_sys::EventSource,
     }
 
-    impl Drop for PushChannel {
-        fn drop(&mut self) {
+    impl PushChannel {
+        pub fn close(self) {
             self.source.close();
         }
     }
@@ -234,6 +233,9 @@ mod imp {
     pub fn on_online(_: impl Fn() + 'static) {}
     pub fn reload_page() {}
     pub struct PushChannel;
+    impl PushChannel {
+        pub fn close(self) {}
+    }
     pub fn open_push_channel(_: impl Fn(String) + 'static) -> Option<PushChannel> {
         None
     }

@@ -34,12 +34,15 @@ impl Landing {
     }
 }
 
+/// The router's navigate function, kept so flows can leave a page when they finish.
+type Navigate = Arc<dyn Fn(&str, NavigateOptions) + Send + Sync>;
+
 #[derive(Clone)]
 pub struct AuthFlows {
     auth: AuthStore,
     queries: QueryClient,
     toasts: Toasts,
-    navigate: Arc<dyn Fn(&str, NavigateOptions) + Send + Sync>,
+    navigate: Navigate,
     /// A retry of a pending sign-out is under way (one at a time).
     retrying: RwSignal<bool>,
 }

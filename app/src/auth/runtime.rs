@@ -91,7 +91,9 @@ pub fn AuthRuntime(children: Children) -> impl IntoView {
     // it. Effects run only in the browser, so the server never holds one.
     Effect::new(move |previous: Option<Option<browser::PushChannel>>| {
         let signed_in = auth.user_id().is_some();
-        drop(previous);
+        if let Some(Some(channel)) = previous {
+            channel.close();
+        }
         if signed_in {
             let flows = push_flows.clone();
             browser::open_push_channel(move |reason| {

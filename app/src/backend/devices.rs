@@ -34,27 +34,6 @@ pub fn device_label(user_agent: Option<&str>) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::device_label;
-
-    #[test]
-    fn real_user_agents_get_readable_labels() {
-        let cases = [
-            ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36", "Chrome on Linux"),
-            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:125.0) Gecko/20100101 Firefox/125.0", "Firefox on Mac OSX"),
-            ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
-            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0", "Edge on Windows 10"),
-            ("curl/8.5.0", "curl/8.5.0"),
-        ];
-        for (ua, label) in cases {
-            assert_eq!(device_label(Some(ua)), label, "{ua}");
-        }
-        assert_eq!(device_label(None), "Unknown device");
-        assert_eq!(device_label(Some("  ")), "Unknown device");
-    }
-}
-
 /// The user's active sessions as their owner sees them, most recently active first.
 pub async fn session_views(
     db: &super::db::Db,
@@ -94,4 +73,25 @@ pub async fn activity_entries(
             ip: r.ip,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device_label;
+
+    #[test]
+    fn real_user_agents_get_readable_labels() {
+        let cases = [
+            ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36", "Chrome on Linux"),
+            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:125.0) Gecko/20100101 Firefox/125.0", "Firefox on Mac OSX"),
+            ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
+            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0", "Edge on Windows 10"),
+            ("curl/8.5.0", "curl/8.5.0"),
+        ];
+        for (ua, label) in cases {
+            assert_eq!(device_label(Some(ua)), label, "{ua}");
+        }
+        assert_eq!(device_label(None), "Unknown device");
+        assert_eq!(device_label(Some("  ")), "Unknown device");
+    }
 }

@@ -156,7 +156,7 @@ pub async fn sign_in(
 
 /// What came of presenting a refresh token.
 pub enum Refreshed {
-    Tokens(IssuedTokens),
+    Tokens(Box<IssuedTokens>),
     /// The session ran out (absolute lifetime or idle timeout).
     Expired,
     /// Invalid, revoked, or reused (in which case the session is now revoked).
@@ -219,9 +219,9 @@ pub async fn refresh(
         )
         .await?;
     }
-    Ok(Refreshed::Tokens(
+    Ok(Refreshed::Tokens(Box::new(
         issue(state, user, &session_id, refresh_token).await?,
-    ))
+    )))
 }
 
 /// Issues an access token that cannot outlive its session: its expiry is capped at the

@@ -119,32 +119,6 @@ pub async fn bump_token_version(conn: &mut AnyConnection, user_id: &str) -> sqlx
         .try_get("token_version")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plausible_emails() {
-        for ok in ["a@b.co", "first.last+tag@example.org"] {
-            assert!(is_plausible_email(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "a",
-            "@b.co",
-            "a@",
-            "a@b",
-            "a@@b.co",
-            "a b@c.de",
-            "a@.co",
-            "a@b.co.",
-            &format!("{}@b.co", "x".repeat(260)),
-        ] {
-            assert!(!is_plausible_email(bad), "{bad}");
-        }
-    }
-}
-
 /// The stored hash of a user's password, to confirm a sensitive change.
 pub async fn password_hash_of(db: &Db, user_id: &str) -> sqlx::Result<Option<PasswordHashString>> {
     sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
@@ -180,5 +154,31 @@ pub async fn set_email(conn: &mut AnyConnection, user_id: &str, email: &str) -> 
         Ok(_) => Ok(true),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plausible_emails() {
+        for ok in ["a@b.co", "first.last+tag@example.org"] {
+            assert!(is_plausible_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a",
+            "@b.co",
+            "a@",
+            "a@b",
+            "a@@b.co",
+            "a b@c.de",
+            "a@.co",
+            "a@b.co.",
+            &format!("{}@b.co", "x".repeat(260)),
+        ] {
+            assert!(!is_plausible_email(bad), "{bad}");
+        }
     }
 }

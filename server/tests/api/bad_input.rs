@@ -30,11 +30,14 @@ async fn raw_post(
     (status, res.json().await.unwrap_or(serde_json::Value::Null))
 }
 
+/// path, content type, body, expected status, expected error code
+type BadBody<'a> = (&'a str, Option<&'a str>, Vec<u8>, StatusCode, &'a str);
+
 async fn malformed_bodies_get_clear_4xx_answers(backend: Backend) {
     let app = spawn_app(backend).await;
     let json_ct = Some("application/json");
     let huge = json!({"email": unique_email(), "password": "x".repeat(64 * 1024)}).to_string();
-    let cases: Vec<(&str, Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
+    let cases: Vec<BadBody> = vec![
         (
             "/api/auth/login",
             json_ct,

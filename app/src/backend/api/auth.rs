@@ -98,7 +98,7 @@ pub async fn refresh(
         return Ok(refused(ApiError::InvalidRefreshToken));
     };
     match signin::refresh(&state, &presented, true, &client).await? {
-        Refreshed::Tokens(tokens) => Ok(signed_in_response(&state, StatusCode::OK, tokens)),
+        Refreshed::Tokens(tokens) => Ok(signed_in_response(&state, StatusCode::OK, *tokens)),
         Refreshed::Refused => Ok(refused(ApiError::InvalidRefreshToken)),
         Refreshed::Expired => Ok(refused(ApiError::SessionExpired)),
     }

@@ -72,7 +72,7 @@ pub async fn token(
                 .map_err(ApiError::RateLimited)?;
             // No grace window: an API client holds one token, so a second use is a copy.
             match signin::refresh(&state, &Secret::new(refresh_token), false, &client).await? {
-                Refreshed::Tokens(tokens) => tokens,
+                Refreshed::Tokens(tokens) => *tokens,
                 Refreshed::Refused | Refreshed::Expired => return Err(ApiError::InvalidGrant),
             }
         }
