@@ -34,7 +34,7 @@ mod tests {
 
     #[test]
     fn date_times_are_utc_to_the_minute() {
-        assert_eq!(date_time(1_795_291_404), "2026-11-21 19:23 UTC");
+        assert_eq!(date_time(1_795_291_404), "2026-11-21 20:03 UTC");
     }
 
     #[test]
