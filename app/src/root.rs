@@ -7,7 +7,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::auth::runtime::AuthRuntime;
-use crate::auth::session::{AuthBoot, WhenAuthKnown};
+use crate::auth::session::initial_session;
 use crate::auth::store::AuthStore;
 use crate::components::header::Header;
 use crate::components::toasts::{ToastRegion, Toasts};
@@ -38,22 +38,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    AuthStore::provide();
+    AuthStore::provide().initialise(initial_session());
     Toasts::provide();
     QueryClient::new().provide();
-    AuthBoot::provide();
 
     // The routes sit directly in the router, where the server's route list can see them.
     // Every route renders whole before the first byte is sent (`SsrMode::Async`): the
-    // pages are small, and a protected route must still be able to answer with a redirect.
+    // pages are small, and the first HTML is then complete and right.
     view! {
         <Stylesheet id="leptos" href="/pkg/signout.css"/>
         <Title text="Signout — a blog that really signs you out"/>
         <Router>
             <AuthRuntime>
-                <WhenAuthKnown>
-                    <Header/>
-                </WhenAuthKnown>
+                <Header/>
                 <main class="page">
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>

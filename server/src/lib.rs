@@ -37,6 +37,10 @@ pub fn router(state: AppState) -> Router {
         .merge(api::push_router())
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            guards::page_session,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             guards::require_same_origin,
         ))
         .layer(middleware::from_fn(guards::no_store))

@@ -10,7 +10,6 @@ use crate::app_error::AppError;
 /// error: being signed out is a normal state).
 #[server(prefix = "/api", endpoint = "session/current", input = leptos::server_fn::codec::GetUrl)]
 pub async fn current_session() -> Result<Option<SignedIn>, AppError> {
-    use crate::auth::types::UserView;
     use crate::backend::{authn::authenticate, server_fn_auth, users};
 
     let state = server_fn_auth::app_state()?;
@@ -20,44 +19,35 @@ pub async fn current_session() -> Result<Option<SignedIn>, AppError> {
     let Ok(auth) = authenticate(&state, &parts.headers) else {
         return Ok(None);
     };
-    let user = users::find_by_id(&state.db, auth.user_id())
+    users::signed_in_as(&state.db, &auth)
         .await
-        .map_err(server_fn_auth::internal)?;
-    Ok(user.map(|user| SignedIn {
-        user: UserView {
-            id: user.id,
-            email: user.email,
-            created_at: user.created_at,
-        },
-        session_id: auth.session_id().to_owned(),
-    }))
+        .map_err(server_fn_auth::internal)
 }
 
-/// The start-up answer to "who is signed in?", loaded once per page by the root.
-#[derive(Clone, Copy)]
-pub struct AuthBoot(pub Resource<Result<Option<SignedIn>, AppError>>);
+/// Who is signed in, as the server found out before rendering a page (see
+/// `backend::api::guards::page_session`). Carried in the request's extensions.
+#[derive(Clone, Debug, Default)]
+pub struct PageSession(pub Option<SignedIn>);
 
-impl AuthBoot {
-    /// Blocking: the first HTML waits for it, so it already shows the right state.
-    pub fn provide() {
-        provide_context(Self(Resource::new_blocking(|| (), |_| current_session())));
-    }
+/// The session the first render starts from. On the server it is read from the request;
+/// in the browser it is the value the server serialized into the page, so both render
+/// the same thing without waiting for anything. (An async start-up resource read by
+/// several Suspense boundaries made a small share of server renders hang; see
+/// docs/ARCHITECTURE.md.)
+pub fn initial_session() -> Option<SignedIn> {
+    leptos::server::SharedValue::new(session_of_this_request).into_inner()
 }
 
-/// Renders `children` once the store holds the server's answer, so nothing renders (on
-/// the server or in the browser) from a guess about who is signed in.
-#[component]
-pub fn WhenAuthKnown(children: ChildrenFn) -> impl IntoView {
-    let boot = expect_context::<AuthBoot>().0;
-    let auth = super::store::AuthStore::expect();
-    let children = StoredValue::new(children);
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                auth.initialise(boot.await.ok().flatten());
-                // `try_`: the render may have ended while this waited (see `initialise`).
-                children.try_with_value(|c| c()).unwrap_or_else(|| ().into_any())
-            })}
-        </Suspense>
-    }
+#[cfg(feature = "ssr")]
+fn session_of_this_request() -> Option<SignedIn> {
+    use_context::<http::request::Parts>()?
+        .extensions
+        .get::<PageSession>()?
+        .0
+        .clone()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn session_of_this_request() -> Option<SignedIn> {
+    None
 }

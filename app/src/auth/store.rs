@@ -108,12 +108,8 @@ impl AuthStore {
         self.status.set(AuthStatus::SignedOut);
     }
 
-    /// Sets the state from the server's answer at start-up. Only the first answer counts:
-    /// later, only sign-in and sign-out change the state.
-    ///
-    /// This runs in an async continuation. On the server, a render that ended early (a
-    /// redirect answers before the page is complete) has already disposed the store by
-    /// then: there is nothing left to set, and touching it must not panic.
+    /// Sets the state the page starts from. Only the first call counts: later, only
+    /// sign-in and sign-out change the state.
     pub fn initialise(&self, session: Option<SignedIn>) {
         if self
             .status

@@ -2,6 +2,7 @@
 //! email change keeps only the device that made it; a reported concern ends them all.
 
 use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
+use super::db;
 use super::error::{ApiError, ApiResult};
 use super::password::{hash_password, verify_password};
 use super::secret::Secret;
@@ -42,7 +43,7 @@ pub async fn change_password(
     confirm_password(state, caller, current).await?;
     let hash = hash_password(new).await?;
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
     users::set_password(&mut tx, &caller.sub, &hash, now).await?;
     let revoked = end_sessions(
         &mut tx,
@@ -79,7 +80,7 @@ pub async fn change_email(
     }
     confirm_password(state, caller, current).await?;
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
     if !users::set_email(&mut tx, &caller.sub, &new_email).await? {
         return Err(ApiError::EmailTaken);
     }
@@ -112,7 +113,7 @@ pub async fn report_concern(
     client: &ClientInfo,
 ) -> ApiResult<usize> {
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
     let revoked = end_sessions(
         &mut tx,
         state,

@@ -9,7 +9,9 @@ pub type UnixTime = i64;
 
 #[derive(Clone, Debug, Default)]
 pub struct Clock {
-    /// Seconds added to the system time; only tests change it.
+    /// `None`: follow the system time. `Some`: stand still at that time (tests).
+    frozen_at: Option<UnixTime>,
+    /// Seconds added to the time; only tests change it.
     offset: Arc<AtomicI64>,
 }
 
@@ -18,16 +20,28 @@ impl Clock {
         Self::default()
     }
 
+    /// A clock that stands still at the current time and moves only by `advance`, so a
+    /// test of an expiry edge never depends on when a real second ticks.
+    pub fn frozen() -> Self {
+        Self {
+            frozen_at: Some(system_now()),
+            offset: Arc::default(),
+        }
+    }
+
     pub fn now(&self) -> UnixTime {
-        let system = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        system + self.offset.load(Ordering::Relaxed)
+        self.frozen_at.unwrap_or_else(system_now) + self.offset.load(Ordering::Relaxed)
     }
 
     /// Moves this clock (and every clone of it) forward. For tests.
     pub fn advance(&self, seconds: i64) {
         self.offset.fetch_add(seconds, Ordering::Relaxed);
     }
+}
+
+fn system_now() -> UnixTime {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }

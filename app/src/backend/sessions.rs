@@ -118,12 +118,13 @@ pub enum RefreshOutcome {
 
 pub async fn rotate_refresh_token(
     db: &Db,
+    dialect: super::db::Dialect,
     presented: &Secret,
     policy: SessionPolicy,
     now: UnixTime,
 ) -> sqlx::Result<RefreshOutcome> {
     let hash = hash_refresh_token(presented);
-    let mut tx = db.begin().await?;
+    let mut tx = super::db::begin_write(db, dialect).await?;
     let Some(row) = sqlx::query(
         "SELECT rt.session_id, rt.expires_at AS token_expires_at, rt.rotated_at, s.user_id,
                 s.revoked_at, s.expires_at AS session_expires_at, s.idle_expires_at
@@ -315,7 +316,8 @@ pub async fn revoke_owned(
     Ok(result.rows_affected() == 1)
 }
 
-/// Records use of a session: last active now, idle deadline pushed back.
+/// Records use of a session: last active now, idle deadline pushed back. These writes
+/// are spawned, so two may land out of order: only a newer time is ever written.
 pub async fn touch(
     db: &Db,
     session_id: &str,
@@ -324,7 +326,7 @@ pub async fn touch(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2
-         WHERE id = $3 AND revoked_at IS NULL AND idle_expires_at > $1",
+         WHERE id = $3 AND revoked_at IS NULL AND idle_expires_at > $1 AND last_seen_at < $1",
     )
     .bind(now)
     .bind(now + policy.idle_timeout)

@@ -2,6 +2,7 @@
 //! decides whether the tokens travel as cookies or as JSON; this module does not care.
 
 use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
+use super::db;
 use super::error::{ApiError, ApiResult};
 use super::password::{hash_password, verify_password};
 use super::rate_limit::{SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP};
@@ -53,7 +54,7 @@ pub async fn register(
     validate_new_password(password.expose())?;
     let hash = hash_password(password).await?;
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
     let user = match users::create(&mut tx, &email, &hash, now).await? {
         CreateUser::Created(user) => user,
         CreateUser::EmailTaken => return Err(ApiError::EmailTaken),
@@ -112,7 +113,7 @@ pub async fn sign_in(
     };
     // Runs the same Argon2 work whether or not the account exists.
     let matches = verify_password(password, hash).await?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
     let Some(user) = user.filter(|_| matches) else {
         state.limiter.record(SIGN_IN_PER_IP, &ip_key, now);
         state.limiter.record(SIGN_IN_PER_ACCOUNT, &email, now);
@@ -173,8 +174,14 @@ pub async fn refresh(
     client: &ClientInfo,
 ) -> ApiResult<Refreshed> {
     let now = state.clock.now();
-    let outcome =
-        sessions::rotate_refresh_token(&state.db, presented, state.session_policy(), now).await?;
+    let outcome = sessions::rotate_refresh_token(
+        &state.db,
+        state.dialect,
+        presented,
+        state.session_policy(),
+        now,
+    )
+    .await?;
     let (user_id, session_id, refresh_token) = match outcome {
         RefreshOutcome::Rotated {
             user_id,

@@ -7,6 +7,7 @@ use sqlx::AnyConnection;
 
 use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
 use super::clock::UnixTime;
+use super::db;
 use super::error::ApiResult;
 use super::revocation::{self, Revocation};
 use super::sessions::{self, RevokeReason};
@@ -115,7 +116,7 @@ pub async fn sign_out_device(
     }
 
     let mut revocations = Vec::new();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
     for (session_id, user_id) in &targets {
         if sessions::revoke(&mut tx, session_id, RevokeReason::SignOut, now).await? {
             revocations.push(session_revocation(state, session_id, now));
@@ -166,7 +167,7 @@ pub async fn sign_out_user(
             AuditKind::SignOutEverywhere,
         ),
     };
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
     let revoked = end_sessions(&mut tx, state, caller, scope, reason, now).await?;
     let event = AuditEvent {
         kind,
@@ -189,7 +190,7 @@ pub async fn revoke_one(
     client: &ClientInfo,
 ) -> ApiResult<bool> {
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
     if !sessions::revoke_owned(
         &mut tx,
         &caller.sub,
@@ -230,7 +231,7 @@ pub async fn revoke_for_refresh_reuse(
 ) -> ApiResult<()> {
     let now = state.clock.now();
     let revocations = vec![session_revocation(state, session_id, now)];
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
     sessions::revoke(&mut tx, session_id, RevokeReason::RefreshTokenReuse, now).await?;
     record_all(&mut tx, state, &revocations, now).await?;
     let event = AuditEvent {

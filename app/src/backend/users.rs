@@ -157,6 +157,23 @@ pub async fn set_email(conn: &mut AnyConnection, user_id: &str, email: &str) -> 
     }
 }
 
+/// The authenticated caller as the client may know them; `None` if the account is gone.
+pub async fn signed_in_as(
+    db: &Db,
+    auth: &super::authn::Authenticated,
+) -> sqlx::Result<Option<crate::auth::types::SignedIn>> {
+    Ok(find_by_id(db, auth.user_id())
+        .await?
+        .map(|user| crate::auth::types::SignedIn {
+            user: crate::auth::types::UserView {
+                id: user.id,
+                email: user.email,
+                created_at: user.created_at,
+            },
+            session_id: auth.session_id().to_owned(),
+        }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use leptos_router::components::Redirect;
 
 use crate::auth::client::refresh_session;
 use crate::auth::flows::AuthFlows;
-use crate::auth::session::{current_session, WhenAuthKnown};
+use crate::auth::session::current_session;
 use crate::auth::store::AuthStore;
 
 /// Shows `children` to a signed-in user. Someone who arrives signed out is sent to
@@ -20,27 +20,20 @@ use crate::auth::store::AuthStore;
 /// navigation even if the page itself reads nothing from the server.
 #[component]
 pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
-    let children = StoredValue::new(children);
-    view! {
-        <WhenAuthKnown>
-            {move || {
-                let auth = AuthStore::expect();
-                let arrived_signed_out = !auth.is_signed_in_untracked();
-                let allowed = Memo::new(move |_| auth.is_signed_in());
-                if !arrived_signed_out {
-                    confirm_session_on_arrival(AuthFlows::expect());
-                }
-                move || {
-                    if allowed.get() {
-                        children.with_value(|c| c())
-                    } else if arrived_signed_out {
-                        view! { <Redirect path="/login"/> }.into_any()
-                    } else {
-                        ().into_any()
-                    }
-                }
-            }}
-        </WhenAuthKnown>
+    let auth = AuthStore::expect();
+    let arrived_signed_out = !auth.is_signed_in_untracked();
+    let allowed = Memo::new(move |_| auth.is_signed_in());
+    if !arrived_signed_out {
+        confirm_session_on_arrival(AuthFlows::expect());
+    }
+    move || {
+        if allowed.get() {
+            children().into_any()
+        } else if arrived_signed_out {
+            view! { <Redirect path="/login"/> }.into_any()
+        } else {
+            ().into_any()
+        }
     }
 }
 

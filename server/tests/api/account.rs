@@ -162,8 +162,23 @@ async fn an_idle_session_expires_and_says_so(backend: Backend) {
     assert_eq!(refresh.status, StatusCode::UNAUTHORIZED);
     assert_eq!(refresh.json["error"], "session_expired");
 
-    // The session in use lives on: its refresh works, though its first token has expired.
-    let _ = tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The session in use lives on, once its use at second 59 is recorded (that write is
+    // spawned off the request): its refresh works, though its first token has expired.
+    let started = std::time::Instant::now();
+    loop {
+        let latest: i64 = sqlx::query_scalar("SELECT MAX(idle_expires_at) FROM sessions")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+        if latest > app.clock.now() {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the use at second 59 was never recorded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(
         active.post_empty("/api/auth/refresh").await.status,
         StatusCode::OK

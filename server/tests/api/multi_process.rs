@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use app::backend::clock::Clock;
 use reqwest::StatusCode;
 
 use crate::harness::{spawn_app, spawn_on, Backend};
@@ -13,7 +12,8 @@ on_both_databases!(a_sign_out_on_one_process_is_enforced_by_another,);
 
 async fn a_sign_out_on_one_process_is_enforced_by_another(backend: Backend) {
     let first = spawn_app(backend).await;
-    let second = spawn_on(first.config.clone(), Clock::system()).await;
+    // Another process on the same database, and on the same (test) clock.
+    let second = spawn_on(first.config.clone(), first.clock.clone()).await;
     let (mut browser, email) = first.signed_up_browser().await;
     let (access, _) = first.api_tokens(&email).await;
     assert_eq!(second.me_with_bearer(&access).await.status, StatusCode::OK);

@@ -200,11 +200,6 @@ pub async fn logout_all(
 
 /// The signed-in user of this request.
 pub async fn me(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<SignedIn>> {
-    let user = users::find_by_id(&state.db, auth.user_id())
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
-    Ok(Json(SignedIn {
-        user: user_view(&user),
-        session_id: auth.session_id().to_owned(),
-    }))
+    let session = users::signed_in_as(&state.db, &auth).await?;
+    Ok(Json(session.ok_or(ApiError::Unauthenticated)?))
 }

@@ -1,13 +1,17 @@
 //! Middleware every request passes: the same-origin check for state-changing requests,
-//! and `Cache-Control: no-store` on everything that may carry a user's data.
+//! who is signed in for a page render (and the server-side guard of protected pages), and `Cache-Control: no-store` on everything
+//! that may carry a user's data.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::auth::session::PageSession;
+use crate::backend::authn::authenticate;
 use crate::backend::error::ApiError;
 use crate::backend::state::AppState;
+use crate::backend::users;
 
 /// Refuses a cross-origin browser request that could change state (CSRF defence in depth
 /// on top of SameSite cookies). Requests without `Origin` come from non-browser clients
@@ -58,6 +62,30 @@ fn is_allowed_origin(
     };
     host.and_then(|h| h.to_str().ok())
         .is_some_and(|host| host.eq_ignore_ascii_case(origin_host))
+}
+
+/// For page requests: finds out who is signed in before anything renders, hands it to
+/// the render (`auth::session::PageSession`), and sends a signed-out visitor of a
+/// protected page to `/login`. Doing this up front keeps the render synchronous about
+/// auth, and a redirect never has to cut a render short.
+pub async fn page_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if req.method() != Method::GET || path.starts_with("/api/") || path.starts_with("/pkg/") {
+        return next.run(req).await;
+    }
+    let session = match authenticate(&state, req.headers()) {
+        Ok(auth) => match users::signed_in_as(&state.db, &auth).await {
+            Ok(session) => session,
+            Err(err) => return ApiError::from(err).into_response(),
+        },
+        Err(_) => None,
+    };
+    if session.is_none() && crate::pages::PROTECTED_PATHS.contains(&path) {
+        // 302, as leptos's own server redirect answers.
+        return (StatusCode::FOUND, [(header::LOCATION, "/login")]).into_response();
+    }
+    req.extensions_mut().insert(PageSession(session));
+    next.run(req).await
 }
 
 /// Pages and API answers may show a user's data, so no cache (browser, proxy or the
