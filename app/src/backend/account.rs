@@ -1,14 +1,14 @@
 //! Security-sensitive account changes. Each one ends sessions by itself: a password or
 //! email change keeps only the device that made it; a reported concern ends them all.
 
-use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
+use super::audit::{AuditKind, ClientInfo};
 use super::db;
 use super::error::{ApiError, ApiResult};
 use super::password::{hash_password, verify_password};
 use super::secret::Secret;
 use super::sessions::RevokeReason;
 use super::signin::validate_new_password;
-use super::signout::{end_sessions, SignOutScope};
+use super::signout::{end_sessions_and_commit, Cause, SignOutScope};
 use super::state::AppState;
 use super::tokens::AccessClaims;
 use super::users;
@@ -42,28 +42,21 @@ pub async fn change_password(
     validate_new_password(new.expose())?;
     confirm_password(state, caller, current).await?;
     let hash = hash_password(new).await?;
-    let now = state.clock.now();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
-    users::set_password(&mut tx, &caller.sub, &hash, now).await?;
-    let revoked = end_sessions(
-        &mut tx,
+    users::set_password(&mut tx, &caller.sub, &hash, state.clock.now()).await?;
+    let cause = Cause {
+        reason: RevokeReason::PasswordChanged,
+        audit: AuditKind::PasswordChanged,
+    };
+    end_sessions_and_commit(
         state,
+        tx,
         caller,
         SignOutScope::OthersKeepCurrent,
-        RevokeReason::PasswordChanged,
-        now,
-    )
-    .await?;
-    let event = AuditEvent {
-        kind: AuditKind::PasswordChanged,
-        user_id: Some(&caller.sub),
-        session_id: Some(&caller.sid),
+        cause,
         client,
-        detail: Some(format!("{} other session(s) ended", revoked.sessions)),
-    };
-    audit::record(&mut tx, event, now).await?;
-    tx.commit().await?;
-    Ok(revoked.apply_to(state))
+    )
+    .await
 }
 
 /// Returns how many other sessions ended.
@@ -79,30 +72,23 @@ pub async fn change_email(
         return Err(ApiError::InvalidInput("enter a valid email address".into()));
     }
     confirm_password(state, caller, current).await?;
-    let now = state.clock.now();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
     if !users::set_email(&mut tx, &caller.sub, &new_email).await? {
         return Err(ApiError::EmailTaken);
     }
-    let revoked = end_sessions(
-        &mut tx,
+    let cause = Cause {
+        reason: RevokeReason::EmailChanged,
+        audit: AuditKind::EmailChanged,
+    };
+    end_sessions_and_commit(
         state,
+        tx,
         caller,
         SignOutScope::OthersKeepCurrent,
-        RevokeReason::EmailChanged,
-        now,
-    )
-    .await?;
-    let event = AuditEvent {
-        kind: AuditKind::EmailChanged,
-        user_id: Some(&caller.sub),
-        session_id: Some(&caller.sid),
+        cause,
         client,
-        detail: Some(format!("{} other session(s) ended", revoked.sessions)),
-    };
-    audit::record(&mut tx, event, now).await?;
-    tx.commit().await?;
-    Ok(revoked.apply_to(state))
+    )
+    .await
 }
 
 /// "Report a security concern": the user suspects someone else is in. Everything ends,
@@ -112,25 +98,10 @@ pub async fn report_concern(
     caller: &AccessClaims,
     client: &ClientInfo,
 ) -> ApiResult<usize> {
-    let now = state.clock.now();
-    let mut tx = db::begin_write(&state.db, state.dialect).await?;
-    let revoked = end_sessions(
-        &mut tx,
-        state,
-        caller,
-        SignOutScope::Everywhere,
-        RevokeReason::SecurityConcern,
-        now,
-    )
-    .await?;
-    let event = AuditEvent {
-        kind: AuditKind::SecurityConcern,
-        user_id: Some(&caller.sub),
-        session_id: Some(&caller.sid),
-        client,
-        detail: Some(format!("{} session(s) ended", revoked.sessions)),
+    let tx = db::begin_write(&state.db, state.dialect).await?;
+    let cause = Cause {
+        reason: RevokeReason::SecurityConcern,
+        audit: AuditKind::SecurityConcern,
     };
-    audit::record(&mut tx, event, now).await?;
-    tx.commit().await?;
-    Ok(revoked.apply_to(state))
+    end_sessions_and_commit(state, tx, caller, SignOutScope::Everywhere, cause, client).await
 }

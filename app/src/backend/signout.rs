@@ -61,7 +61,7 @@ fn session_revocation(state: &AppState, session_id: &str, now: UnixTime) -> Revo
 }
 
 /// Ends the user's sessions per `scope` inside the caller's transaction.
-pub async fn end_sessions(
+async fn end_sessions(
     conn: &mut AnyConnection,
     state: &AppState,
     caller: &AccessClaims,
@@ -149,28 +149,28 @@ pub async fn sign_out_device(
     Ok(())
 }
 
-/// "Sign out other devices" and "sign out from all devices". Returns how many ended.
-pub async fn sign_out_user(
+/// Why a user's sessions end: stored on each session, and the audit event's kind.
+#[derive(Clone, Copy, Debug)]
+pub struct Cause {
+    pub reason: RevokeReason,
+    pub audit: AuditKind,
+}
+
+/// The last step of a transaction that ends the user's sessions per `scope`: revokes
+/// them, records the revocations and the audit event, commits, and only then applies the
+/// revocations to this process's view. Returns how many sessions ended.
+pub async fn end_sessions_and_commit(
     state: &AppState,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
     caller: &AccessClaims,
     scope: SignOutScope,
+    cause: Cause,
     client: &ClientInfo,
 ) -> ApiResult<usize> {
     let now = state.clock.now();
-    let (reason, kind) = match scope {
-        SignOutScope::OthersKeepCurrent => (
-            RevokeReason::SignedOutByOtherDevice,
-            AuditKind::SignOutOthers,
-        ),
-        SignOutScope::Everywhere => (
-            RevokeReason::SignOutEverywhere,
-            AuditKind::SignOutEverywhere,
-        ),
-    };
-    let mut tx = db::begin_write(&state.db, state.dialect).await?;
-    let revoked = end_sessions(&mut tx, state, caller, scope, reason, now).await?;
+    let revoked = end_sessions(&mut tx, state, caller, scope, cause.reason, now).await?;
     let event = AuditEvent {
-        kind,
+        kind: cause.audit,
         user_id: Some(&caller.sub),
         session_id: Some(&caller.sid),
         client,
@@ -179,6 +179,27 @@ pub async fn sign_out_user(
     audit::record(&mut tx, event, now).await?;
     tx.commit().await?;
     Ok(revoked.apply_to(state))
+}
+
+/// "Sign out other devices" and "sign out from all devices". Returns how many ended.
+pub async fn sign_out_user(
+    state: &AppState,
+    caller: &AccessClaims,
+    scope: SignOutScope,
+    client: &ClientInfo,
+) -> ApiResult<usize> {
+    let cause = match scope {
+        SignOutScope::OthersKeepCurrent => Cause {
+            reason: RevokeReason::SignedOutByOtherDevice,
+            audit: AuditKind::SignOutOthers,
+        },
+        SignOutScope::Everywhere => Cause {
+            reason: RevokeReason::SignOutEverywhere,
+            audit: AuditKind::SignOutEverywhere,
+        },
+    };
+    let tx = db::begin_write(&state.db, state.dialect).await?;
+    end_sessions_and_commit(state, tx, caller, scope, cause, client).await
 }
 
 /// Ends one of the caller's own sessions, chosen in the devices list. `false` if the user
