@@ -16,8 +16,12 @@ dev:
 
 test:
 	@scripts/setup.sh test
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-api
 	$(MAKE) --no-print-directory test-e2e
+
+# rustfmt and clippy for both builds (ssr, and hydrate on wasm32) come first: cheap, and
+# they fail fast.
 
 # Unit tests and the black-box API suite (every scenario on SQLite and on PostgreSQL).
 test-api:

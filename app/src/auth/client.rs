@@ -112,13 +112,25 @@ pub async fn post_json_signed_in<Req: Serialize, Resp: DeserializeOwned>(
     }
 }
 
+/// Set when the last refresh was refused because the session timed out (idle or absolute
+/// lifetime), so the sign-out that follows can say so. One browser page, one thread.
+static LAST_REFRESH_EXPIRED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the server's last refusal of a refresh said the session had expired.
+pub fn session_expired() -> bool {
+    LAST_REFRESH_EXPIRED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Exchanges the refresh cookie for fresh cookies. One refresh at a time across all tabs
 /// (a Web Lock): two tabs rotating the same token at once would look like token theft.
 pub async fn refresh_session() -> bool {
     async fn refresh() -> bool {
-        post_json::<_, super::types::SignedIn>("/api/auth/refresh", &())
-            .await
-            .is_ok()
+        let result = post_json::<_, super::types::SignedIn>("/api/auth/refresh", &()).await;
+        let expired =
+            matches!(&result, Err(CallError::Api { code, .. }) if code == "session_expired");
+        LAST_REFRESH_EXPIRED.store(expired, std::sync::atomic::Ordering::Relaxed);
+        result.is_ok()
     }
     #[cfg(feature = "hydrate")]
     {

@@ -11,7 +11,9 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
 use super::browser::{self, TabMessage};
-use super::client::{post_json, post_json_signed_in, within, CallError, SIGN_OUT_WAIT};
+use super::client::{
+    post_json, post_json_signed_in, session_expired, within, CallError, SIGN_OUT_WAIT,
+};
 use super::store::AuthStore;
 use super::types::{
     LogoutAllRequest, LogoutAllResponse, LogoutRequest, LogoutResponse, SessionsEnded, SignedIn,
@@ -170,11 +172,12 @@ impl AuthFlows {
     /// refresh did not help.
     pub fn session_ended(&self) {
         if self.auth.is_signed_in() {
-            self.end_locally(
-                Landing::Login,
-                "Your session has ended. Please sign in again.",
-                true,
-            );
+            let message = if session_expired() {
+                "Your session has expired. Please sign in again."
+            } else {
+                "Your session has ended. Please sign in again."
+            };
+            self.end_locally(Landing::Login, message, true);
         }
     }
 

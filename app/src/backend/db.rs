@@ -106,6 +106,20 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// Begins a transaction that will write. On SQLite it takes the write lock up front
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails
+/// at once with `SQLITE_BUSY_SNAPSHOT` if another connection wrote in between (the busy
+/// timeout cannot help there), which turned a concurrent "last active" write into a 500.
+pub async fn begin_write(
+    db: &Db,
+    dialect: Dialect,
+) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+    match dialect {
+        Dialect::Sqlite => db.begin_with("BEGIN IMMEDIATE").await,
+        Dialect::Postgres => db.begin().await,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,19 +138,5 @@ mod tests {
         assert!(Dialect::of("mysql://x").is_err());
         assert_eq!(Dialect::of("sqlite://data/x.db").unwrap(), Dialect::Sqlite);
         assert_eq!(Dialect::of("postgresql://h/db").unwrap(), Dialect::Postgres);
-    }
-}
-
-/// Begins a transaction that will write. On SQLite it takes the write lock up front
-/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails
-/// at once with `SQLITE_BUSY_SNAPSHOT` if another connection wrote in between (the busy
-/// timeout cannot help there), which turned a concurrent "last active" write into a 500.
-pub async fn begin_write(
-    db: &Db,
-    dialect: Dialect,
-) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
-    match dialect {
-        Dialect::Sqlite => db.begin_with("BEGIN IMMEDIATE").await,
-        Dialect::Postgres => db.begin().await,
     }
 }
