@@ -47,13 +47,21 @@ pub async fn save_draft(title: String, body: String) -> Result<String, AppError>
     use crate::backend::server_fn_auth::{internal, require_auth};
     let (state, auth) = require_auth()?;
     let title = title.trim();
-    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+    if title.is_empty()
+        || title.chars().count() > MAX_TITLE_CHARS
+        || title.chars().any(char::is_control)
+    {
         return Err(AppError::InvalidInput(format!(
             "the title must have 1 to {MAX_TITLE_CHARS} characters"
         ))
         .with_status());
     }
-    if body.chars().count() > MAX_BODY_CHARS {
+    // Line breaks and tabs are text; NUL and other controls are not (PostgreSQL refuses NUL).
+    if body.chars().count() > MAX_BODY_CHARS
+        || body
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         return Err(AppError::InvalidInput(format!(
             "the body must have at most {MAX_BODY_CHARS} characters"
         ))
@@ -69,6 +77,9 @@ pub async fn save_draft(title: String, body: String) -> Result<String, AppError>
 pub async fn publish_post(id: String) -> Result<(), AppError> {
     use crate::backend::server_fn_auth::{internal, require_auth};
     let (state, auth) = require_auth()?;
+    if id.chars().any(char::is_control) {
+        return Err(AppError::NotFound.with_status());
+    }
     let found = crate::backend::posts::publish(&state.db, auth.user_id(), &id, state.clock.now())
         .await
         .map_err(internal)?;

@@ -20,6 +20,10 @@ use super::types::{
 };
 use crate::components::toasts::Toasts;
 
+/// How long a tab that found its session gone waits for a sibling tab's own "signed out"
+/// message before it signs out with "your session has ended".
+const SIBLING_SIGN_OUT_GRACE: std::time::Duration = std::time::Duration::from_millis(400);
+
 /// Where the user lands after a sign-out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Landing {
@@ -170,15 +174,29 @@ impl AuthFlows {
 
     /// The server no longer accepts this session (revoked elsewhere, expired) and a
     /// refresh did not help.
+    ///
+    /// A 401 cannot say *why*. If another tab of this browser is signing out right now,
+    /// its message ("you have been signed out", home) is the true one and is only moments
+    /// behind the 401; so the local sign-out waits `SIBLING_SIGN_OUT_GRACE` for it first.
+    /// Either way the session is already dead on the server: this only picks the words.
     pub fn session_ended(&self) {
-        if self.auth.is_signed_in() {
-            let message = if session_expired() {
-                "Your session has expired. Please sign in again."
-            } else {
-                "Your session has ended. Please sign in again."
-            };
-            self.end_locally(Landing::Login, message, true);
+        if !self.auth.is_signed_in() {
+            return;
         }
+        let flows = self.clone();
+        set_timeout(
+            move || {
+                if flows.auth.is_signed_in() {
+                    let message = if session_expired() {
+                        "Your session has expired. Please sign in again."
+                    } else {
+                        "Your session has ended. Please sign in again."
+                    };
+                    flows.end_locally(Landing::Login, message, true);
+                }
+            },
+            SIBLING_SIGN_OUT_GRACE,
+        );
     }
 
     /// Another tab signed out: do the same here, without a second server call.

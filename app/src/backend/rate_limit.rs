@@ -36,11 +36,20 @@ pub const REGISTER_PER_IP: Policy = Policy {
     limit: 30,
     window_secs: 600,
 };
-/// The sign-out family (logout, logout-all) per user, or per IP when anonymous.
+/// The sign-out family (logout, logout-all, revoke, report-concern) per *session*, or per
+/// IP when anonymous. Per session, not per user: whoever holds a stolen session of the
+/// user can exhaust only that session's budget, never block the user's own sign-outs.
 pub const SIGN_OUT: Policy = Policy {
     name: "sign-out",
     limit: 20,
     window_secs: 300,
+};
+/// Wrong current passwords on account changes, per session: a stolen session cannot be
+/// used to guess the password, nor to lock the user out of changing it.
+pub const CONFIRM_PASSWORD: Policy = Policy {
+    name: "confirm-password",
+    limit: 10,
+    window_secs: 900,
 };
 /// Refresh-token exchanges per client IP.
 pub const REFRESH_PER_IP: Policy = Policy {

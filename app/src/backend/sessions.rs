@@ -2,7 +2,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::audit::ClientInfo;
+use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
 use super::clock::UnixTime;
 use super::db::{new_id, Db};
 use super::secret::Secret;
@@ -121,6 +121,7 @@ pub async fn rotate_refresh_token(
     dialect: super::db::Dialect,
     presented: &Secret,
     policy: SessionPolicy,
+    client: &ClientInfo,
     now: UnixTime,
 ) -> sqlx::Result<RefreshOutcome> {
     let hash = hash_refresh_token(presented);
@@ -181,12 +182,29 @@ pub async fn rotate_refresh_token(
         });
     }
     let refresh_token = insert_refresh_token(&mut tx, &session_id, policy, now).await?;
-    sqlx::query("UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE id = $3")
-        .bind(now)
-        .bind(now + policy.idle_timeout)
-        .bind(&session_id)
-        .execute(&mut *tx)
-        .await?;
+    // Re-checked here, not only in the read above: a sign-out that committed in between
+    // (PostgreSQL lets it) must win, or the new tokens would outlive the revocation.
+    let still_active = sqlx::query(
+        "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(now + policy.idle_timeout)
+    .bind(&session_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !still_active {
+        return Ok(RefreshOutcome::Invalid);
+    }
+    let event = AuditEvent {
+        kind: AuditKind::Refresh,
+        user_id: Some(&user_id),
+        session_id: Some(&session_id),
+        client,
+        detail: None,
+    };
+    audit::record(&mut tx, event, now).await?;
     tx.commit().await?;
     Ok(RefreshOutcome::Rotated {
         user_id,
@@ -337,12 +355,14 @@ pub async fn touch(
 }
 
 /// When a session's access token may stop being accepted at the latest: its absolute
-/// end, and its idle deadline if it is not used again.
+/// end, and its idle deadline if it is not used again. `None` if it has ended.
 pub async fn deadline(db: &Db, session_id: &str) -> sqlx::Result<Option<UnixTime>> {
-    let row = sqlx::query("SELECT expires_at, idle_expires_at FROM sessions WHERE id = $1")
-        .bind(session_id)
-        .fetch_optional(db)
-        .await?;
+    let row = sqlx::query(
+        "SELECT expires_at, idle_expires_at FROM sessions WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(session_id)
+    .fetch_optional(db)
+    .await?;
     row.map(|r| {
         Ok(r.try_get::<i64, _>("expires_at")?
             .min(r.try_get::<i64, _>("idle_expires_at")?))

@@ -99,7 +99,9 @@ pub async fn sign_in(
         .limiter
         .check(SIGN_IN_PER_ACCOUNT, &email, now)
         .map_err(ApiError::RateLimited)?;
+    // Control characters (NUL above all, which PostgreSQL refuses in text) are no email.
     if email.is_empty()
+        || email.chars().any(char::is_control)
         || password.expose().is_empty()
         || password.expose().chars().count() > MAX_PASSWORD_CHARS
     {
@@ -179,6 +181,7 @@ pub async fn refresh(
         state.dialect,
         presented,
         state.session_policy(),
+        client,
         now,
     )
     .await?;
@@ -211,21 +214,6 @@ pub async fn refresh(
     let Some(user) = users::find_by_id(&state.db, &user_id).await? else {
         return Ok(Refreshed::Refused);
     };
-    if refresh_token.is_some() {
-        let mut conn = state.db.acquire().await?;
-        audit::record(
-            &mut conn,
-            AuditEvent {
-                kind: AuditKind::Refresh,
-                user_id: Some(&user.id),
-                session_id: Some(&session_id),
-                client,
-                detail: None,
-            },
-            now,
-        )
-        .await?;
-    }
     Ok(Refreshed::Tokens(Box::new(
         issue(state, user, &session_id, refresh_token).await?,
     )))
@@ -240,9 +228,10 @@ async fn issue(
     refresh_token: Option<Secret>,
 ) -> ApiResult<IssuedTokens> {
     let now = state.clock.now();
+    // The session ended while this request ran (a sign-out elsewhere): issue nothing.
     let deadline = sessions::deadline(&state.db, session_id)
         .await?
-        .unwrap_or(now);
+        .ok_or(ApiError::InvalidRefreshToken)?;
     let (access_token, access_claims) =
         state
             .keys

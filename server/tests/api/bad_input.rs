@@ -13,6 +13,7 @@ use crate::on_both_databases;
 on_both_databases!(
     malformed_bodies_get_clear_4xx_answers,
     forged_and_malformed_tokens_get_401,
+    nul_characters_never_reach_the_database,
 );
 
 async fn raw_post(
@@ -267,4 +268,66 @@ async fn forged_and_malformed_tokens_get_401(backend: Backend) {
         .await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{header:.20}");
     }
+}
+
+/// PostgreSQL refuses NUL in text: each of these was a 500 there before it was checked.
+async fn nul_characters_never_reach_the_database(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut browser, _) = app.signed_up_browser().await;
+    let nul_email = "a\u{0}b@example.com";
+    let login = app
+        .browser()
+        .post(
+            "/api/auth/login",
+            json!({"email": nul_email, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::UNAUTHORIZED, "{}", login.body);
+    let grant = app
+        .post_anonymous(
+            "/api/auth/token",
+            &[],
+            Some(json!({"grant_type": "password", "email": nul_email, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(grant.status, StatusCode::BAD_REQUEST, "{}", grant.body);
+    assert_eq!(grant.json["error"], "invalid_grant");
+    let cases = [
+        (
+            "/api/auth/sessions/revoke",
+            json!({"sessionId": "\u{0}"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/posts/drafts",
+            json!({"title": "a\u{0}b", "body": "x"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/posts/drafts",
+            json!({"title": "ok", "body": "a\u{0}b"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/posts/publish",
+            json!({"id": "\u{0}"}),
+            StatusCode::NOT_FOUND,
+        ),
+    ];
+    for (path, body, status) in cases {
+        let res = browser.post(path, body.clone()).await;
+        assert_eq!(res.status, status, "{path} {body}: {}", res.body);
+    }
+    let fine = browser
+        .post(
+            "/api/posts/drafts",
+            json!({"title": "ok", "body": "line one\nline two\ttabbed"}),
+        )
+        .await;
+    assert_eq!(
+        fine.status,
+        StatusCode::OK,
+        "line breaks and tabs are text: {}",
+        fine.body
+    );
 }

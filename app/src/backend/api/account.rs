@@ -12,7 +12,7 @@ use crate::backend::account;
 use crate::backend::audit::ClientInfo;
 use crate::backend::authn::Authenticated;
 use crate::backend::error::{ApiError, ApiResult};
-use crate::backend::rate_limit::{SIGN_IN_PER_ACCOUNT, SIGN_OUT};
+use crate::backend::rate_limit::{CONFIRM_PASSWORD, SIGN_OUT};
 use crate::backend::secret::Secret;
 use crate::backend::state::AppState;
 
@@ -25,23 +25,25 @@ fn ended(state: &AppState, message: String, revoked: usize) -> SessionsEnded {
     }
 }
 
-/// Wrong current passwords count like failed sign-ins, so that a stolen session cannot
-/// be used to guess the password.
+/// Wrong current passwords count against the session (`CONFIRM_PASSWORD`). With
+/// `count_every_attempt`, every attempt counts: the email change would otherwise tell a
+/// signed-in caller, without limit, which addresses have accounts.
 async fn guarded<T>(
     state: &AppState,
     auth: &Authenticated,
+    count_every_attempt: bool,
     change: impl std::future::Future<Output = ApiResult<T>>,
 ) -> ApiResult<T> {
     let now = state.clock.now();
     state
         .limiter
-        .check(SIGN_IN_PER_ACCOUNT, auth.user_id(), now)
+        .check(CONFIRM_PASSWORD, auth.session_id(), now)
         .map_err(ApiError::RateLimited)?;
     let result = change.await;
-    if matches!(result, Err(ApiError::WrongPassword)) {
+    if count_every_attempt || matches!(result, Err(ApiError::WrongPassword)) {
         state
             .limiter
-            .record(SIGN_IN_PER_ACCOUNT, auth.user_id(), now);
+            .record(CONFIRM_PASSWORD, auth.session_id(), now);
     }
     result
 }
@@ -59,7 +61,7 @@ pub async fn change_password(
         Secret::new(input.new_password),
         &client,
     );
-    let revoked = guarded(&state, &auth, change).await?;
+    let revoked = guarded(&state, &auth, false, change).await?;
     let message = format!("Password changed. {revoked} other session(s) signed out.");
     Ok(Json(ended(&state, message, revoked)))
 }
@@ -77,7 +79,7 @@ pub async fn change_email(
         &input.new_email,
         &client,
     );
-    let revoked = guarded(&state, &auth, change).await?;
+    let revoked = guarded(&state, &auth, true, change).await?;
     let message = format!("Email changed. {revoked} other session(s) signed out.");
     Ok(Json(ended(&state, message, revoked)))
 }
@@ -90,7 +92,7 @@ pub async fn report_concern(
 ) -> ApiResult<Response> {
     state
         .limiter
-        .hit(SIGN_OUT, auth.user_id(), state.clock.now())
+        .hit(SIGN_OUT, auth.session_id(), state.clock.now())
         .map_err(ApiError::RateLimited)?;
     let revoked = account::report_concern(&state, &auth.claims, &client).await?;
     let mut headers = HeaderMap::new();

@@ -54,6 +54,7 @@ fn client_key(client: &ClientInfo) -> String {
 pub async fn register(
     State(state): State<AppState>,
     client: ClientInfo,
+    headers: HeaderMap,
     JsonBody(input): JsonBody<Credentials>,
 ) -> ApiResult<Response> {
     state
@@ -62,18 +63,23 @@ pub async fn register(
         .map_err(ApiError::RateLimited)?;
     let tokens =
         signin::register(&state, &input.email, Secret::new(input.password), &client).await?;
-    Ok(signed_in_response(&state, StatusCode::CREATED, tokens))
+    let mut response = signed_in_response(&state, StatusCode::CREATED, tokens);
+    finish_pending_sign_out(&state, &headers, &client, response.headers_mut()).await?;
+    Ok(response)
 }
 
 /// Starts a new session (a new session id every time: fixation defence).
 pub async fn login(
     State(state): State<AppState>,
     client: ClientInfo,
+    headers: HeaderMap,
     JsonBody(input): JsonBody<Credentials>,
 ) -> ApiResult<Response> {
     let tokens =
         signin::sign_in(&state, &input.email, Secret::new(input.password), &client).await?;
-    Ok(signed_in_response(&state, StatusCode::OK, tokens))
+    let mut response = signed_in_response(&state, StatusCode::OK, tokens);
+    finish_pending_sign_out(&state, &headers, &client, response.headers_mut()).await?;
+    Ok(response)
 }
 
 /// Exchanges the refresh cookie for new cookies. When refused, the cookies are cleared so
@@ -104,6 +110,51 @@ pub async fn refresh(
     }
 }
 
+/// Ends the session this request presents: by its refresh token (body or cookie) and by
+/// its access token, even an expired one, whose `jti` is deny-listed too.
+async fn end_presented_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    refresh_in_body: Option<String>,
+    client: &ClientInfo,
+) -> ApiResult<()> {
+    let access =
+        presented_access_token(headers).and_then(|t| state.keys.verify_ignoring_expiry(&t));
+    let refresh = refresh_in_body
+        .filter(|t| !t.is_empty())
+        .or_else(|| cookie_value(headers, REFRESH_COOKIE))
+        .map(Secret::new);
+    let refresh_session = match &refresh {
+        Some(token) => sessions::session_of_refresh_token(&state.db, token).await?,
+        None => None,
+    };
+    signout::sign_out_device(
+        state,
+        LeavingDevice {
+            access,
+            refresh_session,
+        },
+        client,
+    )
+    .await
+}
+
+/// A browser whose earlier sign-out never reached us signs in again: finish that sign-out
+/// first (the new cookies are about to replace the old ones, the last trace of it), and
+/// drop the marker so the new session's cookies count.
+async fn finish_pending_sign_out(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &ClientInfo,
+    out: &mut HeaderMap,
+) -> ApiResult<()> {
+    if sign_out_pending(headers) {
+        end_presented_session(state, headers, None, client).await?;
+        cookies::clear_sign_out_pending(out);
+    }
+    Ok(())
+}
+
 /// Signs this device out. Idempotent and always 200, whatever was (or was not) presented,
 /// so that it reveals nothing about tokens and can be retried safely.
 pub async fn logout(
@@ -116,31 +167,14 @@ pub async fn logout(
         presented_access_token(&headers).and_then(|t| state.keys.verify_ignoring_expiry(&t));
     let rate_key = access
         .as_ref()
-        .map(|c| c.sub.clone())
+        .map(|c| format!("session:{}", c.sid))
         .unwrap_or_else(|| client_key(&client));
     state
         .limiter
         .hit(SIGN_OUT, &rate_key, state.clock.now())
         .map_err(ApiError::RateLimited)?;
 
-    let refresh = input
-        .refresh_token
-        .filter(|t| !t.is_empty())
-        .or_else(|| cookie_value(&headers, REFRESH_COOKIE))
-        .map(Secret::new);
-    let refresh_session = match &refresh {
-        Some(token) => sessions::session_of_refresh_token(&state.db, token).await?,
-        None => None,
-    };
-    signout::sign_out_device(
-        &state,
-        LeavingDevice {
-            access,
-            refresh_session,
-        },
-        &client,
-    )
-    .await?;
+    end_presented_session(&state, &headers, input.refresh_token, &client).await?;
 
     let mut out = HeaderMap::new();
     cookies::clear_both(&mut out, &state.config);
@@ -168,7 +202,7 @@ pub async fn logout_all(
 ) -> ApiResult<Response> {
     state
         .limiter
-        .hit(SIGN_OUT, auth.user_id(), state.clock.now())
+        .hit(SIGN_OUT, auth.session_id(), state.clock.now())
         .map_err(ApiError::RateLimited)?;
     let scope = if input.keep_current {
         SignOutScope::OthersKeepCurrent

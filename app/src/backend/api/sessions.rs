@@ -10,7 +10,9 @@ use futures::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::extract::JsonBody;
-use crate::auth::types::{ActivityEntry, RevokeSessionRequest, SessionView, SessionsEnded};
+use crate::auth::types::{
+    ActivityEntry, RevokeSessionRequest, SessionView, SessionsEnded, ENDED_BY_SIGN_OUT,
+};
 use crate::backend::audit::ClientInfo;
 use crate::backend::authn::Authenticated;
 use crate::backend::devices;
@@ -43,9 +45,9 @@ pub async fn revoke(
 ) -> ApiResult<Json<SessionsEnded>> {
     state
         .limiter
-        .hit(SIGN_OUT, auth.user_id(), state.clock.now())
+        .hit(SIGN_OUT, auth.session_id(), state.clock.now())
         .map_err(ApiError::RateLimited)?;
-    if input.session_id.trim().is_empty() {
+    if input.session_id.trim().is_empty() || input.session_id.chars().any(char::is_control) {
         return Err(ApiError::InvalidInput("sessionId is required".into()));
     }
     if !signout::revoke_one(&state, &auth.claims, &input.session_id, &client).await? {
@@ -69,7 +71,8 @@ pub async fn activity(
 }
 
 /// `GET /api/auth/events`: server-sent events for this session. The stream sends one
-/// `session-ended` event (its data: the `revoked_reason`) the moment the revocation view stops allowing the caller's
+/// `session-ended` event (its data: `sign_out` if this device signed out, else `revoked`)
+/// the moment the revocation view stops allowing the caller's
 /// token (whichever process revoked it), then closes. Keep-alive comments hold it open.
 pub async fn events(
     State(state): State<AppState>,
@@ -85,13 +88,17 @@ pub async fn events(
             if !state.revocations.allows(&claims) {
                 // Why it ended lets the page say the right thing: its own browser's
                 // sign-out in another tab, or an end decided elsewhere.
+                // Only two words leave the server: a thief holding the stream must not
+                // learn from it that they were detected (`refresh_token_reuse`).
                 let reason = sessions::revoked_reason(&state.db, &claims.sid)
                     .await
                     .ok()
                     .flatten();
-                let ended = Event::default()
-                    .event("session-ended")
-                    .data(reason.unwrap_or_else(|| "revoked".into()));
+                let said = match reason.as_deref() {
+                    Some(ENDED_BY_SIGN_OUT) => ENDED_BY_SIGN_OUT,
+                    _ => "revoked",
+                };
+                let ended = Event::default().event("session-ended").data(said);
                 return Some((Ok(ended), None));
             }
             match receiver.recv().await {
