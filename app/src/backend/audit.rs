@@ -46,6 +46,26 @@ impl AuditKind {
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// Set by the endpoint: the token API's clients are `Api`.
+    pub kind: ClientKind,
+}
+
+/// A browser holds its tokens in cookies shared by several tabs, which may race one
+/// refresh; an API client is the single holder of its tokens.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ClientKind {
+    #[default]
+    Browser,
+    Api,
+}
+
+impl ClientKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Browser => "browser",
+            Self::Api => "api",
+        }
+    }
 }
 
 pub struct AuditEvent<'a> {

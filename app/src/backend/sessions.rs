@@ -2,7 +2,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
+use super::audit::{self, AuditEvent, AuditKind, ClientInfo, ClientKind};
 use super::clock::UnixTime;
 use super::db::{new_id, Db};
 use super::secret::Secret;
@@ -60,8 +60,8 @@ pub async fn create(
 ) -> sqlx::Result<NewSession> {
     let session_id = new_id();
     sqlx::query(
-        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, idle_expires_at, user_agent, ip)
-         VALUES ($1, $2, $3, $3, $4, $5, $6, $7)",
+        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, idle_expires_at, user_agent, ip, client_kind)
+         VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&session_id)
     .bind(user_id)
@@ -70,6 +70,7 @@ pub async fn create(
     .bind(now + policy.idle_timeout)
     .bind(client.user_agent.as_deref().map(|ua| truncate(ua, 512)))
     .bind(client.ip.as_deref())
+    .bind(client.kind.as_str())
     .execute(&mut *conn)
     .await?;
     let refresh_token = insert_refresh_token(conn, &session_id, policy, now).await?;
@@ -105,7 +106,7 @@ pub enum RefreshOutcome {
         session_id: String,
         refresh_token: Secret,
     },
-    /// The token was rotated moments ago, most likely by another tab of the same browser.
+    /// A browser session's token was rotated moments ago, most likely by another tab.
     /// The session stays valid; no new refresh token is handed out.
     RotatedWithinGrace { user_id: String, session_id: String },
     /// The token was rotated long ago: someone kept a copy. The caller revokes the session.
@@ -128,7 +129,7 @@ pub async fn rotate_refresh_token(
     let mut tx = super::db::begin_write(db, dialect).await?;
     let Some(row) = sqlx::query(
         "SELECT rt.session_id, rt.expires_at AS token_expires_at, rt.rotated_at, s.user_id,
-                s.revoked_at, s.expires_at AS session_expires_at, s.idle_expires_at
+                s.revoked_at, s.expires_at AS session_expires_at, s.idle_expires_at, s.client_kind
          FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
          WHERE rt.token_hash = $1",
     )
@@ -152,8 +153,10 @@ pub async fn rotate_refresh_token(
     if token_expires_at <= now || session_expires_at <= now || idle_expires_at <= now {
         return Ok(RefreshOutcome::Expired);
     }
+    // Only a browser's tabs can race a rotation; an API client's second use is a copy.
+    let may_race = row.try_get::<String, _>("client_kind")? == ClientKind::Browser.as_str();
     if let Some(rotated_at) = rotated_at {
-        return Ok(if now - rotated_at <= policy.reuse_grace {
+        return Ok(if may_race && now - rotated_at <= policy.reuse_grace {
             RefreshOutcome::RotatedWithinGrace {
                 user_id,
                 session_id,
@@ -176,9 +179,16 @@ pub async fn rotate_refresh_token(
     .rows_affected()
         == 1;
     if !won {
-        return Ok(RefreshOutcome::RotatedWithinGrace {
-            user_id,
-            session_id,
+        return Ok(if may_race {
+            RefreshOutcome::RotatedWithinGrace {
+                user_id,
+                session_id,
+            }
+        } else {
+            RefreshOutcome::Reused {
+                user_id,
+                session_id,
+            }
         });
     }
     let refresh_token = insert_refresh_token(&mut tx, &session_id, policy, now).await?;

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::harness::{spawn_app, Backend};
+use crate::harness::{spawn_app, Backend, StoredCookie};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -10,6 +10,7 @@ on_both_databases!(
     a_just_rotated_token_from_a_racing_tab_is_not_treated_as_theft,
     reuse_of_a_rotated_token_after_the_grace_window_revokes_the_whole_session,
     an_access_token_dies_when_its_lifetime_ends,
+    an_api_refresh_token_gets_no_grace_even_through_the_cookie_endpoint,
 );
 
 async fn refresh_rotates_both_cookies(backend: Backend) {
@@ -101,4 +102,35 @@ async fn an_access_token_dies_when_its_lifetime_ends(backend: Backend) {
         "refresh still works"
     );
     assert_eq!(browser.me().await.status, StatusCode::OK);
+}
+
+async fn an_api_refresh_token_gets_no_grace_even_through_the_cookie_endpoint(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, email) = app.signed_up_browser().await;
+    let (_, refresh) = app.api_tokens(&email).await;
+    let grant = serde_json::json!({"grant_type": "refresh_token", "refresh_token": refresh});
+    let rotated = app
+        .post_anonymous("/api/auth/token", &[], Some(grant))
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK);
+    let new_access = rotated.json["access_token"].as_str().unwrap().to_owned();
+
+    // The old token, replayed at once as a browser cookie: still a copy, not a racing tab.
+    let mut thief = app.browser();
+    thief.jar.insert(
+        "refresh_token".into(),
+        StoredCookie {
+            value: refresh,
+            path: "/api/auth".into(),
+        },
+    );
+    assert_eq!(
+        thief.post_empty("/api/auth/refresh").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.me_with_bearer(&new_access).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the session is revoked"
+    );
 }

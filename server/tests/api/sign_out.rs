@@ -15,6 +15,7 @@ on_both_databases!(
     logout_of_one_device_leaves_the_others_signed_in,
     logout_writes_an_audit_event_without_any_token,
     a_pending_client_sign_out_disables_the_cookies_until_it_reaches_the_server,
+    signing_in_again_finishes_a_pending_sign_out,
 );
 
 async fn logout_clears_both_cookies_with_the_same_path_and_attributes(backend: Backend) {
@@ -236,5 +237,47 @@ async fn a_pending_client_sign_out_disables_the_cookies_until_it_reaches_the_ser
         browser.me().await.status,
         StatusCode::UNAUTHORIZED,
         "revoked for real now"
+    );
+}
+
+async fn signing_in_again_finishes_a_pending_sign_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut browser, email) = app.signed_up_browser().await;
+    let old = browser.snapshot();
+    browser.jar.insert(
+        "signout_pending".into(),
+        StoredCookie {
+            value: "1".into(),
+            path: "/".into(),
+        },
+    );
+
+    let res = browser
+        .post(
+            "/api/auth/login",
+            serde_json::json!({"email": email, "password": crate::harness::PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(
+        res.set_cookie("signout_pending")
+            .is_some_and(|c| c.contains("Max-Age=0")),
+        "marker dropped"
+    );
+    assert!(
+        res.set_cookie("access_token")
+            .is_some_and(|c| !c.contains("Max-Age=0")),
+        "new cookies kept"
+    );
+    assert_eq!(
+        browser.me().await.status,
+        StatusCode::OK,
+        "the new session works"
+    );
+    browser.restore(old);
+    assert_eq!(
+        browser.me().await.status,
+        StatusCode::UNAUTHORIZED,
+        "the old session was ended"
     );
 }

@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::backend::audit::ClientInfo;
+use crate::backend::audit::{ClientInfo, ClientKind};
 use crate::backend::authn::{authenticate, Authenticated};
 use crate::backend::error::ApiError;
 use crate::backend::state::AppState;
@@ -96,7 +96,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        Ok(ClientInfo { ip, user_agent })
+        Ok(ClientInfo {
+            ip,
+            user_agent,
+            kind: ClientKind::Browser,
+        })
     }
 }
 

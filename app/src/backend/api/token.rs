@@ -6,7 +6,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::extract::{content_type, parse_json, read_body};
-use crate::backend::audit::ClientInfo;
+use crate::backend::audit::{ClientInfo, ClientKind};
 use crate::backend::error::{ApiError, ApiResult};
 use crate::backend::rate_limit::REFRESH_PER_IP;
 use crate::backend::secret::Secret;
@@ -54,9 +54,11 @@ async fn read_grant(state: &AppState, req: Request) -> ApiResult<Grant> {
 
 pub async fn token(
     State(state): State<AppState>,
-    client: ClientInfo,
+    mut client: ClientInfo,
     req: Request,
 ) -> ApiResult<Json<TokenResponse>> {
+    // Sessions started here are API sessions: no refresh grace, ever.
+    client.kind = ClientKind::Api;
     let tokens = match read_grant(&state, req).await? {
         Grant::Password { email, password } => {
             match signin::sign_in(&state, &email, Secret::new(password), &client).await {
