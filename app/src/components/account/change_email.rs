@@ -4,46 +4,29 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::devices_list::refresh_account_lists;
+use super::change::{use_account_change, AccountChange};
 use crate::auth::browser;
-use crate::auth::client::post_json_signed_in;
-use crate::auth::flows::AuthFlows;
 use crate::auth::session::current_session;
 use crate::auth::store::AuthStore;
-use crate::auth::types::{ChangeEmailRequest, SessionsEnded};
+use crate::auth::types::ChangeEmailRequest;
 use crate::components::hydration::use_hydrated;
-use crate::components::toasts::Toasts;
 
 #[component]
 pub fn ChangeEmailForm() -> impl IntoView {
     let auth = AuthStore::expect();
-    let flows = AuthFlows::expect();
-    let toasts = Toasts::expect();
     let hydrated = use_hydrated();
     let email = NodeRef::<Input>::new();
     let password = NodeRef::<Input>::new();
-    let submit = Action::new_local(move |body: &ChangeEmailRequest| {
-        let body = body.clone();
-        async move { post_json_signed_in::<_, SessionsEnded>("/api/auth/email", &body).await }
-    });
-    let error = RwSignal::new(None::<String>);
-    Effect::new(move |_| match submit.value().get() {
-        Some(Ok(done)) => {
-            error.set(None);
-            toasts.info(done.message);
-            refresh_account_lists();
-            // The header and the snapshot show the new address from the server's word.
+    // The header and the snapshot then show the new address, from the server's word.
+    let AccountChange { submit, error } =
+        use_account_change::<ChangeEmailRequest>("/api/auth/email", move || {
             spawn_local(async move {
                 if let Ok(Some(session)) = current_session().await {
                     browser::save_user_snapshot(&session.user);
                     auth.signed_in(session);
                 }
-            });
-        }
-        Some(Err(e)) if e.is_unauthenticated() => flows.session_ended(),
-        Some(Err(e)) => error.set(Some(e.message())),
-        None => {}
-    });
+            })
+        });
 
     view! {
         <form method="post" aria-label="Change email" on:submit=move |ev| {

@@ -3,12 +3,9 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 
-use super::devices_list::refresh_account_lists;
-use crate::auth::client::post_json_signed_in;
-use crate::auth::flows::AuthFlows;
-use crate::auth::types::{ChangePasswordRequest, SessionsEnded};
+use super::change::{use_account_change, AccountChange};
+use crate::auth::types::ChangePasswordRequest;
 use crate::components::hydration::use_hydrated;
-use crate::components::toasts::Toasts;
 
 fn take_value(input: NodeRef<Input>) -> String {
     input
@@ -23,26 +20,11 @@ fn take_value(input: NodeRef<Input>) -> String {
 
 #[component]
 pub fn ChangePasswordForm() -> impl IntoView {
-    let flows = AuthFlows::expect();
-    let toasts = Toasts::expect();
     let hydrated = use_hydrated();
     let current = NodeRef::<Input>::new();
     let new = NodeRef::<Input>::new();
-    let submit = Action::new_local(move |body: &ChangePasswordRequest| {
-        let body = body.clone();
-        async move { post_json_signed_in::<_, SessionsEnded>("/api/auth/password", &body).await }
-    });
-    let error = RwSignal::new(None::<String>);
-    Effect::new(move |_| match submit.value().get() {
-        Some(Ok(done)) => {
-            error.set(None);
-            toasts.info(done.message);
-            refresh_account_lists();
-        }
-        Some(Err(e)) if e.is_unauthenticated() => flows.session_ended(),
-        Some(Err(e)) => error.set(Some(e.message())),
-        None => {}
-    });
+    let AccountChange { submit, error } =
+        use_account_change::<ChangePasswordRequest>("/api/auth/password", || {});
 
     view! {
         <form method="post" aria-label="Change password" on:submit=move |ev| {
