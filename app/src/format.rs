@@ -1,6 +1,16 @@
 //! Formatting shared by the server render and the browser, which must agree to the
 //! letter or hydration would see two different texts.
 
+/// `text` with its first letter in upper case, for showing a server's message as a
+/// sentence.
+pub fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A unix time as `YYYY-MM-DD` (UTC).
 pub fn date(unix_seconds: i64) -> String {
     // Days to a civil date (H. Hinnant's algorithm), so no date crate is needed in WASM.

@@ -24,21 +24,13 @@ pub enum CallError {
 impl CallError {
     pub fn message(&self) -> String {
         match self {
-            Self::Api { message, .. } => capitalise(message),
+            Self::Api { message, .. } => crate::format::sentence(message),
             Self::Network => "The server could not be reached. Check your connection.".into(),
         }
     }
 
     pub fn is_unauthenticated(&self) -> bool {
         matches!(self, Self::Api { status: 401, .. })
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

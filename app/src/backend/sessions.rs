@@ -153,10 +153,12 @@ pub async fn rotate_refresh_token(
     if token_expires_at <= now || session_expires_at <= now || idle_expires_at <= now {
         return Ok(RefreshOutcome::Expired);
     }
-    // Only a browser's tabs can race a rotation; an API client's second use is a copy.
+    // A second use of a token: a racing tab, if the session is a browser's and the first
+    // use was moments ago; otherwise someone holds a copy. An API client has no tabs.
     let may_race = row.try_get::<String, _>("client_kind")? == ClientKind::Browser.as_str();
-    if let Some(rotated_at) = rotated_at {
-        return Ok(if may_race && now - rotated_at <= policy.reuse_grace {
+    let second_use = |within_grace: bool| {
+        let (user_id, session_id) = (user_id.clone(), session_id.clone());
+        if may_race && within_grace {
             RefreshOutcome::RotatedWithinGrace {
                 user_id,
                 session_id,
@@ -166,7 +168,10 @@ pub async fn rotate_refresh_token(
                 user_id,
                 session_id,
             }
-        });
+        }
+    };
+    if let Some(rotated_at) = rotated_at {
+        return Ok(second_use(now - rotated_at <= policy.reuse_grace));
     }
     // Only one of two concurrent rotations of the same token can win this update.
     let won = sqlx::query(
@@ -179,17 +184,8 @@ pub async fn rotate_refresh_token(
     .rows_affected()
         == 1;
     if !won {
-        return Ok(if may_race {
-            RefreshOutcome::RotatedWithinGrace {
-                user_id,
-                session_id,
-            }
-        } else {
-            RefreshOutcome::Reused {
-                user_id,
-                session_id,
-            }
-        });
+        // Another request rotated it between our read and this update: moments ago.
+        return Ok(second_use(true));
     }
     let refresh_token = insert_refresh_token(&mut tx, &session_id, policy, now).await?;
     // Re-checked here, not only in the read above: a sign-out that committed in between

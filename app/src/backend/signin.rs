@@ -91,14 +91,8 @@ pub async fn sign_in(
     let email = users::normalize_email(email);
     let ip_key = client.ip.clone().unwrap_or_default();
     let now = state.clock.now();
-    state
-        .limiter
-        .check(SIGN_IN_PER_IP, &ip_key, now)
-        .map_err(ApiError::RateLimited)?;
-    state
-        .limiter
-        .check(SIGN_IN_PER_ACCOUNT, &email, now)
-        .map_err(ApiError::RateLimited)?;
+    state.refuse_if_limited(SIGN_IN_PER_IP, &ip_key)?;
+    state.refuse_if_limited(SIGN_IN_PER_ACCOUNT, &email)?;
     // Control characters (NUL above all, which PostgreSQL refuses in text) are no email.
     if email.is_empty()
         || email.chars().any(char::is_control)

@@ -10,7 +10,8 @@ use super::activity::ActivityThrottle;
 use super::clock::Clock;
 use super::config::Config;
 use super::db::{self, Db, Dialect};
-use super::rate_limit::RateLimiter;
+use super::error::{ApiError, ApiResult};
+use super::rate_limit::{Policy, RateLimiter};
 use super::revocation::{self, RevocationView};
 use super::sessions::SessionPolicy;
 use super::tokens::TokenKeys;
@@ -69,6 +70,21 @@ impl AppState {
             leptos_options,
             config: Arc::new(config),
         })
+    }
+
+    /// Counts this request against `policy` for `key`; over the limit is a 429.
+    pub fn rate_limit(&self, policy: Policy, key: &str) -> ApiResult<()> {
+        self.limiter
+            .hit(policy, key, self.clock.now())
+            .map_err(ApiError::RateLimited)
+    }
+
+    /// A 429 if `key` is already over `policy`, without counting this request (for limits
+    /// that count only failures).
+    pub fn refuse_if_limited(&self, policy: Policy, key: &str) -> ApiResult<()> {
+        self.limiter
+            .check(policy, key, self.clock.now())
+            .map_err(ApiError::RateLimited)
     }
 
     pub fn session_policy(&self) -> SessionPolicy {

@@ -65,7 +65,9 @@ fn Dashboard() -> impl IntoView {
             refetch();
             toasts.info("Draft saved");
         }
-        Some(Err(e)) if e != AppError::Unauthenticated => toasts.error(capitalised(&e.to_string())),
+        Some(Err(e)) if e != AppError::Unauthenticated => {
+            toasts.error(format::sentence(&e.to_string()))
+        }
         _ => {}
     });
     Effect::new(move |_| match publish.value().get() {
@@ -73,7 +75,9 @@ fn Dashboard() -> impl IntoView {
             refetch();
             toasts.info("Post published");
         }
-        Some(Err(e)) if e != AppError::Unauthenticated => toasts.error(capitalised(&e.to_string())),
+        Some(Err(e)) if e != AppError::Unauthenticated => {
+            toasts.error(format::sentence(&e.to_string()))
+        }
         _ => {}
     });
 
@@ -141,12 +145,4 @@ fn PostItem(post: Post, publish: Action<String, Result<(), AppError>>) -> impl I
             </Show>
         </li>
     }
-}
-
-fn capitalised(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

@@ -52,11 +52,11 @@ async fn the_list_shows_each_active_session_newest_activity_first_with_the_curre
 ) {
     let app = spawn_app(backend).await;
     let (_, email) = app.signed_up_browser().await;
-    let chrome = login_as(&app, &email, CHROME_LINUX).await;
+    let _chrome = login_as(&app, &email, CHROME_LINUX).await;
     app.clock.advance(5);
     let firefox = login_as(&app, &email, FIREFOX_MAC).await;
     app.clock.advance(5);
-    let curl = login_as(&app, &email, "curl/8.5.0").await;
+    let _curl = login_as(&app, &email, "curl/8.5.0").await;
 
     let list = sessions_of(&app, &firefox).await;
     let list = list.as_array().unwrap();
@@ -78,17 +78,13 @@ async fn the_list_shows_each_active_session_newest_activity_first_with_the_curre
     assert!(list
         .iter()
         .all(|s| s["ip"] == "127.0.0.1" && s["createdAt"].is_i64() && s["lastActiveAt"].is_i64()));
-    let _ = (chrome, curl);
 }
 
 async fn revoking_ones_own_session_kills_its_tokens_at_once(backend: Backend) {
     let app = spawn_app(backend).await;
     let (mut laptop, email) = app.signed_up_browser().await;
     let mut phone = app.signed_in_browser(&email).await;
-    let phone_session = phone.me().await.json["sessionId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let phone_session = phone.session_id().await;
 
     let res = laptop
         .post(
@@ -133,10 +129,7 @@ async fn someone_elses_session_is_a_404_and_stays_alive(backend: Backend) {
     let app = spawn_app(backend).await;
     let (mut alice, _) = app.signed_up_browser().await;
     let (mut mallory, _) = app.signed_up_browser().await;
-    let alice_session = alice.me().await.json["sessionId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let alice_session = alice.session_id().await;
 
     let res = mallory
         .post(
@@ -159,10 +152,7 @@ async fn the_push_channel_announces_a_revoked_session_within_a_second(backend: B
     let app = spawn_app(backend).await;
     let (mut laptop, email) = app.signed_up_browser().await;
     let mut phone = app.signed_in_browser(&email).await;
-    let phone_session = phone.me().await.json["sessionId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let phone_session = phone.session_id().await;
     let phone_access = phone.cookie("access_token").unwrap();
 
     let mut stream = reqwest::Client::new()

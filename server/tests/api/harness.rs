@@ -449,6 +449,13 @@ impl Browser {
     pub async fn me(&mut self) -> Reply {
         self.get("/api/auth/me").await
     }
+
+    /// The id of the session this browser is signed in with.
+    pub async fn session_id(&mut self) -> String {
+        let me = self.me().await;
+        assert_eq!(me.status, reqwest::StatusCode::OK, "{}", me.body);
+        me.json["sessionId"].as_str().expect("sessionId").to_owned()
+    }
 }
 
 /// Rate limits off, for scenarios that make many requests on purpose.

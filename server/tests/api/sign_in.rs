@@ -101,9 +101,8 @@ async fn login_gives_a_new_session_each_time(backend: Backend) {
     let app = spawn_app(backend).await;
     let (mut first, email) = app.signed_up_browser().await;
     let mut second = app.signed_in_browser(&email).await;
-    let a = first.me().await.json["sessionId"].clone();
-    let b = second.me().await.json["sessionId"].clone();
-    assert!(a.is_string() && b.is_string());
+    let a = first.session_id().await;
+    let b = second.session_id().await;
     assert_ne!(a, b, "every sign-in starts a new session id");
 }
 

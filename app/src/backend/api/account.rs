@@ -1,7 +1,7 @@
 //! Account changes that end sessions by themselves.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -35,10 +35,7 @@ async fn guarded<T>(
     change: impl std::future::Future<Output = ApiResult<T>>,
 ) -> ApiResult<T> {
     let now = state.clock.now();
-    state
-        .limiter
-        .check(CONFIRM_PASSWORD, auth.session_id(), now)
-        .map_err(ApiError::RateLimited)?;
+    state.refuse_if_limited(CONFIRM_PASSWORD, auth.session_id())?;
     let result = change.await;
     if count_every_attempt || matches!(result, Err(ApiError::WrongPassword)) {
         state
@@ -90,17 +87,10 @@ pub async fn report_concern(
     client: ClientInfo,
     auth: Authenticated,
 ) -> ApiResult<Response> {
-    state
-        .limiter
-        .hit(SIGN_OUT, auth.session_id(), state.clock.now())
-        .map_err(ApiError::RateLimited)?;
+    state.rate_limit(SIGN_OUT, auth.session_id())?;
     let revoked = account::report_concern(&state, &auth.claims, &client).await?;
     let mut headers = HeaderMap::new();
-    cookies::clear_both(&mut headers, &state.config);
-    headers.insert(
-        "clear-site-data",
-        HeaderValue::from_static("\"cache\", \"storage\""),
-    );
+    cookies::sign_browser_out(&mut headers, &state.config);
     let message =
         "Every session of your account has ended. Sign in again, and change your password."
             .to_owned();

@@ -1,7 +1,7 @@
 //! The web auth endpoints: tokens travel only in HttpOnly cookies, never in a body.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -57,10 +57,7 @@ pub async fn register(
     headers: HeaderMap,
     JsonBody(input): JsonBody<Credentials>,
 ) -> ApiResult<Response> {
-    state
-        .limiter
-        .hit(REGISTER_PER_IP, &client_key(&client), state.clock.now())
-        .map_err(ApiError::RateLimited)?;
+    state.rate_limit(REGISTER_PER_IP, &client_key(&client))?;
     let tokens =
         signin::register(&state, &input.email, Secret::new(input.password), &client).await?;
     let mut response = signed_in_response(&state, StatusCode::CREATED, tokens);
@@ -89,10 +86,7 @@ pub async fn refresh(
     client: ClientInfo,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    state
-        .limiter
-        .hit(REFRESH_PER_IP, &client_key(&client), state.clock.now())
-        .map_err(ApiError::RateLimited)?;
+    state.rate_limit(REFRESH_PER_IP, &client_key(&client))?;
     let refused = |error: ApiError| {
         let mut out = HeaderMap::new();
         cookies::clear_both(&mut out, &state.config);
@@ -169,22 +163,15 @@ pub async fn logout(
         .as_ref()
         .map(|c| format!("session:{}", c.sid))
         .unwrap_or_else(|| client_key(&client));
-    state
-        .limiter
-        .hit(SIGN_OUT, &rate_key, state.clock.now())
-        .map_err(ApiError::RateLimited)?;
+    state.rate_limit(SIGN_OUT, &rate_key)?;
 
     end_presented_session(&state, &headers, input.refresh_token, &client).await?;
 
     let mut out = HeaderMap::new();
-    cookies::clear_both(&mut out, &state.config);
+    cookies::sign_browser_out(&mut out, &state.config);
     if sign_out_pending(&headers) {
         cookies::clear_sign_out_pending(&mut out);
     }
-    out.insert(
-        "clear-site-data",
-        HeaderValue::from_static("\"cache\", \"storage\""),
-    );
     let body = LogoutResponse {
         success: true,
         message: "You have been signed out".into(),
@@ -200,10 +187,7 @@ pub async fn logout_all(
     auth: Authenticated,
     JsonBody(input): OptionalJson<LogoutAllRequest>,
 ) -> ApiResult<Response> {
-    state
-        .limiter
-        .hit(SIGN_OUT, auth.session_id(), state.clock.now())
-        .map_err(ApiError::RateLimited)?;
+    state.rate_limit(SIGN_OUT, auth.session_id())?;
     let scope = if input.keep_current {
         SignOutScope::OthersKeepCurrent
     } else {
@@ -215,11 +199,7 @@ pub async fn logout_all(
     let message = match scope {
         SignOutScope::OthersKeepCurrent => format!("Signed out {revoked} other device(s)"),
         SignOutScope::Everywhere => {
-            cookies::clear_both(&mut out, &state.config);
-            out.insert(
-                "clear-site-data",
-                HeaderValue::from_static("\"cache\", \"storage\""),
-            );
+            cookies::sign_browser_out(&mut out, &state.config);
             format!("Signed out from all devices ({revoked} session(s))")
         }
     };

@@ -67,3 +67,13 @@ pub fn clear_sign_out_pending(headers: &mut HeaderMap) {
     cookie.make_removal();
     append(headers, &cookie);
 }
+
+/// The headers of every answer that signs this browser out: both cookies cleared, and
+/// `Clear-Site-Data` so the browser drops its caches and web storage too.
+pub fn sign_browser_out(headers: &mut HeaderMap, config: &Config) {
+    clear_both(headers, config);
+    headers.insert(
+        "clear-site-data",
+        HeaderValue::from_static("\"cache\", \"storage\""),
+    );
+}

@@ -70,7 +70,7 @@ fn is_allowed_origin(
 /// auth, and a redirect never has to cut a render short.
 pub async fn page_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if req.method() != Method::GET || path.starts_with("/api/") || path.starts_with("/pkg/") {
+    if req.method() != Method::GET || path.starts_with("/api/") || is_static_asset(path) {
         return next.run(req).await;
     }
     let session = match authenticate(&state, req.headers()) {
@@ -88,10 +88,16 @@ pub async fn page_session(State(state): State<AppState>, mut req: Request, next:
     next.run(req).await
 }
 
+/// The hashed bundle and the icon: the same for everyone, so cacheable, and no reason to
+/// look up who is asking.
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg"
+}
+
 /// Pages and API answers may show a user's data, so no cache (browser, proxy or the
 /// back-forward cache) may keep them. Only the hashed static bundle is cacheable.
 pub async fn no_store(req: Request, next: Next) -> Response {
-    let cacheable = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.svg";
+    let cacheable = is_static_asset(req.uri().path());
     let mut response = next.run(req).await;
     if !cacheable {
         response

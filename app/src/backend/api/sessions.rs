@@ -43,10 +43,7 @@ pub async fn revoke(
     auth: Authenticated,
     JsonBody(input): JsonBody<RevokeSessionRequest>,
 ) -> ApiResult<Json<SessionsEnded>> {
-    state
-        .limiter
-        .hit(SIGN_OUT, auth.session_id(), state.clock.now())
-        .map_err(ApiError::RateLimited)?;
+    state.rate_limit(SIGN_OUT, auth.session_id())?;
     if input.session_id.trim().is_empty() || input.session_id.chars().any(char::is_control) {
         return Err(ApiError::InvalidInput("sessionId is required".into()));
     }

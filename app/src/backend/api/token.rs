@@ -68,10 +68,7 @@ pub async fn token(
         }
         Grant::RefreshToken { refresh_token } => {
             let ip = client.ip.clone().unwrap_or_default();
-            state
-                .limiter
-                .hit(REFRESH_PER_IP, &ip, state.clock.now())
-                .map_err(ApiError::RateLimited)?;
+            state.rate_limit(REFRESH_PER_IP, &ip)?;
             // No grace window: an API client holds one token, so a second use is a copy.
             match signin::refresh(&state, &Secret::new(refresh_token), false, &client).await? {
                 Refreshed::Tokens(tokens) => *tokens,
