@@ -46,13 +46,35 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-/// Drops what earlier runs of this suite left behind, once per test process, before any
-/// test of this run creates its database.
+/// Leftovers younger than this may belong to a suite running right now (another checkout,
+/// a CI run) and are left alone.
+const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The creation time of a test database, read back from the UUID v7 in its name.
+fn created_at(name: &str) -> Option<std::time::SystemTime> {
+    let id = uuid::Uuid::parse_str(name.rsplit('_').next()?.split('.').next()?).ok()?;
+    let (secs, nanos) = id.get_timestamp()?.to_unix();
+    Some(std::time::UNIX_EPOCH + std::time::Duration::new(secs, nanos))
+}
+
+fn is_old_leftover(name: &str) -> bool {
+    created_at(name)
+        .and_then(|at| at.elapsed().ok())
+        .is_some_and(|age| age > LEFTOVER_AGE)
+}
+
+/// Drops what earlier runs of this suite left behind (a killed run cannot drop its own),
+/// once per test process, before any test of this run creates its database.
 async fn sweep_earlier_runs() {
     static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     SWEPT
         .get_or_init(|| async {
-            let _ = std::fs::remove_dir_all(std::env::temp_dir().join("signout-tests"));
+            let dir = std::env::temp_dir().join("signout-tests");
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                if is_old_leftover(&entry.file_name().to_string_lossy()) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
             use sqlx::Connection;
             let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await else {
                 return;
@@ -63,7 +85,7 @@ async fn sweep_earlier_runs() {
             .fetch_all(&mut conn)
             .await
             .unwrap_or_default();
-            for name in names {
+            for name in names.into_iter().filter(|name| is_old_leftover(name)) {
                 let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                     .execute(&mut conn)
                     .await;
