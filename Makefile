@@ -2,45 +2,66 @@
 # missing first (scripts/setup.sh), idempotently.
 
 SHELL := /bin/bash
-export PATH := $(HOME)/.cargo/bin:$(PATH)
+# tools/node_modules/.bin first: cargo-leptos runs the first `wasm-opt` on PATH, and it must
+# be the current binaryen installed there, not an older one the system may have.
+export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 # The end-to-end run gets its own throw-away SQLite database and no rate limits (the
 # suite signs up many users from one IP); the API tests cover the limits.
 E2E_DB := $(CURDIR)/target/e2e/e2e.db
+E2E_ENV := DATABASE_URL="sqlite://$(E2E_DB)?mode=rwc" RATE_LIMITS=off \
+	JWT_SECRET=e2e-secret-e2e-secret-e2e-secret-123
+# What a production build is: optimised, hashed file names, precompressed (brotli, gzip).
+RELEASE := --release --precompress
+SITE_PKG := target/site/pkg
 
-.PHONY: dev test test-api test-e2e lint build setup
+.PHONY: dev test test-api test-e2e test-e2e-debug lint build bundle-check tti setup
 
 dev:
 	@scripts/setup.sh build
 	cargo leptos watch
 
+# The browser suite runs on the release build: the one users get.
 test:
 	@scripts/setup.sh test
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-api
 	$(MAKE) --no-print-directory test-e2e
+	$(MAKE) --no-print-directory bundle-check
 
 # rustfmt and clippy for both builds (ssr, and hydrate on wasm32) come first: cheap, and
 # they fail fast.
-
-# Unit tests and the black-box API suite (every scenario on SQLite and on PostgreSQL).
-test-api:
-	cargo test --workspace --features app/ssr --exclude frontend
-
-# Playwright in Debian's Chromium against the real server, built by cargo-leptos.
-test-e2e:
-	@rm -rf $(dir $(E2E_DB)) && mkdir -p $(dir $(E2E_DB))
-	DATABASE_URL="sqlite://$(E2E_DB)?mode=rwc" RATE_LIMITS=off JWT_SECRET=e2e-secret-e2e-secret-e2e-secret-123 \
-		cargo leptos end-to-end
-
 lint:
 	cargo fmt --all -- --check
 	cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
 	cargo clippy -p app -p frontend --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
 
+# Unit tests and the black-box API suite (every scenario on SQLite and on PostgreSQL).
+test-api:
+	cargo test --workspace --features app/ssr --exclude frontend
+
+# Playwright in Debian's Chromium against the real server, release build, by cargo-leptos.
+test-e2e:
+	@rm -rf $(dir $(E2E_DB)) && mkdir -p $(dir $(E2E_DB))
+	$(E2E_ENV) cargo leptos end-to-end $(RELEASE)
+
+# The same suite on the debug build, quicker to rebuild while working on the client.
+test-e2e-debug:
+	@rm -rf $(dir $(E2E_DB)) && mkdir -p $(dir $(E2E_DB))
+	$(E2E_ENV) cargo leptos end-to-end
+
 build:
 	@scripts/setup.sh release
-	cargo leptos build --release
+	cargo leptos build $(RELEASE)
+	@node tools/bundle-size.mjs $(SITE_PKG)
+
+# Fails when the release wasm + js grew more than 5 % over tools/bundle-budget.json.
+bundle-check:
+	node tools/bundle-size.mjs $(SITE_PKG) --check tools/bundle-budget.json
+
+# Time to interactive of /login on a throttled profile, release build (a measurement, not a test).
+tti: build
+	node end2end/scripts/time-to-interactive.mjs
 
 setup:
 	@scripts/setup.sh test

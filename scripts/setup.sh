@@ -3,8 +3,8 @@
 # what is already there (and at which version), so a second run takes seconds.
 #
 #   scripts/setup.sh build   Rust target, cargo-leptos, wasm-bindgen-cli (for `make dev`)
-#   scripts/setup.sh test    the above, plus PostgreSQL up, Chromium and the npm packages
-#   scripts/setup.sh release the build set, plus wasm-opt (Debian's binaryen)
+#   scripts/setup.sh test    the release set, plus PostgreSQL up, Chromium and the npm packages
+#   scripts/setup.sh release the build set, plus the build tools of tools/ (a current wasm-opt)
 set -euo pipefail
 
 CARGO_LEPTOS_VERSION=0.3.10
@@ -79,16 +79,22 @@ ensure_npm_packages() {
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 }
 
-ensure_wasm_opt() {
-  if command -v wasm-opt >/dev/null; then return; fi
-  say "installing Debian's binaryen (wasm-opt) for release builds"
-  apt_install binaryen
+ensure_build_tools() {
+  # A current binaryen from the npm registry. Debian's (wasm-opt 108, 2022) does not know the
+  # reference-types tables that wasm-bindgen emits today: its output fails to instantiate
+  # ("WebAssembly.Table.set(): Argument 1 is invalid for table"). The Makefile puts
+  # tools/node_modules/.bin first on PATH, where cargo-leptos looks for `wasm-opt`.
+  local stamp=tools/node_modules/.package-lock.json
+  if [ -f "$stamp" ] && [ "$stamp" -nt tools/package-lock.json ]; then return; fi
+  ensure_node
+  say "installing the build tools (npm ci in tools/: binaryen)"
+  (cd tools && npm ci --no-audit --no-fund)
 }
 
 case "${1:-build}" in
   build) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen ;;
-  test) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_postgres
-        ensure_chromium; ensure_node; ensure_npm_packages ;;
-  release) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_wasm_opt ;;
+  test) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_build_tools
+        ensure_postgres; ensure_chromium; ensure_node; ensure_npm_packages ;;
+  release) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_build_tools ;;
   *) echo "usage: $0 [build|test|release]" >&2; exit 2 ;;
 esac

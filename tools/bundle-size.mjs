@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// The size of what a browser downloads before the client starts: the wasm and the js of the
+// release bundle, raw, gzip -9 and brotli (quality 11, as `--precompress` writes them).
+//
+//   node tools/bundle-size.mjs <pkg dir>                 prints the sizes
+//   node tools/bundle-size.mjs <pkg dir> --check <json>  also fails when the brotli total is
+//                                                        more than 5 % over the recorded size
+//                                                        or over the hard budget
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+const [pkgDir, flag, budgetFile] = process.argv.slice(2);
+if (!pkgDir || (flag && (flag !== "--check" || !budgetFile))) {
+  console.error("usage: bundle-size.mjs <pkg dir> [--check <budget.json>]");
+  process.exit(2);
+}
+
+// Only the files the page loads: precompressed siblings (.br, .gz) are not counted twice.
+const files = readdirSync(pkgDir).filter((f) => /\.(wasm|js)$/.test(f));
+if (!files.some((f) => f.endsWith(".wasm")) || !files.some((f) => f.endsWith(".js"))) {
+  console.error(`no wasm and js bundle in ${pkgDir}: build the release site first (make build)`);
+  process.exit(1);
+}
+
+const total = { raw: 0, gzip: 0, brotli: 0 };
+for (const file of files) {
+  const bytes = readFileSync(join(pkgDir, file));
+  const size = {
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+    }).length,
+  };
+  for (const k of Object.keys(total)) total[k] += size[k];
+  console.log(`${file.padEnd(40)} ${kB(size.raw)} raw  ${kB(size.gzip)} gzip  ${kB(size.brotli)} brotli`);
+}
+console.log(`${"wasm + js".padEnd(40)} ${kB(total.raw)} raw  ${kB(total.gzip)} gzip  ${kB(total.brotli)} brotli`);
+
+if (flag === "--check") {
+  const budget = JSON.parse(readFileSync(budgetFile, "utf8"));
+  const allowed = Math.min(Math.floor(budget.recordedBrotliBytes * 1.05), budget.budgetBrotliBytes);
+  if (total.brotli > allowed) {
+    console.error(
+      `bundle over budget: ${total.brotli} bytes brotli > ${allowed} allowed ` +
+        `(recorded ${budget.recordedBrotliBytes} + 5 %, hard budget ${budget.budgetBrotliBytes}). ` +
+        `Find what grew (twiggy top on the wasm), or, if the growth is worth it, record the new size in ${budgetFile}.`,
+    );
+    process.exit(1);
+  }
+  console.log(`within budget: ${total.brotli} <= ${allowed} bytes brotli`);
+}
+
+function kB(n) {
+  return `${(n / 1000).toFixed(1).padStart(7)} kB`;
+}
