@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use crate::app_error::AppError;
-use crate::auth::types::{ActivityEntry, SessionView};
+use crate::wire::{ActivityEntry, SessionView};
 
 /// Every active session of the caller, with the current one marked.
 #[server(prefix = "/api", endpoint = "account/sessions", input = GetUrl)]

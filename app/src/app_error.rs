@@ -1,76 +1,146 @@
-//! The error of every server function, shared by server and client. On the wire it is
-//! the same `{"error", "message"}` body as the auth API, with a matching HTTP status.
+//! The one error type of the web client's server functions, shared by server and client.
+//! On the wire it is the same `{"error", "message"}` body as the JSON API, under the
+//! matching HTTP status; the codes are the API's, so one answer means one thing on both
+//! doors.
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+use crate::wire::ApiErrorBody;
+
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[serde(
-    from = "crate::auth::types::ApiErrorBody",
-    into = "crate::auth::types::ApiErrorBody"
-)]
+#[serde(from = "ApiErrorBody", into = "ApiErrorBody")]
 pub enum AppError {
     #[error("sign in to continue")]
     Unauthenticated,
+    #[error("your session has expired; sign in again")]
+    SessionExpired,
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("the current password is not correct")]
+    WrongPassword,
+    #[error("an account with this email already exists")]
+    EmailTaken,
     #[error("{0}")]
     InvalidInput(String),
     #[error("not found")]
     NotFound,
+    #[error("too many attempts; try again in {}", wait_words(*retry_after))]
+    RateLimited { retry_after: u64 },
+    #[error("the service is briefly unavailable; try again in {}", wait_words(*retry_after))]
+    Unavailable { retry_after: u64 },
     #[error("something went wrong on our side")]
     Internal,
     /// The server could not be reached, or its answer could not be read (client side).
-    #[error("the server could not be reached")]
+    #[error("the server could not be reached; check your connection")]
     Unreachable,
+}
+
+fn wait_words(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "a moment".into(),
+        2..=89 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
+    }
 }
 
 impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated => "unauthenticated",
+            Self::SessionExpired => "session_expired",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::WrongPassword => "wrong_password",
+            Self::EmailTaken => "email_taken",
             Self::InvalidInput(_) => "invalid_input",
             Self::NotFound => "not_found",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable { .. } => "unavailable",
             Self::Internal => "internal",
             Self::Unreachable => "unreachable",
         }
+    }
+
+    /// The sentence a person reads.
+    pub fn message(&self) -> String {
+        crate::format::sentence(&self.to_string())
+    }
+
+    /// The caller's credentials are no longer accepted: worth one refresh and a retry.
+    pub fn is_unauthenticated(&self) -> bool {
+        matches!(self, Self::Unauthenticated)
+    }
+
+    /// The server did not get the request, or cannot act on it right now: a sign-out
+    /// that met this is retried later.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Unreachable | Self::Unavailable { .. } | Self::Internal
+        )
     }
 
     #[cfg(feature = "ssr")]
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode;
         match self {
-            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::SessionExpired | Self::InvalidCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::WrongPassword => StatusCode::FORBIDDEN,
+            Self::EmailTaken => StatusCode::CONFLICT,
             Self::InvalidInput(_) => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal | Self::Unreachable => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    /// Sets the HTTP status of the response this error will be sent in.
+    /// Sets the HTTP status of the response this error will be sent in. Not for a plain
+    /// HTML form post: that one is answered with a redirect back to the form, which
+    /// renders the error (see `backend::web`).
     #[cfg(feature = "ssr")]
     pub fn with_status(self) -> Self {
-        if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            options.set_status(self.status());
+        if !crate::backend::web::is_plain_form_post() {
+            if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                options.set_status(self.status());
+            }
         }
         self
     }
 }
 
-impl From<AppError> for crate::auth::types::ApiErrorBody {
+impl From<AppError> for ApiErrorBody {
     fn from(e: AppError) -> Self {
+        let retry_after = match e {
+            AppError::RateLimited { retry_after } | AppError::Unavailable { retry_after } => {
+                Some(retry_after)
+            }
+            _ => None,
+        };
         Self {
             error: e.code().to_owned(),
             message: e.to_string(),
+            retry_after,
         }
     }
 }
 
-impl From<crate::auth::types::ApiErrorBody> for AppError {
-    fn from(body: crate::auth::types::ApiErrorBody) -> Self {
+impl From<ApiErrorBody> for AppError {
+    fn from(body: ApiErrorBody) -> Self {
+        let retry_after = body.retry_after.unwrap_or(1);
         match body.error.as_str() {
-            "unauthenticated" => Self::Unauthenticated,
-            "invalid_input" => Self::InvalidInput(body.message),
+            "unauthenticated" | "invalid_refresh_token" => Self::Unauthenticated,
+            "session_expired" => Self::SessionExpired,
+            "invalid_credentials" => Self::InvalidCredentials,
+            "wrong_password" => Self::WrongPassword,
+            "email_taken" => Self::EmailTaken,
+            "invalid_input" | "malformed_body" => Self::InvalidInput(body.message),
             "not_found" => Self::NotFound,
+            "rate_limited" => Self::RateLimited { retry_after },
+            "unavailable" => Self::Unavailable { retry_after },
             "unreachable" => Self::Unreachable,
             _ => Self::Internal,
         }
@@ -98,5 +168,42 @@ impl FromServerFnError for AppError {
         #[cfg(feature = "ssr")]
         let error = error.with_status();
         error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_survives_the_wire() {
+        for error in [
+            AppError::Unauthenticated,
+            AppError::SessionExpired,
+            AppError::InvalidCredentials,
+            AppError::WrongPassword,
+            AppError::EmailTaken,
+            AppError::InvalidInput("the title is empty".into()),
+            AppError::NotFound,
+            AppError::RateLimited { retry_after: 42 },
+            AppError::Unavailable { retry_after: 5 },
+            AppError::Internal,
+            AppError::Unreachable,
+        ] {
+            let json = serde_json::to_string(&error).unwrap();
+            assert_eq!(
+                serde_json::from_str::<AppError>(&json).unwrap(),
+                error,
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_wait_is_said_in_words() {
+        assert_eq!(
+            AppError::RateLimited { retry_after: 120 }.message(),
+            "Too many attempts; try again in 2 minutes"
+        );
     }
 }

@@ -9,6 +9,8 @@ pub mod format;
 pub mod pages;
 pub mod posts;
 pub mod queries;
+pub mod routes;
+pub mod wire;
 
 #[cfg(feature = "ssr")]
 pub mod backend;

@@ -2,12 +2,12 @@
 //! private data carry the user id, so one user's entries can never answer another's
 //! query, and sign-out clears the whole cache besides.
 
-use std::future::Future;
-
 use crate::account::{my_security_activity, my_sessions};
 use crate::app_error::AppError;
-use crate::auth::types::{ActivityEntry, SessionView};
-use crate::posts::{my_posts, published_posts, Post};
+use crate::auth::client::signed_in_call;
+use crate::posts::{my_posts, published_posts};
+use crate::wire::Post;
+use crate::wire::{ActivityEntry, SessionView};
 
 /// The public posts. Not user data, but cached and cleared the same way.
 pub async fn published(_: ()) -> Result<Vec<Post>, AppError> {
@@ -36,19 +36,4 @@ pub async fn activity_of(user_id: Option<String>) -> Result<Vec<ActivityEntry>, 
         return Ok(Vec::new());
     }
     signed_in_call(my_security_activity).await
-}
-
-/// Runs a server function that needs a session; a 401 gets one refresh and one retry.
-pub async fn signed_in_call<T, Fut>(call: impl Fn() -> Fut) -> Result<T, AppError>
-where
-    Fut: Future<Output = Result<T, AppError>>,
-{
-    match call().await {
-        Err(AppError::Unauthenticated)
-            if cfg!(feature = "hydrate") && crate::auth::client::refresh_session().await =>
-        {
-            call().await
-        }
-        other => other,
-    }
 }

@@ -2,12 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_fetch::QueryClient;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::auth::runtime::AuthRuntime;
-use crate::auth::session::initial_session;
+use crate::auth::session::{initial_flash, initial_session};
 use crate::auth::store::AuthStore;
 use crate::components::header::Header;
 use crate::components::toasts::{ToastRegion, Toasts};
@@ -25,6 +25,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
+                // The bundle's file names carry a content hash (cargo-leptos `hash-files`),
+                // so they can be cached for a year; these read the names from the build.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -39,14 +42,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     AuthStore::provide().initialise(initial_session());
-    Toasts::provide();
+    // A plain form post (no JavaScript) that led here left its notice for this page.
+    let toasts = Toasts::provide();
+    if let Some(notice) = initial_flash().notice {
+        toasts.info(notice.text());
+    }
     QueryClient::new().provide();
 
     // The routes sit directly in the router, where the server's route list can see them.
     // Every route renders whole before the first byte is sent (`SsrMode::Async`): the
     // pages are small, and the first HTML is then complete and right.
     view! {
-        <Stylesheet id="leptos" href="/pkg/signout.css"/>
         <Title text="Signout — a blog that really signs you out"/>
         <Router>
             <AuthRuntime>

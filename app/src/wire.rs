@@ -1,5 +1,6 @@
-//! The JSON exchanged by the auth API. Shared by the server and the WASM client so that
-//! both sides agree on every field name.
+//! Every type that crosses the wire: the JSON of the auth API and the values of the server
+//! functions. Shared by the server and the WASM client so that both sides agree on every
+//! field name; it depends on nothing else in the crate.
 
 use serde::{Deserialize, Serialize};
 
@@ -56,11 +57,15 @@ pub struct LogoutAllResponse {
     pub timestamp: i64,
 }
 
-/// The error body of every failed API call.
+/// The error body of every failed API call and server function. `retryAfter` (seconds)
+/// only in server-function errors; the JSON API sends it as the `Retry-After` header.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ApiErrorBody {
     pub error: String,
     pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 /// One signed-in device in the user's list.
@@ -120,3 +125,127 @@ pub struct ActivityEntry {
 /// The push channel's reason for a session that its own device signed out (as opposed to
 /// one ended from elsewhere). Also the stored `revoked_reason` of such a session.
 pub const ENDED_BY_SIGN_OUT: &str = "sign_out";
+
+/// A blog post as readers see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Post {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    pub published: bool,
+    pub created_at: i64,
+    pub author_email: String,
+}
+
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_BODY_CHARS: usize = 20_000;
+
+/// What the app tells a person after an action, by the toast in the browser, or, after a
+/// plain HTML form post (no JavaScript), by a one-time cookie the next page reads. One
+/// list, so both ways say the same words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    SignedOut,
+    SignedOutEverywhere,
+    ConcernReported,
+    OtherDevicesSignedOut(usize),
+    DeviceSignedOut,
+    PasswordChanged(usize),
+    EmailChanged(usize),
+    DraftSaved,
+    DraftPublished,
+}
+
+impl Notice {
+    pub fn text(self) -> String {
+        let devices = |n: usize| {
+            if n == 1 {
+                "1 other device".to_owned()
+            } else {
+                format!("{n} other devices")
+            }
+        };
+        match self {
+            Self::SignedOut => "You have been signed out".into(),
+            Self::SignedOutEverywhere => "You have been signed out from all devices".into(),
+            Self::ConcernReported => {
+                "We signed you out on every device. Sign in again and change your password.".into()
+            }
+            Self::OtherDevicesSignedOut(n) => format!("Signed out {}", devices(n)),
+            Self::DeviceSignedOut => "The device has been signed out".into(),
+            // The API's own wording of these answers.
+            Self::PasswordChanged(n) => {
+                format!("Password changed. {n} other session(s) signed out.")
+            }
+            Self::EmailChanged(n) => format!("Email changed. {n} other session(s) signed out."),
+            Self::DraftSaved => "Draft saved".into(),
+            Self::DraftPublished => "Published".into(),
+        }
+    }
+
+    /// A cookie-safe code (`others:3`), and back.
+    pub fn code(self) -> String {
+        match self {
+            Self::SignedOut => "signed_out".into(),
+            Self::SignedOutEverywhere => "signed_out_everywhere".into(),
+            Self::ConcernReported => "concern_reported".into(),
+            Self::OtherDevicesSignedOut(n) => format!("others:{n}"),
+            Self::DeviceSignedOut => "device_signed_out".into(),
+            Self::PasswordChanged(n) => format!("password:{n}"),
+            Self::EmailChanged(n) => format!("email:{n}"),
+            Self::DraftSaved => "draft_saved".into(),
+            Self::DraftPublished => "draft_published".into(),
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        let (name, count) = match code.split_once(':') {
+            Some((name, n)) => (name, Some(n.parse::<usize>().ok()?)),
+            None => (code, None),
+        };
+        Some(match (name, count) {
+            ("signed_out", None) => Self::SignedOut,
+            ("signed_out_everywhere", None) => Self::SignedOutEverywhere,
+            ("concern_reported", None) => Self::ConcernReported,
+            ("others", Some(n)) => Self::OtherDevicesSignedOut(n),
+            ("device_signed_out", None) => Self::DeviceSignedOut,
+            ("password", Some(n)) => Self::PasswordChanged(n),
+            ("email", Some(n)) => Self::EmailChanged(n),
+            ("draft_saved", None) => Self::DraftSaved,
+            ("draft_published", None) => Self::DraftPublished,
+            _ => return None,
+        })
+    }
+}
+
+/// What a page render learns from a plain form post that came just before it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flash {
+    pub notice: Option<Notice>,
+    /// The email typed into a sign-in or sign-up form that failed, so it is not lost.
+    pub email: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Notice;
+
+    #[test]
+    fn every_notice_code_reads_back() {
+        for notice in [
+            Notice::SignedOut,
+            Notice::SignedOutEverywhere,
+            Notice::ConcernReported,
+            Notice::OtherDevicesSignedOut(3),
+            Notice::DeviceSignedOut,
+            Notice::PasswordChanged(0),
+            Notice::EmailChanged(12),
+            Notice::DraftSaved,
+            Notice::DraftPublished,
+        ] {
+            assert_eq!(Notice::from_code(&notice.code()), Some(notice));
+        }
+        assert_eq!(Notice::from_code("others:x"), None);
+        assert_eq!(Notice::from_code("signed_out:1"), None);
+    }
+}

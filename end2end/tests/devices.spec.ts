@@ -75,7 +75,7 @@ test.describe("when sign out from all devices fails", () => {
     const user = freshUser();
     await app.signUp(user);
     await page.goto("/profile");
-    await page.route("**/api/auth/logout-all", (route) => route.abort());
+    await page.route("**/api/auth/web/logout-all", (route) => route.abort());
     await page.getByRole("button", { name: "Sign out from all devices" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Sign out everywhere" }).click();
     await expect(app.toasts()).toContainText("Could not sign out from all devices");

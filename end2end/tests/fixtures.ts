@@ -73,7 +73,7 @@ export async function authCookies(context: BrowserContext) {
 type Fixtures = {
   app: App;
   consoleErrors: string[];
-  /** Console errors a test causes on purpose (e.g. a request it aborts). */
+  /** Console errors and page errors a test causes on purpose (e.g. a request it aborts). */
   allowedConsoleErrors: RegExp[];
 };
 
@@ -86,7 +86,9 @@ export const test = base.extend<Fixtures>({
   consoleErrors: [
     async ({ page, allowedConsoleErrors }, use) => {
       const errors: string[] = [];
-      page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
+      page.on("pageerror", (err) => {
+        if (!allowedConsoleErrors.some((re) => re.test(err.message))) errors.push(`pageerror: ${err.message}`);
+      });
       page.on("console", (msg) => {
         const allowed = allowedConsoleErrors.some((re) => re.test(msg.text()));
         if (msg.type() === "error" && !allowed && !isExpectedNetworkError(msg.text())) {

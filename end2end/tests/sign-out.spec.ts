@@ -100,7 +100,7 @@ test.describe("when the server cannot be reached during sign-out", () => {
     const user = freshUser();
     await app.signUp(user);
     const cookiesBefore = await authCookies(context);
-    await page.route("**/api/auth/logout", (route) => route.abort());
+    await page.route("**/api/auth/web/logout", (route) => route.abort());
 
     await app.signOut();
     await expect(page).toHaveURL("/");
@@ -115,7 +115,7 @@ test.describe("when the server cannot be reached during sign-out", () => {
     await expect(page).toHaveURL("/login");
 
     // The server is back: the pending sign-out is retried, and the session really ends.
-    await page.unroute("**/api/auth/logout");
+    await page.unroute("**/api/auth/web/logout");
     await expect.poll(async () => (await authCookies(context)).length, { timeout: 10_000 }).toBe(0);
     const replay = await browser.newContext();
     await replay.addCookies(cookiesBefore);

@@ -15,6 +15,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use axum::http::StatusCode;
+use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -43,7 +44,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             guards::require_same_origin,
         ))
-        .layer(middleware::from_fn(guards::no_store))
+        .layer(middleware::from_fn(guards::cache_policy))
+        // Pages and JSON are compressed on the fly (brotli or gzip, as the client accepts);
+        // the bundle is served from the files `--precompress` wrote beside it, and a response
+        // that already has a Content-Encoding is left alone. Server-sent events are never
+        // compressed (the default predicate), so the push channel is not buffered.
+        .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

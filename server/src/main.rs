@@ -26,6 +26,12 @@ async fn run() -> anyhow::Result<()> {
         // Built by plain cargo rather than cargo-leptos.
         options.output_name = "signout".into();
     }
+    if !options.hash_files {
+        // Started on its own rather than by cargo-leptos: the build left the bundle's
+        // hashed file names beside this binary, and the page must name those files.
+        options.hash_files = std::env::current_exe()
+            .is_ok_and(|exe| exe.with_file_name(&*options.hash_file).exists());
+    }
     let addr = options.site_addr;
     let config = Config::from_env()?;
     let server = Server::bind(config, Clock::system(), options, addr).await?;

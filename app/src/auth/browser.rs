@@ -2,7 +2,7 @@
 //! messages that keep tabs in step. Every function is a no-op in the server build, where
 //! there is no browser.
 
-use super::types::UserView;
+use crate::wire::UserView;
 
 /// Every key this app writes to web storage starts with this, so sign-out can remove
 /// exactly ours and nothing of another app on the same origin.

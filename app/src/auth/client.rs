@@ -1,38 +1,11 @@
-//! Calls to the JSON auth API from the browser, with the 401 → refresh → retry rule.
-//! On the server these are never called (event handlers do not run there), so that
-//! build only returns an error.
+//! How the browser calls the server: every call is a server function; one that needs a
+//! session gets the one "401 → refresh → retry" rule here. On the server these run only
+//! during a render, where there is nothing to refresh.
 
 use std::future::Future;
 use std::time::Duration;
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-
-/// Why a call to the API did not succeed, in words a user can read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CallError {
-    /// The server answered with an error body.
-    Api {
-        status: u16,
-        code: String,
-        message: String,
-    },
-    /// The server could not be reached (offline, aborted, timed out).
-    Network,
-}
-
-impl CallError {
-    pub fn message(&self) -> String {
-        match self {
-            Self::Api { message, .. } => crate::format::sentence(message),
-            Self::Network => "The server could not be reached. Check your connection.".into(),
-        }
-    }
-
-    pub fn is_unauthenticated(&self) -> bool {
-        matches!(self, Self::Api { status: 401, .. })
-    }
-}
+use crate::app_error::AppError;
 
 /// How long sign-out waits for the server before finishing locally.
 pub const SIGN_OUT_WAIT: Duration = Duration::from_secs(4);
@@ -56,50 +29,16 @@ pub async fn within<T>(limit: Duration, fut: impl Future<Output = T>) -> Option<
     }
 }
 
-#[cfg(feature = "hydrate")]
-pub async fn post_json<Req: Serialize, Resp: DeserializeOwned>(
-    path: &str,
-    body: &Req,
-) -> Result<Resp, CallError> {
-    use super::types::ApiErrorBody;
-    let request = gloo_net::http::Request::post(path)
-        .json(body)
-        .map_err(|_| CallError::Network)?;
-    let response = request.send().await.map_err(|_| CallError::Network)?;
-    if response.ok() {
-        response
-            .json::<Resp>()
-            .await
-            .map_err(|_| CallError::Network)
-    } else {
-        let status = response.status();
-        let body = response.json::<ApiErrorBody>().await.ok();
-        Err(CallError::Api {
-            status,
-            code: body.as_ref().map(|b| b.error.clone()).unwrap_or_default(),
-            message: body
-                .map(|b| b.message)
-                .unwrap_or_else(|| format!("The server answered {status}.")),
-        })
-    }
-}
-
-#[cfg(not(feature = "hydrate"))]
-pub async fn post_json<Req: Serialize, Resp: DeserializeOwned>(
-    _path: &str,
-    _body: &Req,
-) -> Result<Resp, CallError> {
-    Err(CallError::Network)
-}
-
-/// `post_json` for calls that need a signed-in user: a 401 gets one refresh, then one
-/// retry. A second 401 is the caller's to handle (the session has ended).
-pub async fn post_json_signed_in<Req: Serialize, Resp: DeserializeOwned>(
-    path: &str,
-    body: &Req,
-) -> Result<Resp, CallError> {
-    match post_json(path, body).await {
-        Err(e) if e.is_unauthenticated() && refresh_session().await => post_json(path, body).await,
+/// Runs a server function that needs a session; a 401 gets one refresh and one retry.
+/// A second 401 is the caller's to handle (the session has ended).
+pub async fn signed_in_call<T, Fut>(call: impl Fn() -> Fut) -> Result<T, AppError>
+where
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    match call().await {
+        Err(AppError::Unauthenticated) if cfg!(feature = "hydrate") && refresh_session().await => {
+            call().await
+        }
         other => other,
     }
 }
@@ -118,9 +57,8 @@ pub fn session_expired() -> bool {
 /// (a Web Lock): two tabs rotating the same token at once would look like token theft.
 pub async fn refresh_session() -> bool {
     async fn refresh() -> bool {
-        let result = post_json::<_, super::types::SignedIn>("/api/auth/refresh", &()).await;
-        let expired =
-            matches!(&result, Err(CallError::Api { code, .. }) if code == "session_expired");
+        let result = super::actions::refresh().await;
+        let expired = matches!(result, Err(AppError::SessionExpired));
         LAST_REFRESH_EXPIRED.store(expired, std::sync::atomic::Ordering::Relaxed);
         result.is_ok()
     }

@@ -10,15 +10,15 @@ use leptos_fetch::QueryClient;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
+use super::actions;
 use super::browser::{self, TabMessage};
-use super::client::{
-    post_json, post_json_signed_in, session_expired, within, CallError, SIGN_OUT_WAIT,
-};
+use super::client::{session_expired, signed_in_call, within, SIGN_OUT_WAIT};
+use super::session::current_session;
 use super::store::AuthStore;
-use super::types::{
-    LogoutAllRequest, LogoutAllResponse, LogoutRequest, LogoutResponse, SessionsEnded, SignedIn,
-};
+use crate::app_error::AppError;
 use crate::components::toasts::Toasts;
+use crate::queries::{activity_of, sessions_of};
+use crate::wire::{Credentials, Notice, SignedIn};
 
 /// How long a tab that found its session gone waits for a sibling tab's own "signed out"
 /// message before it signs out with "your session has ended".
@@ -93,83 +93,128 @@ impl AuthFlows {
         self.go("/dashboard");
     }
 
+    /// "Sign in" and "Create account": on success, this browser is the new user's.
+    pub async fn sign_in(
+        &self,
+        credentials: Credentials,
+        new_account: bool,
+    ) -> Result<(), AppError> {
+        let Credentials { email, password } = credentials;
+        let session = if new_account {
+            actions::sign_up(email, password).await?
+        } else {
+            actions::sign_in(email, password).await?
+        };
+        self.signed_in(session);
+        Ok(())
+    }
+
     /// "Sign out" on this device. The local sign-out completes whatever the server does;
     /// if the server could not be told, the revocation is retried until it can.
-    pub fn sign_out(&self) {
+    pub async fn sign_out(&self) {
         if !self.auth.begin_sign_out() {
             return;
         }
-        let flows = self.clone();
-        spawn_local(async move {
-            if !revoke_on_server().await {
-                browser::mark_sign_out_pending();
-            }
-            flows.end_locally(Landing::Home, "You have been signed out", true);
-        });
+        if !revoke_on_server().await {
+            browser::mark_sign_out_pending();
+        }
+        self.end_locally(Landing::Home, Notice::SignedOut, true);
     }
 
     /// "Sign out from all devices". On failure nothing changes and the error is shown.
-    pub async fn sign_out_everywhere(&self) {
+    pub async fn sign_out_everywhere(&self) -> Result<(), AppError> {
         if !self.auth.begin_sign_out() {
-            return;
+            return Ok(());
         }
-        let body = LogoutAllRequest {
-            keep_current: false,
-        };
-        match post_json_signed_in::<_, LogoutAllResponse>("/api/auth/logout-all", &body).await {
-            Ok(_) => self.end_locally(
-                Landing::Login,
-                "You have been signed out from all devices",
-                true,
-            ),
-            Err(e) if e.is_unauthenticated() => self.session_ended(),
+        match signed_in_call(|| actions::logout_all(false)).await {
+            Ok(_) => {
+                self.end_locally(Landing::Login, Notice::SignedOutEverywhere, true);
+                Ok(())
+            }
             Err(e) => {
                 self.auth.cancel_sign_out();
-                self.toasts.error(format!(
-                    "Could not sign out from all devices. {}",
-                    e.message()
-                ));
+                Err(self.refused(e))
             }
         }
     }
 
     /// "Report a security concern": every session ends, this one included.
-    pub async fn report_concern(&self) {
+    pub async fn report_concern(&self) -> Result<(), AppError> {
         if !self.auth.begin_sign_out() {
-            return;
+            return Ok(());
         }
-        match post_json_signed_in::<_, SessionsEnded>("/api/auth/report-concern", &()).await {
-            Ok(_) => self.end_locally(
-                Landing::Login,
-                "We signed you out on every device. Sign in again and change your password.",
-                true,
-            ),
-            Err(e) if e.is_unauthenticated() => self.session_ended(),
+        match signed_in_call(actions::report_concern).await {
+            Ok(_) => {
+                self.end_locally(Landing::Login, Notice::ConcernReported, true);
+                Ok(())
+            }
             Err(e) => {
                 self.auth.cancel_sign_out();
-                self.toasts
-                    .error(format!("Could not report the concern. {}", e.message()));
+                Err(self.refused(e))
             }
         }
     }
 
     /// "Sign out other devices": this one stays signed in.
-    pub async fn sign_out_other_devices(&self) -> Result<usize, CallError> {
-        let body = LogoutAllRequest { keep_current: true };
-        let result =
-            post_json_signed_in::<_, LogoutAllResponse>("/api/auth/logout-all", &body).await;
-        match &result {
-            Ok(r) => {
-                let noun = if r.revoked == 1 { "device" } else { "devices" };
-                self.toasts
-                    .info(format!("Signed out {} other {noun}", r.revoked));
-            }
-            Err(e) if e.is_unauthenticated() => self.session_ended(),
-            Err(e) => self
-                .toasts
-                .error(format!("Could not sign out other devices. {}", e.message())),
+    pub async fn sign_out_other_devices(&self) -> Result<usize, AppError> {
+        let answer = signed_in_call(|| actions::logout_all(true))
+            .await
+            .map_err(|e| self.refused(e))?;
+        self.account_changed(Notice::OtherDevicesSignedOut(answer.revoked));
+        Ok(answer.revoked)
+    }
+
+    /// "Revoke" one other device.
+    pub async fn revoke_device(&self, session_id: String) -> Result<(), AppError> {
+        let result = signed_in_call(|| actions::revoke_session(session_id.clone())).await;
+        // Even a refusal (already gone) makes the list stale.
+        refresh_account_lists(&self.queries, self.auth.user_id_untracked());
+        result.map_err(|e| self.refused(e))?;
+        self.account_changed(Notice::DeviceSignedOut);
+        Ok(())
+    }
+
+    /// "Change password": every other device is signed out.
+    pub async fn change_password(&self, current: String, new: String) -> Result<(), AppError> {
+        let answer = signed_in_call(|| actions::change_password(current.clone(), new.clone()))
+            .await
+            .map_err(|e| self.refused(e))?;
+        self.account_changed(Notice::PasswordChanged(answer.revoked));
+        Ok(())
+    }
+
+    /// "Change email": every other device is signed out, and this one shows the new
+    /// address, from the server's word.
+    pub async fn change_email(
+        &self,
+        current_password: String,
+        new_email: String,
+    ) -> Result<(), AppError> {
+        let answer =
+            signed_in_call(|| actions::change_email(current_password.clone(), new_email.clone()))
+                .await
+                .map_err(|e| self.refused(e))?;
+        if let Ok(Some(session)) = current_session().await {
+            browser::save_user_snapshot(&session.user);
+            self.auth.signed_in(session);
         }
-        result.map(|r| r.revoked)
+        self.account_changed(Notice::EmailChanged(answer.revoked));
+        Ok(())
+    }
+
+    /// After a change to the user's sessions: say so, and re-read the lists it made stale.
+    fn account_changed(&self, notice: Notice) {
+        self.toasts.info(notice.text());
+        refresh_account_lists(&self.queries, self.auth.user_id_untracked());
+    }
+
+    /// A refusal of an action by a signed-in user: a 401 means the session has ended
+    /// (the local sign-out follows); anything else is the form's to show.
+    fn refused(&self, error: AppError) -> AppError {
+        if error.is_unauthenticated() {
+            self.session_ended();
+        }
+        error
     }
 
     /// The server no longer accepts this session (revoked elsewhere, expired) and a
@@ -192,7 +237,7 @@ impl AuthFlows {
                     } else {
                         "Your session has ended. Please sign in again."
                     };
-                    flows.end_locally(Landing::Login, message, true);
+                    flows.end_locally_saying(Landing::Login, message, true);
                 }
             },
             SIBLING_SIGN_OUT_GRACE,
@@ -202,11 +247,15 @@ impl AuthFlows {
     /// Another tab signed out: do the same here, without a second server call.
     pub fn signed_out_elsewhere(&self) {
         if self.auth.is_signed_in() {
-            self.end_locally(Landing::Home, "You have been signed out", false);
+            self.end_locally(Landing::Home, Notice::SignedOut, false);
         }
     }
 
-    fn end_locally(&self, landing: Landing, message: &str, tell_others: bool) {
+    fn end_locally(&self, landing: Landing, notice: Notice, tell_others: bool) {
+        self.end_locally_saying(landing, &notice.text(), tell_others);
+    }
+
+    fn end_locally_saying(&self, landing: Landing, message: &str, tell_others: bool) {
         browser::clear_app_storage();
         self.auth.reset();
         self.queries.clear();
@@ -236,9 +285,15 @@ impl AuthFlows {
 }
 
 /// Asks the server to end this device's session, waiting at most `SIGN_OUT_WAIT`. The
-/// cookies travel with the request; the answer clears them.
+/// cookies travel with the request; the answer clears them. False when the server could
+/// not be told (unreachable, timed out, or briefly unavailable): the caller marks the
+/// sign-out pending and it is retried.
 async fn revoke_on_server() -> bool {
-    let body = LogoutRequest::default();
-    let request = post_json::<_, LogoutResponse>("/api/auth/logout", &body);
-    matches!(within(SIGN_OUT_WAIT, request).await, Some(Ok(_)))
+    matches!(within(SIGN_OUT_WAIT, actions::logout()).await, Some(Ok(_)))
+}
+
+/// Re-reads the lists that a change to the user's sessions makes stale.
+pub fn refresh_account_lists(queries: &QueryClient, user: Option<String>) {
+    queries.invalidate_query(sessions_of, user.clone());
+    queries.invalidate_query(activity_of, user);
 }

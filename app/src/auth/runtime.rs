@@ -89,17 +89,20 @@ pub fn AuthRuntime(children: Children) -> impl IntoView {
     // channel is down, the 401 on the next request still catches it.
     // The effect keeps the open channel as its value: dropping the previous value closes
     // it. Effects run only in the browser, so the server never holds one.
+    // It closes the moment a sign-out starts, before the server is told: once the session
+    // ends, no request may go out with its credentials (the browser would reconnect the
+    // stream and be refused with a 401).
     Effect::new(move |previous: Option<Option<browser::PushChannel>>| {
-        let signed_in = auth.user_id().is_some();
+        let live = matches!(auth.status(), AuthStatus::SignedIn(_));
         if let Some(Some(channel)) = previous {
             channel.close();
         }
-        if signed_in {
+        if live {
             let flows = push_flows.clone();
             browser::open_push_channel(move |reason| {
                 // This browser's own sign-out, seen from another of its tabs: the same as
                 // the tab message that is on its way.
-                if reason == super::types::ENDED_BY_SIGN_OUT {
+                if reason == crate::wire::ENDED_BY_SIGN_OUT {
                     flows.signed_out_elsewhere();
                 } else {
                     flows.session_ended();

@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use super::types::SignedIn;
 use crate::app_error::AppError;
+use crate::wire::{Flash, SignedIn};
 
 /// The caller, if their access token is valid and unrevoked; `None` otherwise (not an
 /// error: being signed out is a normal state).
@@ -24,11 +24,6 @@ pub async fn current_session() -> Result<Option<SignedIn>, AppError> {
         .map_err(server_fn_auth::internal)
 }
 
-/// Who is signed in, as the server found out before rendering a page (see
-/// `backend::api::guards::page_session`). Carried in the request's extensions.
-#[derive(Clone, Debug, Default)]
-pub struct PageSession(pub Option<SignedIn>);
-
 /// The session the first render starts from. On the server it is read from the request;
 /// in the browser it is the value the server serialized into the page, so both render
 /// the same thing without waiting for anything. (An async start-up resource read by
@@ -38,16 +33,36 @@ pub fn initial_session() -> Option<SignedIn> {
     leptos::server::SharedValue::new(session_of_this_request).into_inner()
 }
 
+/// The notice and typed email a plain form post left for this page (see
+/// `backend::web::land`), the same way: read on the server, carried into the page.
+pub fn initial_flash() -> Flash {
+    leptos::server::SharedValue::new(flash_of_this_request).into_inner()
+}
+
 #[cfg(feature = "ssr")]
-fn session_of_this_request() -> Option<SignedIn> {
+fn page_session() -> Option<crate::backend::api::guards::PageSession> {
     use_context::<http::request::Parts>()?
         .extensions
-        .get::<PageSession>()?
-        .0
-        .clone()
+        .get::<crate::backend::api::guards::PageSession>()
+        .cloned()
+}
+
+#[cfg(feature = "ssr")]
+fn session_of_this_request() -> Option<SignedIn> {
+    page_session()?.session
+}
+
+#[cfg(feature = "ssr")]
+fn flash_of_this_request() -> Flash {
+    page_session().map(|p| p.flash).unwrap_or_default()
 }
 
 #[cfg(not(feature = "ssr"))]
 fn session_of_this_request() -> Option<SignedIn> {
     None
+}
+
+#[cfg(not(feature = "ssr"))]
+fn flash_of_this_request() -> Flash {
+    Flash::default()
 }

@@ -1,13 +1,17 @@
-//! The auth store: the one reactive answer to "who is signed in here?". It holds no
-//! token (those are HttpOnly cookies) and nothing of the user beyond who they are.
+//! The auth store: the one reactive answer to "who is signed in here?". A
+//! `reactive_stores::Store`, kept apart from the query cache (`crate::queries`): this
+//! says who is signed in, the cache holds what the server said to them. It holds no token
+//! (those are HttpOnly cookies) and nothing of the user beyond who they are.
 
 use leptos::prelude::*;
+use reactive_stores::Store;
 
-use super::types::SignedIn;
+use crate::wire::SignedIn;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum AuthStatus {
     /// Not known yet (only before the first server answer).
+    #[default]
     Unknown,
     SignedOut,
     SignedIn(SignedIn),
@@ -15,15 +19,22 @@ pub enum AuthStatus {
     SigningOut(SignedIn),
 }
 
+/// The store's state. The session (user and session id) lives inside the status, so
+/// "signed out but with a user" cannot be represented.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Store)]
+pub struct AuthState {
+    status: AuthStatus,
+}
+
 #[derive(Clone, Copy)]
 pub struct AuthStore {
-    status: RwSignal<AuthStatus>,
+    state: Store<AuthState>,
 }
 
 impl AuthStore {
     pub fn provide() -> Self {
         let store = Self {
-            status: RwSignal::new(AuthStatus::Unknown),
+            state: Store::new(AuthState::default()),
         };
         provide_context(store);
         store
@@ -34,11 +45,11 @@ impl AuthStore {
     }
 
     pub fn status(&self) -> AuthStatus {
-        self.status.get()
+        self.state.status().get()
     }
 
     fn session_with<T>(&self, f: impl Fn(&SignedIn) -> T) -> Option<T> {
-        self.status.with(|s| match s {
+        self.state.status().with(|s| match s {
             AuthStatus::SignedIn(s) | AuthStatus::SigningOut(s) => Some(f(s)),
             _ => None,
         })
@@ -55,7 +66,7 @@ impl AuthStore {
     }
 
     pub fn user_id_untracked(&self) -> Option<String> {
-        self.status.with_untracked(|s| match s {
+        self.state.status().with_untracked(|s| match s {
             AuthStatus::SignedIn(s) | AuthStatus::SigningOut(s) => Some(s.user.id.clone()),
             _ => None,
         })
@@ -66,27 +77,31 @@ impl AuthStore {
     }
 
     pub fn is_signed_in(&self) -> bool {
-        self.status
+        self.state
+            .status()
             .with(|s| matches!(s, AuthStatus::SignedIn(_) | AuthStatus::SigningOut(_)))
     }
 
     pub fn is_signed_in_untracked(&self) -> bool {
-        self.status
+        self.state
+            .status()
             .with_untracked(|s| matches!(s, AuthStatus::SignedIn(_) | AuthStatus::SigningOut(_)))
     }
 
     pub fn is_signing_out(&self) -> bool {
-        self.status.with(|s| matches!(s, AuthStatus::SigningOut(_)))
+        self.state
+            .status()
+            .with(|s| matches!(s, AuthStatus::SigningOut(_)))
     }
 
     pub fn signed_in(&self, session: SignedIn) {
-        self.status.set(AuthStatus::SignedIn(session));
+        self.state.status().set(AuthStatus::SignedIn(session));
     }
 
     /// Marks sign-out as started. Returns false if it already was (a second click).
     pub fn begin_sign_out(&self) -> bool {
         let mut started = false;
-        self.status.update(|s| {
+        self.state.status().update(|s| {
             if let AuthStatus::SignedIn(session) = s {
                 *s = AuthStatus::SigningOut(session.clone());
                 started = true;
@@ -97,7 +112,7 @@ impl AuthStore {
 
     /// Sign-out did not go ahead (e.g. "sign out everywhere" failed): back to signed in.
     pub fn cancel_sign_out(&self) {
-        self.status.update(|s| {
+        self.state.status().update(|s| {
             if let AuthStatus::SigningOut(session) = s {
                 *s = AuthStatus::SignedIn(session.clone());
             }
@@ -105,20 +120,21 @@ impl AuthStore {
     }
 
     pub fn reset(&self) {
-        self.status.set(AuthStatus::SignedOut);
+        self.state.status().set(AuthStatus::SignedOut);
     }
 
     /// Sets the state the page starts from. Only the first call counts: later, only
     /// sign-in and sign-out change the state.
     pub fn initialise(&self, session: Option<SignedIn>) {
         if self
-            .status
+            .state
+            .status()
             .try_with_untracked(|s| *s == AuthStatus::Unknown)
             != Some(true)
         {
             return;
         }
-        self.status.try_set(match session {
+        self.state.status().try_set(match session {
             Some(s) => AuthStatus::SignedIn(s),
             None => AuthStatus::SignedOut,
         });

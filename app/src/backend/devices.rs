@@ -40,11 +40,11 @@ pub async fn session_views(
     user_id: &str,
     current_session: &str,
     now: super::clock::UnixTime,
-) -> sqlx::Result<Vec<crate::auth::types::SessionView>> {
+) -> sqlx::Result<Vec<crate::wire::SessionView>> {
     let active = super::sessions::list_active(db, user_id, now).await?;
     Ok(active
         .into_iter()
-        .map(|s| crate::auth::types::SessionView {
+        .map(|s| crate::wire::SessionView {
             current: s.id == current_session,
             device: device_label(s.user_agent.as_deref()),
             id: s.id,
@@ -62,11 +62,11 @@ pub const ACTIVITY_LIMIT: i64 = 20;
 pub async fn activity_entries(
     db: &super::db::Db,
     user_id: &str,
-) -> sqlx::Result<Vec<crate::auth::types::ActivityEntry>> {
+) -> sqlx::Result<Vec<crate::wire::ActivityEntry>> {
     let rows = super::audit::recent_for_user(db, user_id, ACTIVITY_LIMIT).await?;
     Ok(rows
         .into_iter()
-        .map(|r| crate::auth::types::ActivityEntry {
+        .map(|r| crate::wire::ActivityEntry {
             device: device_label(r.user_agent.as_deref()),
             kind: r.kind,
             at: r.at,

@@ -24,5 +24,6 @@ pub mod signout;
 pub mod state;
 pub mod tokens;
 pub mod users;
+pub mod web;
 
 pub use state::AppState;

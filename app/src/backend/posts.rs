@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use super::clock::UnixTime;
 use super::db::{new_id, Db};
-use crate::posts::Post;
+use crate::wire::Post;
 
 fn post_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Post> {
     Ok(Post {

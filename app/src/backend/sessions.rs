@@ -32,7 +32,7 @@ pub enum RevokeReason {
 impl RevokeReason {
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::SignOut => crate::auth::types::ENDED_BY_SIGN_OUT,
+            Self::SignOut => crate::wire::ENDED_BY_SIGN_OUT,
             Self::SignOutEverywhere => "sign_out_everywhere",
             Self::SignedOutByOtherDevice => "signed_out_by_other_device",
             Self::RevokedFromDevicesList => "revoked_from_devices_list",

@@ -161,11 +161,11 @@ pub async fn set_email(conn: &mut AnyConnection, user_id: &str, email: &str) -> 
 pub async fn signed_in_as(
     db: &Db,
     auth: &super::authn::Authenticated,
-) -> sqlx::Result<Option<crate::auth::types::SignedIn>> {
+) -> sqlx::Result<Option<crate::wire::SignedIn>> {
     Ok(find_by_id(db, auth.user_id())
         .await?
-        .map(|user| crate::auth::types::SignedIn {
-            user: crate::auth::types::UserView {
+        .map(|user| crate::wire::SignedIn {
+            user: crate::wire::UserView {
                 id: user.id,
                 email: user.email,
                 created_at: user.created_at,

@@ -1,67 +1,76 @@
-//! The email + password form shared by sign-in and account creation.
+//! The email + password form shared by sign-in and account creation. A real form: it
+//! works as a plain post before the WASM has loaded and with JavaScript off.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
-use crate::auth::client::post_json;
+use crate::auth::actions::{SignIn, SignUp};
 use crate::auth::flows::AuthFlows;
-use crate::auth::types::{Credentials, SignedIn};
-use crate::components::hydration::use_hydrated;
+use crate::auth::session::initial_flash;
+use crate::components::server_form::{
+    browser_action, error_after_plain_post, form_error, take_submission,
+};
+use crate::wire::Credentials;
+
+/// Which form: the two differ only in their server function and wording.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AuthFormKind {
+    SignIn,
+    CreateAccount,
+}
 
 #[component]
-pub fn AuthForm(
-    /// The API path to post the credentials to.
-    endpoint: &'static str,
-    /// The submit button's text, also its accessible name.
-    submit_label: &'static str,
-    /// The `autocomplete` hint of the password field.
-    password_autocomplete: &'static str,
-) -> impl IntoView {
+pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
     let flows = AuthFlows::expect();
-    let hydrated = use_hydrated();
-    // Uncontrolled inputs, read on submit: hydration never resets what someone typed
-    // before the WASM arrived (a `bind:value` would write its empty signal back).
-    let email = NodeRef::<leptos::html::Input>::new();
-    let password = NodeRef::<leptos::html::Input>::new();
-    let submit = Action::new_local(move |creds: &Credentials| {
-        let creds = creds.clone();
-        async move { post_json::<_, SignedIn>(endpoint, &creds).await }
-    });
-    let error = move || {
-        submit
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.message())
+    let new_account = kind == AuthFormKind::CreateAccount;
+    // A plain post that failed came back here with its error in the URL, and the email
+    // that was typed in a one-time cookie; the password is never kept.
+    let after_plain_post = if new_account {
+        error_after_plain_post::<SignUp>()
+    } else {
+        error_after_plain_post::<SignIn>()
     };
-    Effect::new(move |_| {
-        if let Some(Ok(session)) = submit.value().get() {
-            flows.signed_in(session);
-        }
+    let submit = browser_action(after_plain_post.map(Err), move |creds: &Credentials| {
+        let (flows, creds) = (flows.clone(), creds.clone());
+        async move { flows.sign_in(creds, new_account).await }
     });
+    let error = form_error(submit);
+    let typed_email = initial_flash().email.unwrap_or_default();
+    let password = NodeRef::<leptos::html::Input>::new();
+    let (action, submit_label, password_autocomplete, min_length) = if new_account {
+        (SignUp::url(), "Create account", "new-password", Some("8"))
+    } else {
+        (SignIn::url(), "Sign in", "current-password", None)
+    };
 
     view! {
-        // `post`: should the form ever be submitted natively, no password goes in a URL.
+        // `post`: no password ever goes in a URL.
         <form
             method="post"
+            action=action
             class="card auth-form"
             on:submit=move |ev| {
-                ev.prevent_default();
-                let value = |input: NodeRef<leptos::html::Input>| input.get_untracked().map(|i| i.value()).unwrap_or_default();
-                submit.dispatch(Credentials { email: value(email), password: value(password) });
+                if let Some(creds) = take_submission::<Credentials>(&ev) {
+                    // A wrong password is not left in the field for another try to append to.
+                    if let Some(input) = password.get_untracked() {
+                        input.set_value("");
+                    }
+                    submit.dispatch(creds);
+                }
             }
         >
             <label>
                 "Email"
-                <input type="email" name="email" autocomplete="email" required node_ref=email/>
+                <input type="email" name="email" autocomplete="email" required value=typed_email/>
             </label>
             <label>
                 "Password"
-                <input type="password" name="password" autocomplete=password_autocomplete required node_ref=password/>
+                <input type="password" name="password" autocomplete=password_autocomplete required minlength=min_length node_ref=password/>
             </label>
             <Show when=move || error().is_some()>
                 <p class="form-error" role="alert">{error}</p>
             </Show>
-            <button type="submit" class="button-primary" disabled=move || !hydrated.get() || submit.pending().get()>
+            <button type="submit" class="button-primary" disabled=move || submit.pending().get()>
                 {submit_label}
             </button>
         </form>

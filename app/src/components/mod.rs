@@ -4,7 +4,7 @@ pub mod account;
 pub mod auth_form;
 pub mod confirm_dialog;
 pub mod header;
-pub mod hydration;
 pub mod require_auth;
+pub mod server_form;
 pub mod sign_out_button;
 pub mod toasts;

@@ -49,11 +49,16 @@ impl Toasts {
         self.next_id.set_value(id + 1);
         self.items
             .update(|items| items.push(Toast { id, kind, text }));
-        let items = self.items;
-        set_timeout(
-            move || items.update(|items| items.retain(|t| t.id != id)),
-            std::time::Duration::from_secs(6),
-        );
+        // Timers exist only in the browser; a toast rendered by the server (the notice of a
+        // plain form post) is pushed again by hydration, which starts its timer.
+        #[cfg(feature = "hydrate")]
+        {
+            let items = self.items;
+            set_timeout(
+                move || items.update(|items| items.retain(|t| t.id != id)),
+                std::time::Duration::from_secs(6),
+            );
+        }
     }
 
     /// Drops every message: what was said to the last user is not for the next one.

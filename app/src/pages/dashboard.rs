@@ -2,17 +2,22 @@
 //! data that must not survive a sign-out anywhere.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_fetch::QueryClient;
 
 use crate::app_error::AppError;
+use crate::auth::client::signed_in_call;
 use crate::auth::flows::AuthFlows;
 use crate::auth::store::AuthStore;
-use crate::components::hydration::use_hydrated;
 use crate::components::require_auth::RequireAuth;
+use crate::components::server_form::{
+    browser_action, error_after_plain_post, form_error, take_submission,
+};
 use crate::components::toasts::Toasts;
 use crate::format;
-use crate::posts::{publish_post, save_draft, Post};
-use crate::queries::{posts_of, signed_in_call};
+use crate::posts::{publish_draft, write_draft, PublishDraft, WriteDraft};
+use crate::queries::posts_of;
+use crate::wire::{Notice, Post};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -28,57 +33,56 @@ fn Dashboard() -> impl IntoView {
     let auth = AuthStore::expect();
     let flows = AuthFlows::expect();
     let toasts = Toasts::expect();
-    let hydrated = use_hydrated();
     let queries = expect_context::<QueryClient>();
     let posts = queries.resource(posts_of, move || auth.user_id());
     let refetch = move || queries.invalidate_query(posts_of, auth.user_id_untracked());
 
-    // Uncontrolled, like every form here: hydration must not reset what was typed.
-    let title = NodeRef::<leptos::html::Input>::new();
-    let body = NodeRef::<leptos::html::Textarea>::new();
-    let save = Action::new_local(move |(t, b): &(String, String)| {
-        let (t, b) = (t.clone(), b.clone());
-        async move { signed_in_call(|| save_draft(t.clone(), b.clone())).await }
+    // Each action's follow-up (clear the form, re-read the list, say so) runs in its own
+    // future. A plain post (no JavaScript) gets the same answer as a page.
+    let form = NodeRef::<leptos::html::Form>::new();
+    let save = browser_action(error_after_plain_post::<WriteDraft>().map(Err), {
+        let flows = flows.clone();
+        move |input: &WriteDraft| {
+            let (flows, input) = (flows.clone(), input.clone());
+            async move {
+                let saved =
+                    signed_in_call(|| write_draft(input.title.clone(), input.body.clone())).await;
+                match &saved {
+                    Ok(_) => {
+                        if let Some(form) = form.get_untracked() {
+                            form.reset();
+                        }
+                        refetch();
+                        toasts.info(Notice::DraftSaved.text());
+                    }
+                    Err(e) if e.is_unauthenticated() => flows.session_ended(),
+                    Err(_) => {}
+                }
+                saved.map(|_| ())
+            }
+        }
     });
-    let publish = Action::new_local(move |id: &String| {
-        let id = id.clone();
-        async move { signed_in_call(|| publish_post(id.clone())).await }
+    let publish = browser_action(None, move |input: &PublishDraft| {
+        let (flows, id) = (flows.clone(), input.id.clone());
+        async move {
+            let published = signed_in_call(|| publish_draft(id.clone())).await;
+            match &published {
+                Ok(()) => {
+                    refetch();
+                    toasts.info(Notice::DraftPublished.text());
+                }
+                Err(e) if e.is_unauthenticated() => flows.session_ended(),
+                Err(e) => toasts.error(e.message()),
+            }
+        }
     });
-
-    let on_session_loss = flows.clone();
+    let save_error = form_error(save);
+    let on_posts_lost = AuthFlows::expect();
     Effect::new(move |_| {
-        let lost = matches!(posts.get(), Some(Err(AppError::Unauthenticated)))
-            || matches!(save.value().get(), Some(Err(AppError::Unauthenticated)))
-            || matches!(publish.value().get(), Some(Err(AppError::Unauthenticated)));
-        if lost {
-            on_session_loss.session_ended();
+        // The list itself found the session gone (revoked elsewhere).
+        if matches!(posts.get(), Some(Err(AppError::Unauthenticated))) {
+            on_posts_lost.session_ended();
         }
-    });
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(_)) => {
-            if let Some(input) = title.get_untracked() {
-                input.set_value("");
-            }
-            if let Some(input) = body.get_untracked() {
-                input.set_value("");
-            }
-            refetch();
-            toasts.info("Draft saved");
-        }
-        Some(Err(e)) if e != AppError::Unauthenticated => {
-            toasts.error(format::sentence(&e.to_string()))
-        }
-        _ => {}
-    });
-    Effect::new(move |_| match publish.value().get() {
-        Some(Ok(())) => {
-            refetch();
-            toasts.info("Post published");
-        }
-        Some(Err(e)) if e != AppError::Unauthenticated => {
-            toasts.error(format::sentence(&e.to_string()))
-        }
-        _ => {}
     });
 
     view! {
@@ -86,21 +90,23 @@ fn Dashboard() -> impl IntoView {
         <section class="card">
             <h2>"New draft"</h2>
             <p class="muted">"Drafts are private: only you can see them until you publish."</p>
-            <form method="post" on:submit=move |ev| {
-                ev.prevent_default();
-                let title = title.get_untracked().map(|i| i.value()).unwrap_or_default();
-                let body = body.get_untracked().map(|i| i.value()).unwrap_or_default();
-                save.dispatch((title, body));
+            <form method="post" action=WriteDraft::url() node_ref=form on:submit=move |ev| {
+                if let Some(input) = take_submission::<WriteDraft>(&ev) {
+                    save.dispatch(input);
+                }
             }>
                 <label>
                     "Title"
-                    <input type="text" name="title" required maxlength="200" node_ref=title/>
+                    <input type="text" name="title" required maxlength="200"/>
                 </label>
                 <label>
                     "Body"
-                    <textarea name="body" node_ref=body></textarea>
+                    <textarea name="body"></textarea>
                 </label>
-                <button type="submit" class="button-primary" disabled=move || !hydrated.get() || save.pending().get()>
+                <Show when=move || save_error().is_some()>
+                    <p class="form-error" role="alert">{save_error}</p>
+                </Show>
+                <button type="submit" class="button-primary" disabled=move || save.pending().get()>
                     "Save draft"
                 </button>
             </form>
@@ -127,7 +133,7 @@ fn Dashboard() -> impl IntoView {
 }
 
 #[component]
-fn PostItem(post: Post, publish: Action<String, Result<(), AppError>>) -> impl IntoView {
+fn PostItem(post: Post, publish: Action<PublishDraft, ()>) -> impl IntoView {
     let id = post.id.clone();
     view! {
         <li class="post">
@@ -138,10 +144,14 @@ fn PostItem(post: Post, publish: Action<String, Result<(), AppError>>) -> impl I
             <p class="muted">{format::date(post.created_at)}</p>
             <p>{post.body}</p>
             <Show when=move || !post.published>
-                <button class="button-secondary" on:click={
-                    let id = id.clone();
-                    move |_| { publish.dispatch(id.clone()); }
-                }>"Publish"</button>
+                <form method="post" action=PublishDraft::url() class="inline-form" on:submit=move |ev| {
+                    if let Some(input) = take_submission::<PublishDraft>(&ev) {
+                        publish.dispatch(input);
+                    }
+                }>
+                    <input type="hidden" name="id" value=id.clone()/>
+                    <button type="submit" class="button-secondary">"Publish"</button>
+                </form>
             </Show>
         </li>
     }

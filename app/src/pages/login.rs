@@ -3,13 +3,13 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::components::auth_form::AuthForm;
+use crate::components::auth_form::{AuthForm, AuthFormKind};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     view! {
         <h1>"Sign in"</h1>
-        <AuthForm endpoint="/api/auth/login" submit_label="Sign in" password_autocomplete="current-password"/>
+        <AuthForm kind=AuthFormKind::SignIn/>
         <p class="muted">"No account yet? " <A href="/register">"Create one"</A></p>
     }
 }

@@ -362,6 +362,13 @@ pub async fn send(
     }
 }
 
+/// Who calls a server function: a plain HTML form post, or the WASM client.
+#[derive(Clone, Copy, Debug)]
+pub enum Caller {
+    PlainForm,
+    WasmClient,
+}
+
 /// A stored cookie: value and Path, which decides where the browser sends it.
 #[derive(Clone, Debug)]
 pub struct StoredCookie {
@@ -452,6 +459,44 @@ impl Browser {
             body,
         )
         .await;
+        self.store(&reply);
+        reply
+    }
+
+    /// Submits a form to a server function: as a browser without JavaScript does it
+    /// (`Caller::PlainForm`: navigation headers and a Referer), or as the WASM client does.
+    pub async fn submit(
+        &mut self,
+        caller: Caller,
+        path: &str,
+        fields: &[(&str, &str)],
+        referer: &str,
+    ) -> Reply {
+        let accept = match caller {
+            Caller::PlainForm => "text/html,application/xhtml+xml",
+            Caller::WasmClient => "application/json",
+        };
+        let mut req = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .header("origin", &self.base)
+            .header("accept", accept)
+            .header("referer", format!("{}{}", self.base, referer))
+            .form(fields);
+        if let Some(cookies) = self.cookie_header(path) {
+            req = req.header("cookie", cookies);
+        }
+        let res = req.send().await.expect("request reaches the server");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.text().await.unwrap_or_default();
+        let json = serde_json::from_str(&body).unwrap_or(Value::Null);
+        let reply = Reply {
+            status,
+            headers,
+            body,
+            json,
+        };
         self.store(&reply);
         reply
     }

@@ -15,3 +15,4 @@ mod sign_out;
 mod sign_out_all;
 mod startup;
 mod token_api;
+mod web_forms;

@@ -7,7 +7,6 @@ use axum::Json;
 
 use super::cookies;
 use super::extract::JsonBody;
-use crate::auth::types::{ChangeEmailRequest, ChangePasswordRequest, SessionsEnded};
 use crate::backend::account;
 use crate::backend::audit::ClientInfo;
 use crate::backend::authn::Authenticated;
@@ -15,6 +14,7 @@ use crate::backend::error::{ApiError, ApiResult};
 use crate::backend::rate_limit::{CONFIRM_PASSWORD, SIGN_OUT};
 use crate::backend::secret::Secret;
 use crate::backend::state::AppState;
+use crate::wire::{ChangeEmailRequest, ChangePasswordRequest, SessionsEnded};
 
 fn ended(state: &AppState, message: String, revoked: usize) -> SessionsEnded {
     SessionsEnded {

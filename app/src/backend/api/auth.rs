@@ -7,10 +7,6 @@ use axum::Json;
 
 use super::cookies;
 use super::extract::{JsonBody, OptionalJson};
-use crate::auth::types::{
-    Credentials, LogoutAllRequest, LogoutAllResponse, LogoutRequest, LogoutResponse, SignedIn,
-    UserView,
-};
 use crate::backend::audit::ClientInfo;
 use crate::backend::authn::{
     cookie_value, presented_access_token, sign_out_pending, Authenticated, REFRESH_COOKIE,
@@ -23,6 +19,10 @@ use crate::backend::signout::{self, LeavingDevice, SignOutScope};
 use crate::backend::state::AppState;
 use crate::backend::users::User;
 use crate::backend::{sessions, users};
+use crate::wire::{
+    Credentials, LogoutAllRequest, LogoutAllResponse, LogoutRequest, LogoutResponse, SignedIn,
+    UserView,
+};
 
 fn user_view(user: &User) -> UserView {
     UserView {

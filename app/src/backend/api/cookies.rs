@@ -8,6 +8,7 @@ use cookie::{Cookie, SameSite};
 use crate::backend::authn::{ACCESS_COOKIE, REFRESH_COOKIE, SIGNOUT_PENDING_COOKIE};
 use crate::backend::config::Config;
 use crate::backend::secret::Secret;
+use crate::wire::{Flash, Notice};
 
 /// The refresh cookie goes only to the auth endpoints that need it.
 const REFRESH_COOKIE_PATH: &str = "/api/auth";
@@ -76,4 +77,57 @@ pub fn sign_browser_out(headers: &mut HeaderMap, config: &Config) {
         "clear-site-data",
         HeaderValue::from_static("\"cache\", \"storage\""),
     );
+}
+
+/// The one-time notice for the page after a plain form post (`backend::web::land`).
+const FLASH_COOKIE: &str = "flash";
+/// The email of a failed plain sign-in or sign-up, so the form shows it again.
+const FLASH_EMAIL_COOKIE: &str = "flash_email";
+/// Long enough for the redirect that follows; the page that reads it clears it.
+const FLASH_SECONDS: i64 = 60;
+
+fn flash_cookie(config: &Config, name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .http_only(true)
+        .secure(config.cookie_secure)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .max_age(Duration::seconds(FLASH_SECONDS))
+        .build()
+}
+
+pub fn flash_notice(config: &Config, notice: Notice) -> Option<HeaderValue> {
+    HeaderValue::from_str(&flash_cookie(config, FLASH_COOKIE, notice.code()).to_string()).ok()
+}
+
+pub fn flash_email(config: &Config, email: &str) -> Option<HeaderValue> {
+    use base64::Engine;
+    let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(email);
+    HeaderValue::from_str(&flash_cookie(config, FLASH_EMAIL_COOKIE, value).to_string()).ok()
+}
+
+/// What the last plain form post left for this page, if anything.
+pub fn read_flash(headers: &HeaderMap) -> Flash {
+    use base64::Engine;
+    let value = |name| crate::backend::authn::cookie_value(headers, name).filter(|v| !v.is_empty());
+    Flash {
+        notice: value(FLASH_COOKIE).and_then(|code| Notice::from_code(&code)),
+        email: value(FLASH_EMAIL_COOKIE)
+            .and_then(|v| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(v)
+                    .ok()
+            })
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .filter(|email| !email.chars().any(char::is_control)),
+    }
+}
+
+/// A flash is shown once: the page that read it clears it.
+pub fn clear_flash(headers: &mut HeaderMap, config: &Config) {
+    for name in [FLASH_COOKIE, FLASH_EMAIL_COOKIE] {
+        let mut cookie = flash_cookie(config, name, String::new());
+        cookie.make_removal();
+        append(headers, &cookie);
+    }
 }

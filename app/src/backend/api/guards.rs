@@ -1,17 +1,19 @@
 //! Middleware every request passes: the same-origin check for state-changing requests,
-//! who is signed in for a page render (and the server-side guard of protected pages), and `Cache-Control: no-store` on everything
-//! that may carry a user's data.
+//! who is signed in for a page render (and the server-side guard of protected pages), and the
+//! `Cache-Control` of every response (`no-store` on everything that may carry a user's data).
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::session::PageSession;
+use super::cookies;
 use crate::backend::authn::authenticate;
 use crate::backend::error::ApiError;
 use crate::backend::state::AppState;
 use crate::backend::users;
+use crate::routes::PROTECTED_PATHS;
+use crate::wire::{Flash, SignedIn};
 
 /// Refuses a cross-origin browser request that could change state (CSRF defence in depth
 /// on top of SameSite cookies). Requests without `Origin` come from non-browser clients
@@ -64,8 +66,17 @@ fn is_allowed_origin(
         .is_some_and(|host| host.eq_ignore_ascii_case(origin_host))
 }
 
+/// What `page_session` found out before a page renders: who is signed in, and the one-time
+/// notice a plain form post left for this page. Carried in the request's extensions; read
+/// by `auth::session::initial_session` and `initial_flash`.
+#[derive(Clone, Debug, Default)]
+pub struct PageSession {
+    pub session: Option<SignedIn>,
+    pub flash: Flash,
+}
+
 /// For page requests: finds out who is signed in before anything renders, hands it to
-/// the render (`auth::session::PageSession`), and sends a signed-out visitor of a
+/// the render (`PageSession`), and sends a signed-out visitor of a
 /// protected page to `/login`. Doing this up front keeps the render synchronous about
 /// auth, and a redirect never has to cut a render short.
 pub async fn page_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -80,30 +91,56 @@ pub async fn page_session(State(state): State<AppState>, mut req: Request, next:
         },
         Err(_) => None,
     };
-    if session.is_none() && crate::pages::PROTECTED_PATHS.contains(&path) {
+    if session.is_none() && PROTECTED_PATHS.contains(&path) {
         // 302, as leptos's own server redirect answers.
         return (StatusCode::FOUND, [(header::LOCATION, "/login")]).into_response();
     }
-    req.extensions_mut().insert(PageSession(session));
-    next.run(req).await
-}
-
-/// The hashed bundle and the icon: the same for everyone, so cacheable, and no reason to
-/// look up who is asking.
-fn is_static_asset(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.svg"
-}
-
-/// Pages and API answers may show a user's data, so no cache (browser, proxy or the
-/// back-forward cache) may keep them. Only the hashed static bundle is cacheable.
-pub async fn no_store(req: Request, next: Next) -> Response {
-    let cacheable = is_static_asset(req.uri().path());
+    let flash = cookies::read_flash(req.headers());
+    let had_flash = flash != Flash::default();
+    req.extensions_mut().insert(PageSession { session, flash });
     let mut response = next.run(req).await;
-    if !cacheable {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if had_flash {
+        cookies::clear_flash(response.headers_mut(), &state.config);
     }
+    response
+}
+
+/// The bundle and the icon: the same for everyone, so cacheable, and no reason to look up
+/// who is asking.
+fn is_static_asset(path: &str) -> bool {
+    is_hashed_asset(path) || path == "/favicon.svg"
+}
+
+/// Every file under `/pkg/` carries a content hash in its name (cargo-leptos `hash-files`),
+/// so a changed file is a new URL and the old one may be kept for good.
+fn is_hashed_asset(path: &str) -> bool {
+    path.starts_with("/pkg/")
+}
+
+/// How long a response may be kept, decided by what it is:
+/// - the hashed bundle: a year, and never revalidated (`immutable`);
+/// - the icon: kept, but revalidated each time (its name has no hash);
+/// - everything else (pages and API answers may show a user's data): `no-store`, so no
+///   browser, proxy or back-forward cache keeps it.
+pub async fn cache_policy(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let policy = if is_hashed_asset(path) {
+        "public, max-age=31536000, immutable"
+    } else if is_static_asset(path) {
+        "no-cache"
+    } else {
+        "no-store"
+    };
+    let mut response = next.run(req).await;
+    // Errors under /pkg/ (a stale hash after a deploy) must not be cached for a year.
+    let policy = if response.status().is_success() || policy == "no-store" {
+        policy
+    } else {
+        "no-store"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     response
 }
 

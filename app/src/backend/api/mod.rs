@@ -3,7 +3,7 @@
 
 mod account;
 mod auth;
-mod cookies;
+pub(crate) mod cookies;
 mod extract;
 pub mod guards;
 mod sessions;

@@ -10,9 +10,6 @@ use futures::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::extract::JsonBody;
-use crate::auth::types::{
-    ActivityEntry, RevokeSessionRequest, SessionView, SessionsEnded, ENDED_BY_SIGN_OUT,
-};
 use crate::backend::audit::ClientInfo;
 use crate::backend::authn::Authenticated;
 use crate::backend::devices;
@@ -20,6 +17,9 @@ use crate::backend::error::{ApiError, ApiResult};
 use crate::backend::rate_limit::SIGN_OUT;
 use crate::backend::state::AppState;
 use crate::backend::{sessions, signout};
+use crate::wire::{
+    ActivityEntry, RevokeSessionRequest, SessionView, SessionsEnded, ENDED_BY_SIGN_OUT,
+};
 
 pub async fn list(
     State(state): State<AppState>,

@@ -1,42 +1,48 @@
 //! Changing the password, which signs out every other session.
 
-use leptos::html::Input;
+use leptos::html::Form;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
-use super::change::{use_account_change, AccountChange};
-use crate::auth::types::ChangePasswordRequest;
-use crate::components::hydration::use_hydrated;
-
-fn take_value(input: NodeRef<Input>) -> String {
-    input
-        .get_untracked()
-        .map(|i| {
-            let value = i.value();
-            i.set_value("");
-            value
-        })
-        .unwrap_or_default()
-}
+use crate::auth::actions::ChangePassword;
+use crate::auth::flows::AuthFlows;
+use crate::components::server_form::{
+    browser_action, error_after_plain_post, form_error, take_submission,
+};
 
 #[component]
 pub fn ChangePasswordForm() -> impl IntoView {
-    let hydrated = use_hydrated();
-    let current = NodeRef::<Input>::new();
-    let new = NodeRef::<Input>::new();
-    let AccountChange { submit, error } =
-        use_account_change::<ChangePasswordRequest>("/api/auth/password", || {});
+    let flows = AuthFlows::expect();
+    let submit = browser_action(
+        error_after_plain_post::<ChangePassword>().map(Err),
+        move |input: &ChangePassword| {
+            let (flows, input) = (flows.clone(), input.clone());
+            async move {
+                flows
+                    .change_password(input.current_password, input.new_password)
+                    .await
+            }
+        },
+    );
+    let error = form_error(submit);
+    let form = NodeRef::<Form>::new();
 
     view! {
-        <form method="post" aria-label="Change password" on:submit=move |ev| {
-            ev.prevent_default();
-            submit.dispatch(ChangePasswordRequest { current_password: take_value(current), new_password: take_value(new) });
+        <form method="post" action=ChangePassword::url() aria-label="Change password" node_ref=form on:submit=move |ev| {
+            if let Some(input) = take_submission::<ChangePassword>(&ev) {
+                // Passwords never stay in a field once sent.
+                if let Some(form) = form.get_untracked() {
+                    form.reset();
+                }
+                submit.dispatch(input);
+            }
         }>
-            <label>"Current password" <input type="password" autocomplete="current-password" required node_ref=current/></label>
-            <label>"New password" <input type="password" autocomplete="new-password" minlength="8" required node_ref=new/></label>
-            <Show when=move || error.get().is_some()>
-                <p class="form-error" role="alert">{move || error.get()}</p>
+            <label>"Current password" <input type="password" name="current_password" autocomplete="current-password" required/></label>
+            <label>"New password" <input type="password" name="new_password" autocomplete="new-password" minlength="8" required/></label>
+            <Show when=move || error().is_some()>
+                <p class="form-error" role="alert">{error}</p>
             </Show>
-            <button type="submit" class="button-primary" disabled=move || !hydrated.get() || submit.pending().get()>
+            <button type="submit" class="button-primary" disabled=move || submit.pending().get()>
                 "Change password"
             </button>
         </form>

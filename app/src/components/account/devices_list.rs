@@ -1,23 +1,19 @@
-//! Every device the user is signed in on, with a way to end any of the others.
+//! Every device the user is signed in on, with a way to end any of the others. Each
+//! Revoke is a real form, so it works without JavaScript too.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_fetch::QueryClient;
 
-use crate::auth::client::post_json_signed_in;
+use crate::app_error::AppError;
+use crate::auth::actions::RevokeSession;
 use crate::auth::flows::AuthFlows;
 use crate::auth::store::AuthStore;
-use crate::auth::types::{RevokeSessionRequest, SessionView, SessionsEnded};
+use crate::components::server_form::{browser_action, error_after_plain_post, take_submission};
 use crate::components::toasts::Toasts;
 use crate::format;
-use crate::queries::{activity_of, sessions_of};
-
-/// Re-reads the lists that a change to the user's sessions makes stale.
-pub fn refresh_account_lists() {
-    let queries = expect_context::<QueryClient>();
-    let user = AuthStore::expect().user_id_untracked();
-    queries.invalidate_query(sessions_of, user.clone());
-    queries.invalidate_query(activity_of, user);
-}
+use crate::queries::sessions_of;
+use crate::wire::SessionView;
 
 #[component]
 pub fn DevicesList() -> impl IntoView {
@@ -25,26 +21,25 @@ pub fn DevicesList() -> impl IntoView {
     let flows = AuthFlows::expect();
     let toasts = Toasts::expect();
     let sessions = expect_context::<QueryClient>().resource(sessions_of, move || auth.user_id());
-    let revoke = Action::new_local(move |session_id: &String| {
-        let body = RevokeSessionRequest {
-            session_id: session_id.clone(),
-        };
-        async move { post_json_signed_in::<_, SessionsEnded>("/api/auth/sessions/revoke", &body).await }
-    });
-    Effect::new(move |_| match revoke.value().get() {
-        Some(Ok(_)) => {
-            toasts.info("That device has been signed out");
-            refresh_account_lists();
+    // The follow-up (toast, lists re-read) runs in the action's own future.
+    let revoke = browser_action(None, move |input: &RevokeSession| {
+        let (flows, session_id) = (flows.clone(), input.session_id.clone());
+        async move {
+            let result = flows.revoke_device(session_id).await;
+            if let Err(e) = &result {
+                if !e.is_unauthenticated() {
+                    toasts.error(format!("Could not sign that device out. {}", e.message()));
+                }
+            }
+            result
         }
-        Some(Err(e)) if e.is_unauthenticated() => flows.session_ended(),
-        Some(Err(e)) => {
-            toasts.error(format!("Could not sign that device out. {}", e.message()));
-            refresh_account_lists();
-        }
-        None => {}
     });
+    let after_plain_post = error_after_plain_post::<RevokeSession>().map(|e| e.message());
 
     view! {
+        {after_plain_post.map(|message| view! {
+            <p class="form-error" role="alert">"Could not sign that device out. " {message}</p>
+        })}
         <Transition fallback=|| view! { <p class="muted">"Loading your devices…"</p> }>
             {move || Suspend::new(async move {
                 match sessions.await {
@@ -63,9 +58,8 @@ pub fn DevicesList() -> impl IntoView {
 #[component]
 fn DeviceRow(
     session: SessionView,
-    revoke: Action<String, Result<SessionsEnded, crate::auth::client::CallError>>,
+    revoke: Action<RevokeSession, Result<(), AppError>>,
 ) -> impl IntoView {
-    let id = session.id.clone();
     let details = format!(
         "{} · signed in {} · last active {}",
         session
@@ -75,6 +69,7 @@ fn DeviceRow(
         format::date(session.created_at),
         format::date_time(session.last_active_at),
     );
+    let id = session.id.clone();
     view! {
         <li aria-label=session.device.clone()>
             <div>
@@ -85,10 +80,14 @@ fn DeviceRow(
                 <div class="muted small">{details}</div>
             </div>
             <Show when=move || !session.current>
-                <button class="button-secondary" disabled=move || revoke.pending().get() on:click={
-                    let id = id.clone();
-                    move |_| { revoke.dispatch(id.clone()); }
-                }>"Revoke"</button>
+                <form method="post" action=RevokeSession::url() class="inline-form" on:submit=move |ev| {
+                    if let Some(input) = take_submission::<RevokeSession>(&ev) {
+                        revoke.dispatch(input);
+                    }
+                }>
+                    <input type="hidden" name="session_id" value=id.clone()/>
+                    <button type="submit" class="button-secondary" disabled=move || revoke.pending().get()>"Revoke"</button>
+                </form>
             </Show>
         </li>
     }

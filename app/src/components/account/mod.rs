@@ -1,6 +1,5 @@
 //! The pieces of the profile page that manage the account and its sessions.
 
-pub mod change;
 pub mod change_email;
 pub mod change_password;
 pub mod devices_list;
