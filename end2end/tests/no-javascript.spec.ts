@@ -102,6 +102,9 @@ test("without JavaScript: sign out other devices, revoke a device, change the pa
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(app.toasts()).toContainText("Password changed");
   await expect(app.header().getByText(user.email)).toBeVisible();
+  // The new password is the one that works now.
+  await app.signOut();
+  await app.signIn({ email: user.email, password: "an entirely new passphrase" });
   await second.context.close();
   await third.context.close();
 });

@@ -62,9 +62,11 @@ pub async fn logout() -> Result<LogoutResponse, AppError> {
     use crate::backend::web;
     use crate::wire::{LogoutRequest, Notice};
     let result = web::forward("/api/auth/logout", &LogoutRequest::default()).await;
-    if result.is_ok() {
-        web::land("/", Some(Notice::SignedOut));
+    if result.is_err() {
+        // Never a sign-out lost: see `web::mark_sign_out_pending`.
+        web::mark_sign_out_pending();
     }
+    web::land("/", Some(Notice::SignedOut));
     result
 }
 

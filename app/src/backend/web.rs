@@ -130,6 +130,20 @@ pub fn keep_typed_email(email: &str) {
     }
 }
 
+/// For a plain post of a sign-out that the server could not carry out (its database is
+/// down): a browser without scripts cannot retry, so it is signed out here at once by the
+/// pending marker, which makes its auth cookies count for nothing, and its next sign-in
+/// finishes the revocation. (The WASM client sets the same marker itself and retries.)
+pub fn mark_sign_out_pending() {
+    if let (true, Some(options)) = (is_plain_form_post(), use_context::<ResponseOptions>()) {
+        let mut headers = axum::http::HeaderMap::new();
+        cookies::set_sign_out_pending(&mut headers);
+        for value in headers.get_all(header::SET_COOKIE) {
+            options.append_header(header::SET_COOKIE, value.clone());
+        }
+    }
+}
+
 fn set_flash_cookie(cookie: Option<HeaderValue>) {
     if let (Some(options), Some(cookie)) = (use_context::<ResponseOptions>(), cookie) {
         options.append_header(header::SET_COOKIE, cookie);

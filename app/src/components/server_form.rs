@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos::server::ServerActionError;
 use leptos::server_fn::error::ServerFnUrlError;
 use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
 use serde::de::DeserializeOwned;
 
 use crate::app_error::AppError;
@@ -24,9 +25,23 @@ pub fn take_submission<S: DeserializeOwned>(ev: &leptos::ev::SubmitEvent) -> Opt
 
 /// The error a plain form post of `S` came back with: the server redirected back to this
 /// page with it in the URL (`?__path=…&__err=…`), and the router put it in context.
+///
+/// Only while the URL still says so (the router keeps the context after a client-side
+/// navigation), and only the error's code: the URL is anyone's to write, so its message
+/// is not shown, ours for that code is.
 pub fn error_after_plain_post<S: ServerFn<Error = AppError>>() -> Option<AppError> {
     let error = use_context::<ServerActionError>()?;
-    (error.path() == S::PATH).then(|| ServerFnUrlError::<AppError>::decode_err(error.err()))
+    let in_url = use_query_map().with_untracked(|q| q.get("__path").as_deref() == Some(S::PATH));
+    if !in_url || error.path() != S::PATH {
+        return None;
+    }
+    let decoded = ServerFnUrlError::<AppError>::decode_err(error.err());
+    Some(match decoded {
+        AppError::InvalidInput(_) => AppError::InvalidInput(
+            "some of what was typed is not accepted; check it and try again".into(),
+        ),
+        other => other,
+    })
 }
 
 /// A form's action, whose work runs in the browser, started with `initial` (the error of a

@@ -12,6 +12,7 @@ on_both_databases!(
     a_plain_sign_in_with_a_wrong_password_comes_back_to_the_form_with_the_email,
     a_plain_sign_out_everywhere_lands_on_sign_in_and_ends_every_session,
     a_limited_server_function_says_when_to_try_again,
+    a_cross_site_form_cannot_sign_anyone_out,
 );
 
 /// The sign-in form, submitted by `caller`.
@@ -173,4 +174,26 @@ async fn a_limited_server_function_says_when_to_try_again(backend: Backend) {
         .expect("Retry-After");
     assert!(retry_after > 0);
     assert_eq!(limited.json["retryAfter"], retry_after);
+}
+
+async fn a_cross_site_form_cannot_sign_anyone_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (browser, _) = app.signed_up_browser().await;
+    let cookies = ["access_token", "refresh_token"]
+        .iter()
+        .filter_map(|name| browser.cookie(name).map(|v| format!("{name}={v}")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let forged = reqwest::Client::new()
+        .post(app.url("/api/auth/web/logout"))
+        .header("origin", "https://evil.example")
+        .header("accept", "text/html")
+        .header("cookie", cookies)
+        .form(&[("x", "1")])
+        .send()
+        .await
+        .expect("request reaches the server");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let mut browser = browser;
+    assert_eq!(browser.me().await.status, StatusCode::OK, "still signed in");
 }

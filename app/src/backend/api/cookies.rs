@@ -58,13 +58,25 @@ pub fn clear_both(headers: &mut HeaderMap, config: &Config) {
     }
 }
 
-/// Clears the client's "sign-out pending" marker once the sign-out has reached us. The
-/// attributes are those the client sets it with (`auth/browser.rs`).
-pub fn clear_sign_out_pending(headers: &mut HeaderMap) {
-    let mut cookie = Cookie::build((SIGNOUT_PENDING_COOKIE, ""))
+/// The "sign-out pending" marker, with the attributes the client sets it with
+/// (`auth/browser.rs`): readable by scripts, so the client can retry and clear it.
+fn sign_out_pending_cookie(value: &'static str) -> Cookie<'static> {
+    Cookie::build((SIGNOUT_PENDING_COOKIE, value))
         .same_site(SameSite::Strict)
         .path("/")
-        .build();
+        .max_age(Duration::days(365))
+        .build()
+}
+
+/// Marks this browser's sign-out as pending: its auth cookies count for nothing from now
+/// on, and its next sign-in finishes the revocation (`api::auth::finish_pending_sign_out`).
+pub fn set_sign_out_pending(headers: &mut HeaderMap) {
+    append(headers, &sign_out_pending_cookie("1"));
+}
+
+/// Clears the client's "sign-out pending" marker once the sign-out has reached us.
+pub fn clear_sign_out_pending(headers: &mut HeaderMap) {
+    let mut cookie = sign_out_pending_cookie("");
     cookie.make_removal();
     append(headers, &cookie);
 }

@@ -133,14 +133,15 @@ pub async fn cache_policy(req: Request, next: Next) -> Response {
     };
     let mut response = next.run(req).await;
     // Errors under /pkg/ (a stale hash after a deploy) must not be cached for a year.
-    let policy = if response.status().is_success() || policy == "no-store" {
-        policy
-    } else {
-        "no-store"
-    };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    let kept = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+    let policy = if kept { policy } else { "no-store" };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    if policy != "no-store" {
+        // The bundle is sent brotli, gzip or plain as the client asks: a shared cache must
+        // keep one copy per encoding.
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     response
 }
 
