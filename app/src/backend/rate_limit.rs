@@ -4,7 +4,7 @@
 //! forgets them, and several processes each keep their own count.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, HeaderValue};
 
@@ -36,9 +36,12 @@ pub const REGISTER_PER_IP: Policy = Policy {
     limit: 30,
     window_secs: 600,
 };
-/// The sign-out family (logout, logout-all, revoke, report-concern) per *session*, or per
-/// IP when anonymous. Per session, not per user: whoever holds a stolen session of the
-/// user can exhaust only that session's budget, never block the user's own sign-outs.
+/// Sign-out requests that ended nothing (an anonymous logout, a revoke of an unknown
+/// session, "sign out other devices" with none left), per *session*, or per IP when
+/// anonymous. A request that ends a live session never counts and is never refused: a
+/// flood from the same IP (behind a proxy, everyone's) must not keep anyone signed in.
+/// Per session, not per user: whoever holds a stolen session can exhaust only that
+/// session's budget.
 pub const SIGN_OUT: Policy = Policy {
     name: "sign-out",
     limit: 20,
@@ -93,6 +96,41 @@ struct Window {
     count: u32,
 }
 
+/// A slot taken in a window *before* the work it limits is done. Taking it is the check
+/// and the count in one step under one lock, so requests sent together cannot all pass a
+/// check that none of them has counted yet. Dropping it keeps it counted (the safe side:
+/// a cancelled attempt still counts); `refund` gives it back when the attempt turned out
+/// not to count (a right password, under a policy that counts failures only).
+#[must_use = "a slot is counted when dropped; refund it if the attempt does not count"]
+pub struct Slot {
+    taken: Option<TakenSlot>,
+}
+
+struct TakenSlot {
+    limiter: Arc<RateLimiter>,
+    policy: Policy,
+    key: String,
+    window_started_at: UnixTime,
+}
+
+impl Slot {
+    /// Gives the slot back to the window it was taken from (a window that has ended since
+    /// is left alone: its successor never counted this attempt).
+    pub fn refund(self) {
+        let Some(taken) = self.taken else {
+            return;
+        };
+        let Ok(mut windows) = taken.limiter.windows.lock() else {
+            return;
+        };
+        if let Some(window) = windows.get_mut(&(taken.policy, taken.key)) {
+            if window.started_at == taken.window_started_at {
+                window.count = window.count.saturating_sub(1);
+            }
+        }
+    }
+}
+
 pub struct RateLimiter {
     mode: RateLimitMode,
     windows: Mutex<HashMap<(Policy, String), Window>>,
@@ -107,38 +145,32 @@ impl RateLimiter {
     }
 
     /// Counts one request against `policy` for `key`, refusing it if over the limit.
-    pub fn hit(&self, policy: Policy, key: &str, now: UnixTime) -> Result<(), RateLimitExceeded> {
-        self.check(policy, key, now)?;
-        self.record(policy, key, now);
+    pub fn hit(
+        self: &Arc<Self>,
+        policy: Policy,
+        key: &str,
+        now: UnixTime,
+    ) -> Result<(), RateLimitExceeded> {
+        // Kept: this request counts whatever comes of it.
+        let _kept = self.reserve(policy, key, now)?;
         Ok(())
     }
 
-    /// Refuses if `key` is already over the limit, without counting this request. Sign-in
-    /// uses it so that only failures count.
-    pub fn check(&self, policy: Policy, key: &str, now: UnixTime) -> Result<(), RateLimitExceeded> {
+    /// Takes a slot for one attempt, or refuses if the window is full. The attempt itself
+    /// (an Argon2 verification, say) runs only after this returns.
+    pub fn reserve(
+        self: &Arc<Self>,
+        policy: Policy,
+        key: &str,
+        now: UnixTime,
+    ) -> Result<Slot, RateLimitExceeded> {
         if self.mode == RateLimitMode::Off {
-            return Ok(());
-        }
-        let Ok(windows) = self.windows.lock() else {
-            return Ok(());
-        };
-        match windows.get(&(policy, key.to_owned())) {
-            Some(w) if now < w.started_at + policy.window_secs && w.count >= policy.limit => {
-                Err(RateLimitExceeded {
-                    policy,
-                    retry_after: (w.started_at + policy.window_secs - now).max(1),
-                })
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub fn record(&self, policy: Policy, key: &str, now: UnixTime) {
-        if self.mode == RateLimitMode::Off {
-            return;
+            return Ok(Slot { taken: None });
         }
         let Ok(mut windows) = self.windows.lock() else {
-            return;
+            // A poisoned lock means a panic mid-update; refusing everything would turn
+            // a bug into an outage, so the limit lapses instead.
+            return Ok(Slot { taken: None });
         };
         // Keep memory bounded: forget finished windows once the map grows.
         if windows.len() > 50_000 {
@@ -154,7 +186,21 @@ impl RateLimiter {
                 count: 0,
             };
         }
+        if window.count >= policy.limit {
+            return Err(RateLimitExceeded {
+                policy,
+                retry_after: (window.started_at + policy.window_secs - now).max(1),
+            });
+        }
         window.count += 1;
+        Ok(Slot {
+            taken: Some(TakenSlot {
+                limiter: Arc::clone(self),
+                policy,
+                key: key.to_owned(),
+                window_started_at: window.started_at,
+            }),
+        })
     }
 }
 
@@ -168,9 +214,13 @@ mod tests {
         window_secs: 10,
     };
 
+    fn limiter(mode: RateLimitMode) -> Arc<RateLimiter> {
+        Arc::new(RateLimiter::new(mode))
+    }
+
     #[test]
     fn the_request_over_the_limit_is_refused_until_the_window_ends() {
-        let limiter = RateLimiter::new(RateLimitMode::On);
+        let limiter = limiter(RateLimitMode::On);
         assert!(limiter.hit(P, "k", 100).is_ok());
         assert!(limiter.hit(P, "k", 101).is_ok());
         let refused = limiter.hit(P, "k", 103).unwrap_err();
@@ -181,9 +231,37 @@ mod tests {
 
     #[test]
     fn off_means_off() {
-        let limiter = RateLimiter::new(RateLimitMode::Off);
+        let limiter = limiter(RateLimitMode::Off);
         for t in 0..10 {
             assert!(limiter.hit(P, "k", t).is_ok());
         }
+    }
+
+    #[test]
+    fn slots_held_by_attempts_in_flight_count_before_those_attempts_finish() {
+        let limiter = limiter(RateLimitMode::On);
+        let first = limiter.reserve(P, "k", 100).unwrap();
+        let second = limiter.reserve(P, "k", 100).unwrap();
+        // Both still in flight: a third attempt finds the window full.
+        assert!(limiter.reserve(P, "k", 100).is_err());
+        // One turned out not to count (a right password): its slot is free again.
+        first.refund();
+        let third = limiter.reserve(P, "k", 101).unwrap();
+        drop(second);
+        drop(third);
+        assert!(
+            limiter.reserve(P, "k", 102).is_err(),
+            "dropped slots stay counted"
+        );
+    }
+
+    #[test]
+    fn a_refund_never_reaches_into_a_later_window() {
+        let limiter = limiter(RateLimitMode::On);
+        let old = limiter.reserve(P, "k", 100).unwrap();
+        let _a = limiter.reserve(P, "k", 110).unwrap();
+        let _b = limiter.reserve(P, "k", 110).unwrap();
+        old.refund();
+        assert!(limiter.reserve(P, "k", 111).is_err());
     }
 }

@@ -5,7 +5,7 @@ use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
 use super::db;
 use super::error::{ApiError, ApiResult};
 use super::password::{hash_password, verify_password};
-use super::rate_limit::{SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP};
+use super::rate_limit::{Slot, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP};
 use super::secret::Secret;
 use super::sessions::{self, RefreshOutcome};
 use super::signout;
@@ -91,14 +91,17 @@ pub async fn sign_in(
     let email = users::normalize_email(email);
     let ip_key = client.ip.clone().unwrap_or_default();
     let now = state.clock.now();
-    state.refuse_if_limited(SIGN_IN_PER_IP, &ip_key)?;
-    state.refuse_if_limited(SIGN_IN_PER_ACCOUNT, &email)?;
+    // Slots are taken before the password is verified, so a burst sent at once can never
+    // evaluate more guesses than the limits allow; only failures keep theirs.
+    let attempt = SignInAttempt::reserve(state, &ip_key, &email)?;
     // Control characters (NUL above all, which PostgreSQL refuses in text) are no email.
     if email.is_empty()
         || email.chars().any(char::is_control)
         || password.expose().is_empty()
         || password.expose().chars().count() > MAX_PASSWORD_CHARS
     {
+        // Nothing was verified: no guess to count.
+        attempt.refund();
         return Err(ApiError::InvalidCredentials);
     }
 
@@ -111,8 +114,7 @@ pub async fn sign_in(
     let matches = verify_password(password, hash).await?;
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
     let Some(user) = user.filter(|_| matches) else {
-        state.limiter.record(SIGN_IN_PER_IP, &ip_key, now);
-        state.limiter.record(SIGN_IN_PER_ACCOUNT, &email, now);
+        // The failure keeps its slots.
         audit::record(
             &mut tx,
             AuditEvent {
@@ -128,6 +130,8 @@ pub async fn sign_in(
         tx.commit().await?;
         return Err(ApiError::InvalidCredentials);
     };
+    // A user who types the right password is not slowed by their own successes.
+    attempt.refund();
     let session = sessions::create(&mut tx, &user.id, client, state.session_policy(), now).await?;
     audit::record(
         &mut tx,
@@ -149,6 +153,34 @@ pub async fn sign_in(
         Some(session.refresh_token),
     )
     .await
+}
+
+/// The slots one sign-in attempt holds: one per client IP, one per account.
+struct SignInAttempt {
+    per_ip: Slot,
+    per_account: Slot,
+}
+
+impl SignInAttempt {
+    fn reserve(state: &AppState, ip_key: &str, email: &str) -> ApiResult<Self> {
+        let per_ip = state.reserve(SIGN_IN_PER_IP, ip_key)?;
+        match state.reserve(SIGN_IN_PER_ACCOUNT, email) {
+            Ok(per_account) => Ok(Self {
+                per_ip,
+                per_account,
+            }),
+            Err(refused) => {
+                // Refused before any verification: the IP's slot was not used.
+                per_ip.refund();
+                Err(refused)
+            }
+        }
+    }
+
+    fn refund(self) {
+        self.per_ip.refund();
+        self.per_account.refund();
+    }
 }
 
 /// What came of presenting a refresh token.

@@ -99,11 +99,12 @@ pub struct LeavingDevice {
     pub refresh_session: Option<(String, String)>,
 }
 
+/// Returns how many live sessions ended (0: the device named nothing that was live).
 pub async fn sign_out_device(
     state: &AppState,
     leaving: LeavingDevice,
     client: &ClientInfo,
-) -> ApiResult<()> {
+) -> ApiResult<usize> {
     let now = state.clock.now();
     let mut targets: Vec<(String, String)> = leaving.refresh_session.into_iter().collect();
     if let Some(claims) = &leaving.access {
@@ -112,13 +113,15 @@ pub async fn sign_out_device(
         }
     }
     if targets.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
 
+    let mut ended = 0;
     let mut revocations = Vec::new();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
     for (session_id, user_id) in &targets {
         if sessions::revoke(&mut tx, session_id, RevokeReason::SignOut, now).await? {
+            ended += 1;
             revocations.push(session_revocation(state, session_id, now));
             let event = AuditEvent {
                 kind: AuditKind::SignOut,
@@ -140,13 +143,12 @@ pub async fn sign_out_device(
     }
     record_all(&mut tx, state, &revocations, now).await?;
     tx.commit().await?;
-    let sessions = revocations.len();
     Revoked {
-        sessions,
+        sessions: ended,
         revocations,
     }
     .apply_to(state);
-    Ok(())
+    Ok(ended)
 }
 
 /// Why a user's sessions end: stored on each session, and the audit event's kind.

@@ -11,7 +11,7 @@ use super::clock::Clock;
 use super::config::Config;
 use super::db::{self, Db, Dialect};
 use super::error::{ApiError, ApiResult};
-use super::rate_limit::{Policy, RateLimiter};
+use super::rate_limit::{Policy, RateLimiter, Slot};
 use super::revocation::{self, RevocationView};
 use super::sessions::SessionPolicy;
 use super::tokens::TokenKeys;
@@ -79,11 +79,11 @@ impl AppState {
             .map_err(ApiError::RateLimited)
     }
 
-    /// A 429 if `key` is already over `policy`, without counting this request (for limits
-    /// that count only failures).
-    pub fn refuse_if_limited(&self, policy: Policy, key: &str) -> ApiResult<()> {
+    /// Takes a slot of `policy` for `key` before an attempt that policy limits; a full
+    /// window is a 429. See `rate_limit::Slot` for when to refund it.
+    pub fn reserve(&self, policy: Policy, key: &str) -> ApiResult<Slot> {
         self.limiter
-            .check(policy, key, self.clock.now())
+            .reserve(policy, key, self.clock.now())
             .map_err(ApiError::RateLimited)
     }
 

@@ -7,6 +7,7 @@ mod account;
 mod bad_input;
 mod devices;
 mod guards;
+mod limits;
 mod multi_process;
 mod pages;
 mod refresh;

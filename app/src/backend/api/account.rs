@@ -11,7 +11,7 @@ use crate::backend::account;
 use crate::backend::audit::ClientInfo;
 use crate::backend::authn::Authenticated;
 use crate::backend::error::{ApiError, ApiResult};
-use crate::backend::rate_limit::{CONFIRM_PASSWORD, SIGN_OUT};
+use crate::backend::rate_limit::CONFIRM_PASSWORD;
 use crate::backend::secret::Secret;
 use crate::backend::state::AppState;
 use crate::wire::{ChangeEmailRequest, ChangePasswordRequest, SessionsEnded};
@@ -25,22 +25,21 @@ fn ended(state: &AppState, message: String, revoked: usize) -> SessionsEnded {
     }
 }
 
-/// Wrong current passwords count against the session (`CONFIRM_PASSWORD`). With
-/// `count_every_attempt`, every attempt counts: the email change would otherwise tell a
-/// signed-in caller, without limit, which addresses have accounts.
+/// Wrong current passwords count against the session (`CONFIRM_PASSWORD`). The slot is
+/// taken before the change (and its password check) runs, so a burst of guesses sent at
+/// once cannot outrun the count. With `count_every_attempt`, every attempt keeps its slot:
+/// the email change would otherwise tell a signed-in caller, without limit, which
+/// addresses have accounts.
 async fn guarded<T>(
     state: &AppState,
     auth: &Authenticated,
     count_every_attempt: bool,
     change: impl std::future::Future<Output = ApiResult<T>>,
 ) -> ApiResult<T> {
-    let now = state.clock.now();
-    state.refuse_if_limited(CONFIRM_PASSWORD, auth.session_id())?;
+    let slot = state.reserve(CONFIRM_PASSWORD, auth.session_id())?;
     let result = change.await;
-    if count_every_attempt || matches!(result, Err(ApiError::WrongPassword)) {
-        state
-            .limiter
-            .record(CONFIRM_PASSWORD, auth.session_id(), now);
+    if !count_every_attempt && !matches!(result, Err(ApiError::WrongPassword)) {
+        slot.refund();
     }
     result
 }
@@ -81,13 +80,13 @@ pub async fn change_email(
     Ok(Json(ended(&state, message, revoked)))
 }
 
-/// Ends every session, this one included, and clears this browser.
+/// Ends every session, this one included, and clears this browser. Never rate limited:
+/// it always ends at least the caller's live session.
 pub async fn report_concern(
     State(state): State<AppState>,
     client: ClientInfo,
     auth: Authenticated,
 ) -> ApiResult<Response> {
-    state.rate_limit(SIGN_OUT, auth.session_id())?;
     let revoked = account::report_concern(&state, &auth.claims, &client).await?;
     let mut headers = HeaderMap::new();
     cookies::sign_browser_out(&mut headers, &state.config);

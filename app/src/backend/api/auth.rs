@@ -105,13 +105,14 @@ pub async fn refresh(
 }
 
 /// Ends the session this request presents: by its refresh token (body or cookie) and by
-/// its access token, even an expired one, whose `jti` is deny-listed too.
+/// its access token, even an expired one, whose `jti` is deny-listed too. Returns how many
+/// live sessions ended.
 async fn end_presented_session(
     state: &AppState,
     headers: &HeaderMap,
     refresh_in_body: Option<String>,
     client: &ClientInfo,
-) -> ApiResult<()> {
+) -> ApiResult<usize> {
     let access =
         presented_access_token(headers).and_then(|t| state.keys.verify_ignoring_expiry(&t));
     let refresh = refresh_in_body
@@ -150,28 +151,35 @@ async fn finish_pending_sign_out(
 }
 
 /// Signs this device out. Idempotent and always 200, whatever was (or was not) presented,
-/// so that it reveals nothing about tokens and can be retried safely.
+/// so that it reveals nothing about tokens and can be retried safely. The one exception is
+/// the sign-out limit, and it applies only to requests that ended nothing: a request that
+/// ends a live session is always carried out, whatever came before it from that IP.
 pub async fn logout(
     State(state): State<AppState>,
     client: ClientInfo,
     headers: HeaderMap,
     JsonBody(input): OptionalJson<LogoutRequest>,
 ) -> ApiResult<Response> {
-    let access =
-        presented_access_token(&headers).and_then(|t| state.keys.verify_ignoring_expiry(&t));
-    let rate_key = access
-        .as_ref()
-        .map(|c| format!("session:{}", c.sid))
-        .unwrap_or_else(|| client_key(&client));
-    state.rate_limit(SIGN_OUT, &rate_key)?;
-
-    end_presented_session(&state, &headers, input.refresh_token, &client).await?;
-
+    // The answer clears this browser either way: its cookies named a session that has
+    // now ended, or nothing live at all.
     let mut out = HeaderMap::new();
     cookies::sign_browser_out(&mut out, &state.config);
     if sign_out_pending(&headers) {
         cookies::clear_sign_out_pending(&mut out);
     }
+
+    let ended = end_presented_session(&state, &headers, input.refresh_token, &client).await?;
+    if ended == 0 {
+        let access =
+            presented_access_token(&headers).and_then(|t| state.keys.verify_ignoring_expiry(&t));
+        let rate_key = access
+            .map(|c| format!("session:{}", c.sid))
+            .unwrap_or_else(|| client_key(&client));
+        if let Err(limited) = state.rate_limit(SIGN_OUT, &rate_key) {
+            return Ok((out, limited).into_response());
+        }
+    }
+
     let body = LogoutResponse {
         success: true,
         message: "You have been signed out".into(),
@@ -181,19 +189,23 @@ pub async fn logout(
 }
 
 /// Signs out every device of the user, or every other device with `keepCurrent: true`.
+/// Signing out everywhere always ends the caller's live session, so it is never limited;
+/// signing out the others counts against the sign-out limit only when there were none.
 pub async fn logout_all(
     State(state): State<AppState>,
     client: ClientInfo,
     auth: Authenticated,
     JsonBody(input): OptionalJson<LogoutAllRequest>,
 ) -> ApiResult<Response> {
-    state.rate_limit(SIGN_OUT, auth.session_id())?;
     let scope = if input.keep_current {
         SignOutScope::OthersKeepCurrent
     } else {
         SignOutScope::Everywhere
     };
     let revoked = signout::sign_out_user(&state, &auth.claims, scope, &client).await?;
+    if revoked == 0 && scope == SignOutScope::OthersKeepCurrent {
+        state.rate_limit(SIGN_OUT, auth.session_id())?;
+    }
 
     let mut out = HeaderMap::new();
     let message = match scope {

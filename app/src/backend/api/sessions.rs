@@ -36,18 +36,20 @@ pub async fn list(
 }
 
 /// Ends one of the caller's sessions. Someone else's session, or one that is already
-/// over, is a 404 and changes nothing.
+/// over, is a 404 and changes nothing. Only those count against the sign-out limit: a
+/// revoke that ends a live session is always carried out.
 pub async fn revoke(
     State(state): State<AppState>,
     client: ClientInfo,
     auth: Authenticated,
     JsonBody(input): JsonBody<RevokeSessionRequest>,
 ) -> ApiResult<Json<SessionsEnded>> {
-    state.rate_limit(SIGN_OUT, auth.session_id())?;
     if input.session_id.trim().is_empty() || input.session_id.chars().any(char::is_control) {
+        state.rate_limit(SIGN_OUT, auth.session_id())?;
         return Err(ApiError::InvalidInput("sessionId is required".into()));
     }
     if !signout::revoke_one(&state, &auth.claims, &input.session_id, &client).await? {
+        state.rate_limit(SIGN_OUT, auth.session_id())?;
         return Err(ApiError::NotFound);
     }
     Ok(Json(SessionsEnded {
