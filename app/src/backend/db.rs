@@ -1,12 +1,24 @@
 //! The database pool and migrations. One query layer (sqlx's `Any` driver with `$N`
 //! placeholders and integer times) serves both SQLite and PostgreSQL unchanged.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 use sqlx::AnyPool;
 
 pub type Db = AnyPool;
+
+/// How long a request waits for a pooled connection (including opening a new one) before
+/// it is answered 503. sqlx's default is 30 s: with the database gone, every request would
+/// hang that long.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// PostgreSQL cancels any statement, lock waits included, after this long.
+const POSTGRES_STATEMENT_TIMEOUT: &str = "SET statement_timeout = '5s'";
+/// A transaction left idle this long is ended by PostgreSQL, so that no bug (or lost
+/// client) can hold a pooled connection and its row locks inside a transaction for ever.
+const POSTGRES_IDLE_TRANSACTION_TIMEOUT: &str = "SET idle_in_transaction_session_timeout = '60s'";
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -41,8 +53,17 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<Db> {
     }
     let pool = AnyPoolOptions::new()
         .max_connections(if dialect == Dialect::Sqlite { 5 } else { 10 })
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
+                if dialect == Dialect::Postgres {
+                    for setting in [
+                        POSTGRES_STATEMENT_TIMEOUT,
+                        POSTGRES_IDLE_TRANSACTION_TIMEOUT,
+                    ] {
+                        sqlx::query(setting).execute(&mut *conn).await?;
+                    }
+                }
                 if dialect == Dialect::Sqlite {
                     // WAL lets readers proceed while a sign-out transaction writes.
                     sqlx::query("PRAGMA journal_mode = WAL")
@@ -98,6 +119,28 @@ fn redact_url(url: &str) -> String {
             format!("{}://[redacted]{}", &url[..scheme_end], &url[at..])
         }
         _ => url.to_owned(),
+    }
+}
+
+/// Whether `err` means the database cannot serve us right now (unreachable, restarting,
+/// overloaded, locked for longer than we wait) rather than that the request or the code
+/// is wrong. Those are answered 503 with `Retry-After`, never 500.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // PostgreSQL SQLSTATEs: class 08 (connection exception), shutting down or
+            // starting up, too many connections, statement timeout, lock not available.
+            code.starts_with("08")
+                || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300" | "57014" | "55P03")
+                // SQLite: busy or locked (base and extended codes) past the busy timeout.
+                || matches!(&*code, "5" | "6" | "261" | "517" | "773" | "262")
+        }),
+        _ => false,
     }
 }
 

@@ -5,6 +5,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::db;
 use super::rate_limit::RateLimitExceeded;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,15 +42,27 @@ pub enum ApiError {
     EmailTaken,
     #[error("too many requests; try again later")]
     RateLimited(RateLimitExceeded),
+    /// The database cannot be reached or is overloaded right now. Nothing was done; the
+    /// same request can be sent again (a pending sign-out is, by the web client).
+    #[error("the service is briefly unavailable; try again in a moment")]
+    Unavailable,
     #[error("something went wrong on our side")]
     Internal(#[from] anyhow::Error),
 }
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
+        if db::is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable; answering 503");
+            return Self::Unavailable;
+        }
         Self::Internal(err.into())
     }
 }
+
+/// Seconds a client is asked to wait after a 503. The web client retries a pending
+/// sign-out every 3 s whatever this says.
+const RETRY_UNAVAILABLE_AFTER_SECS: u32 = 2;
 
 impl ApiError {
     pub fn status(&self) -> StatusCode {
@@ -67,6 +80,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken => StatusCode::CONFLICT,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -89,6 +103,7 @@ impl ApiError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::EmailTaken => "email_taken",
             Self::RateLimited(_) => "rate_limited",
+            Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal",
         }
     }
@@ -117,6 +132,9 @@ impl IntoResponse for ApiError {
         }
         if let Self::RateLimited(exceeded) = &self {
             exceeded.write_headers(headers);
+        }
+        if matches!(self, Self::Unavailable) {
+            headers.insert(header::RETRY_AFTER, RETRY_UNAVAILABLE_AFTER_SECS.into());
         }
         response
     }

@@ -60,6 +60,17 @@ fn session_revocation(state: &AppState, session_id: &str, now: UnixTime) -> Revo
     }
 }
 
+/// Makes this process refuse the caller's access token (its whole session) before the
+/// database is asked to end the session. If the database cannot be reached, the request
+/// is answered 503 and retried, but meanwhile the token the user wanted dead must not keep
+/// working here. After a successful commit the same entry is applied again (harmless).
+pub fn refuse_session_here_at_once(state: &AppState, claims: &AccessClaims) {
+    let now = state.clock.now();
+    state
+        .revocations
+        .apply(&session_revocation(state, &claims.sid, now));
+}
+
 /// Ends the user's sessions per `scope` inside the caller's transaction.
 async fn end_sessions(
     conn: &mut AnyConnection,

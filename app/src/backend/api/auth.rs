@@ -168,10 +168,13 @@ pub async fn logout(
         cookies::clear_sign_out_pending(&mut out);
     }
 
+    let access =
+        presented_access_token(&headers).and_then(|t| state.keys.verify_ignoring_expiry(&t));
+    if let Some(claims) = &access {
+        signout::refuse_session_here_at_once(&state, claims);
+    }
     let ended = end_presented_session(&state, &headers, input.refresh_token, &client).await?;
     if ended == 0 {
-        let access =
-            presented_access_token(&headers).and_then(|t| state.keys.verify_ignoring_expiry(&t));
         let rate_key = access
             .map(|c| format!("session:{}", c.sid))
             .unwrap_or_else(|| client_key(&client));
@@ -202,6 +205,9 @@ pub async fn logout_all(
     } else {
         SignOutScope::Everywhere
     };
+    if scope == SignOutScope::Everywhere {
+        signout::refuse_session_here_at_once(&state, &auth.claims);
+    }
     let revoked = signout::sign_out_user(&state, &auth.claims, scope, &client).await?;
     if revoked == 0 && scope == SignOutScope::OthersKeepCurrent {
         state.rate_limit(SIGN_OUT, auth.session_id())?;

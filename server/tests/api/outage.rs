@@ -1,0 +1,102 @@
+//! The database goes away (PostgreSQL behind a proxy the test cuts): a sign-out is never
+//! a 500 nor silently lost, no request hangs, and the service recovers by itself.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::db_proxy::{upstream_of, DbProxy};
+use crate::harness::{postgres_admin_url, spawn_app_with, unique_email, Backend, Reply, PASSWORD};
+
+/// What "answers at once" means here: well under the client's 4 s sign-out wait.
+const FAST: Duration = Duration::from_secs(4);
+
+/// Runs `request`, checking it was answered quickly and not with a 5xx other than 503.
+async fn answered_fast(what: &str, request: impl std::future::Future<Output = Reply>) -> Reply {
+    let started = Instant::now();
+    let reply = request.await;
+    let took = started.elapsed();
+    assert!(took < FAST, "{what} took {took:?}");
+    assert!(
+        !reply.status.is_server_error() || reply.status == StatusCode::SERVICE_UNAVAILABLE,
+        "{what}: {} {}",
+        reply.status,
+        reply.body
+    );
+    reply
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_out_during_a_database_outage_is_refused_here_at_once_and_lands_when_retried() {
+    let proxy = DbProxy::start(upstream_of(&postgres_admin_url()).await).await;
+    let app = spawn_app_with(Backend::Postgres, |config| {
+        config.database_url = proxy.url_for(&config.database_url);
+    })
+    .await;
+    let (mut browser, _) = app.signed_up_browser().await;
+    let access = browser.cookie("access_token").expect("access cookie");
+    let refresh = browser.cookie("refresh_token").expect("refresh cookie");
+    assert_eq!(app.me_with_bearer(&access).await.status, StatusCode::OK);
+
+    proxy.cut();
+
+    let logout = answered_fast("logout", browser.post_empty("/api/auth/logout")).await;
+    assert_eq!(
+        logout.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        logout.body
+    );
+    assert_eq!(logout.json["error"], "unavailable");
+    assert!(logout.header("retry-after").is_some());
+    assert!(
+        browser.cookie("refresh_token").is_some(),
+        "the cookies stay for the retry"
+    );
+    // This process refuses the token at once: 401 from the revocation view, not a 503
+    // from the user lookup behind it.
+    let me = answered_fast("me", app.me_with_bearer(&access)).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED, "{}", me.body);
+    let refreshed = answered_fast(
+        "refresh",
+        app.post_anonymous(
+            "/api/auth/refresh",
+            &[("cookie", format!("refresh_token={refresh}"))],
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(refreshed.status, StatusCode::SERVICE_UNAVAILABLE);
+    let sign_in = answered_fast(
+        "sign-in",
+        app.post_anonymous(
+            "/api/auth/login",
+            &[],
+            Some(json!({"email": unique_email(), "password": PASSWORD})),
+        ),
+    )
+    .await;
+    assert_eq!(sign_in.status, StatusCode::SERVICE_UNAVAILABLE);
+
+    proxy.restore();
+
+    // The web client retries its pending sign-out; the first retry after the outage lands.
+    let retried = answered_fast("retried logout", browser.post_empty("/api/auth/logout")).await;
+    assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
+    let replay = app
+        .post_anonymous(
+            "/api/auth/refresh",
+            &[("cookie", format!("refresh_token={refresh}"))],
+            None,
+        )
+        .await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "{}", replay.body);
+    assert_eq!(
+        app.me_with_bearer(&access).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // And the service is whole again.
+    let (mut fresh, _) = app.signed_up_browser().await;
+    assert_eq!(fresh.me().await.status, StatusCode::OK);
+}
