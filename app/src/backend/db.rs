@@ -149,18 +149,48 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// A write transaction, begun by `begin_write` and ended by `commit` (or rolled back when
+/// dropped).
+pub type WriteTx = sqlx::Transaction<'static, sqlx::Any>;
+
 /// Begins a transaction that will write. On SQLite it takes the write lock up front
 /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails
 /// at once with `SQLITE_BUSY_SNAPSHOT` if another connection wrote in between (the busy
 /// timeout cannot help there), which turned a concurrent "last active" write into a 500.
-pub async fn begin_write(
-    db: &Db,
-    dialect: Dialect,
-) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
-    match dialect {
-        Dialect::Sqlite => db.begin_with("BEGIN IMMEDIATE").await,
-        Dialect::Postgres => db.begin().await,
-    }
+///
+/// The `BEGIN` runs in a task of its own, so it always completes. sqlx 0.8's `begin` is
+/// not cancel-safe: dropped after `BEGIN` was sent and before its answer (the client hung
+/// up, so axum dropped the request), it leaves the server inside a transaction that the
+/// connection does not know it is in. The pool then lends that connection out again:
+/// autocommit statements run inside the forgotten transaction (and are lost if it rolls
+/// back), and the next `BEGIN` on it draws "there is already a transaction in progress".
+/// Completed in its task, a transaction whose caller has gone is simply dropped, which
+/// rolls it back properly.
+pub async fn begin_write(db: &Db, dialect: Dialect) -> sqlx::Result<WriteTx> {
+    let db = db.clone();
+    detached(async move {
+        match dialect {
+            Dialect::Sqlite => db.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => db.begin().await,
+        }
+    })
+    .await
+}
+
+/// Commits in a task of its own, for the same reason as `begin_write`: a commit dropped
+/// after `COMMIT` was sent would queue a `ROLLBACK` behind it ("there is no transaction
+/// in progress") and leave its caller unsure whether the change landed.
+pub async fn commit(tx: WriteTx) -> sqlx::Result<()> {
+    detached(tx.commit()).await
+}
+
+async fn detached<T: Send + 'static>(
+    work: impl std::future::Future<Output = sqlx::Result<T>> + Send + 'static,
+) -> sqlx::Result<T> {
+    // Fails only if the task panicked or the runtime is shutting down.
+    tokio::spawn(work)
+        .await
+        .map_err(|_| sqlx::Error::WorkerCrashed)?
 }
 
 #[cfg(test)]

@@ -211,7 +211,7 @@ pub async fn rotate_refresh_token(
         detail: None,
     };
     audit::record(&mut tx, event, now).await?;
-    tx.commit().await?;
+    super::db::commit(tx).await?;
     Ok(RefreshOutcome::Rotated {
         user_id,
         session_id,

@@ -72,7 +72,7 @@ pub async fn register(
         now,
     )
     .await?;
-    tx.commit().await?;
+    db::commit(tx).await?;
     issue(
         state,
         user,
@@ -127,7 +127,7 @@ pub async fn sign_in(
             now,
         )
         .await?;
-        tx.commit().await?;
+        db::commit(tx).await?;
         return Err(ApiError::InvalidCredentials);
     };
     // A user who types the right password is not slowed by their own successes.
@@ -145,7 +145,7 @@ pub async fn sign_in(
         now,
     )
     .await?;
-    tx.commit().await?;
+    db::commit(tx).await?;
     issue(
         state,
         user,

@@ -153,7 +153,7 @@ pub async fn sign_out_device(
         }
     }
     record_all(&mut tx, state, &revocations, now).await?;
-    tx.commit().await?;
+    db::commit(tx).await?;
     Revoked {
         sessions: ended,
         revocations,
@@ -190,7 +190,7 @@ pub async fn end_sessions_and_commit(
         detail: Some(format!("{} session(s) ended", revoked.sessions)),
     };
     audit::record(&mut tx, event, now).await?;
-    tx.commit().await?;
+    db::commit(tx).await?;
     Ok(revoked.apply_to(state))
 }
 
@@ -246,7 +246,7 @@ pub async fn revoke_one(
         detail: Some(format!("revoked from session {}", caller.sid)),
     };
     audit::record(&mut tx, event, now).await?;
-    tx.commit().await?;
+    db::commit(tx).await?;
     Revoked {
         sessions: 1,
         revocations,
@@ -276,7 +276,7 @@ pub async fn revoke_for_refresh_reuse(
         detail: Some("a rotated refresh token was presented again; session revoked".into()),
     };
     audit::record(&mut tx, event, now).await?;
-    tx.commit().await?;
+    db::commit(tx).await?;
     Revoked {
         sessions: 1,
         revocations,

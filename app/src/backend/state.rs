@@ -87,6 +87,23 @@ impl AppState {
             .map_err(ApiError::RateLimited)
     }
 
+    /// Runs `work` in a task of its own, so that it finishes even if the request that
+    /// started it is dropped (the client hung up, the request timed out). For sign-outs:
+    /// once this process has refused the session, its end must reach the database too,
+    /// whether or not anyone is still waiting for the answer.
+    pub async fn run_to_completion<T, Work>(
+        &self,
+        work: impl FnOnce(AppState) -> Work,
+    ) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        Work: std::future::Future<Output = ApiResult<T>> + Send + 'static,
+    {
+        tokio::spawn(work(self.clone()))
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("a sign-out task failed: {e}")))?
+    }
+
     pub fn session_policy(&self) -> SessionPolicy {
         SessionPolicy {
             refresh_ttl: self.config.refresh_token_ttl,

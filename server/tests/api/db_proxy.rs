@@ -1,11 +1,14 @@
 //! A TCP proxy in front of the test PostgreSQL that a test can cut (every open connection
-//! dropped, new ones closed on arrival) and restore: a database outage on demand, on
-//! 127.0.0.1 only.
+//! dropped, new ones closed on arrival) and restore: a database outage on demand. It can
+//! also delay the database's answers: a slow network, which widens every window in which
+//! a request can be cut short. 127.0.0.1 only.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{AbortHandle, JoinHandle};
 
@@ -24,6 +27,11 @@ struct Shared {
 impl DbProxy {
     /// Listens on a free port of 127.0.0.1 and forwards to `upstream`.
     pub async fn start(upstream: SocketAddr) -> Self {
+        Self::start_with_latency(upstream, Duration::ZERO).await
+    }
+
+    /// Like `start`, with every chunk the database sends held back for `latency`.
+    pub async fn start_with_latency(upstream: SocketAddr, latency: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy binds");
         let addr = listener.local_addr().expect("proxy address");
         let shared = Arc::new(Shared::default());
@@ -37,7 +45,11 @@ impl DbProxy {
                 }
                 let forward = tokio::spawn(async move {
                     if let Ok(mut server) = TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        if latency.is_zero() {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        } else {
+                            forward_slowly(client, server, latency).await;
+                        }
                     }
                 });
                 let mut forwarding = state.forwarding.lock().expect("proxy lock");
@@ -77,6 +89,26 @@ impl DbProxy {
             user.unwrap_or_default(),
             self.addr
         )
+    }
+}
+
+/// Forwards both ways until either side closes; the database's bytes wait `latency`.
+async fn forward_slowly(client: TcpStream, server: TcpStream, latency: Duration) {
+    let (mut from_client, mut to_client) = client.into_split();
+    let (mut from_server, mut to_server) = server.into_split();
+    let upstream = tokio::io::copy(&mut from_client, &mut to_server);
+    let downstream = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        while let Ok(n @ 1..) = from_server.read(&mut buf).await {
+            tokio::time::sleep(latency).await;
+            if to_client.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = upstream => {}
+        _ = downstream => {}
     }
 }
 

@@ -184,10 +184,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
 /// Starts a server on an existing database, e.g. a second process sharing it.
 pub async fn spawn_on(config: Config, clock: Clock) -> TestApp {
     // Warnings and internal errors of the server appear in the failing test's output.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter("warn")
-        .with_test_writer()
-        .try_init();
+    crate::logs::init();
     let options = LeptosOptions::builder()
         .output_name("signout")
         .site_root("target/site")

@@ -5,10 +5,12 @@ mod harness;
 
 mod account;
 mod bad_input;
+mod cancelled;
 mod db_proxy;
 mod devices;
 mod guards;
 mod limits;
+mod logs;
 mod multi_process;
 mod outage;
 mod pages;

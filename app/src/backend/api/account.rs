@@ -88,7 +88,12 @@ pub async fn report_concern(
     auth: Authenticated,
 ) -> ApiResult<Response> {
     signout::refuse_session_here_at_once(&state, &auth.claims);
-    let revoked = account::report_concern(&state, &auth.claims, &client).await?;
+    let caller = auth.claims.clone();
+    let revoked = state
+        .run_to_completion(move |state| async move {
+            account::report_concern(&state, &caller, &client).await
+        })
+        .await?;
     let mut headers = HeaderMap::new();
     cookies::sign_browser_out(&mut headers, &state.config);
     let message =

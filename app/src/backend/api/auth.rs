@@ -173,7 +173,12 @@ pub async fn logout(
     if let Some(claims) = &access {
         signout::refuse_session_here_at_once(&state, claims);
     }
-    let ended = end_presented_session(&state, &headers, input.refresh_token, &client).await?;
+    let (in_headers, in_client) = (headers.clone(), client.clone());
+    let ended = state
+        .run_to_completion(move |state| async move {
+            end_presented_session(&state, &in_headers, input.refresh_token, &in_client).await
+        })
+        .await?;
     if ended == 0 {
         let rate_key = access
             .map(|c| format!("session:{}", c.sid))
@@ -208,7 +213,12 @@ pub async fn logout_all(
     if scope == SignOutScope::Everywhere {
         signout::refuse_session_here_at_once(&state, &auth.claims);
     }
-    let revoked = signout::sign_out_user(&state, &auth.claims, scope, &client).await?;
+    let caller = auth.claims.clone();
+    let revoked = state
+        .run_to_completion(move |state| async move {
+            signout::sign_out_user(&state, &caller, scope, &client).await
+        })
+        .await?;
     if revoked == 0 && scope == SignOutScope::OthersKeepCurrent {
         state.rate_limit(SIGN_OUT, auth.session_id())?;
     }

@@ -48,7 +48,13 @@ pub async fn revoke(
         state.rate_limit(SIGN_OUT, auth.session_id())?;
         return Err(ApiError::InvalidInput("sessionId is required".into()));
     }
-    if !signout::revoke_one(&state, &auth.claims, &input.session_id, &client).await? {
+    let caller = auth.claims.clone();
+    let ended = state
+        .run_to_completion(move |state| async move {
+            signout::revoke_one(&state, &caller, &input.session_id, &client).await
+        })
+        .await?;
+    if !ended {
         state.rate_limit(SIGN_OUT, auth.session_id())?;
         return Err(ApiError::NotFound);
     }
