@@ -98,14 +98,20 @@ impl AppError {
         }
     }
 
-    /// Sets the HTTP status of the response this error will be sent in. Not for a plain
-    /// HTML form post: that one is answered with a redirect back to the form, which
-    /// renders the error (see `backend::web`).
+    /// Sets the HTTP status of the response this error will be sent in, and `Retry-After`
+    /// when the caller is asked to wait. Not for a plain HTML form post: that one is
+    /// answered with a redirect back to the form, which renders the error (see
+    /// `backend::web`).
     #[cfg(feature = "ssr")]
     pub fn with_status(self) -> Self {
         if !crate::backend::web::is_plain_form_post() {
             if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
                 options.set_status(self.status());
+                if let Self::RateLimited { retry_after } | Self::Unavailable { retry_after } =
+                    self
+                {
+                    options.insert_header(http::header::RETRY_AFTER, retry_after.into());
+                }
             }
         }
         self

@@ -62,7 +62,7 @@ impl From<sqlx::Error> for ApiError {
 
 /// Seconds a client is asked to wait after a 503. The web client retries a pending
 /// sign-out every 3 s whatever this says.
-const RETRY_UNAVAILABLE_AFTER_SECS: u32 = 2;
+pub const RETRY_UNAVAILABLE_AFTER_SECS: u64 = 2;
 
 impl ApiError {
     pub fn status(&self) -> StatusCode {

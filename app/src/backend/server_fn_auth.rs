@@ -22,8 +22,17 @@ pub fn require_auth() -> Result<(AppState, Authenticated), AppError> {
     }
 }
 
-/// Logs the cause; the client sees only that something failed.
-pub fn internal(cause: impl std::fmt::Display) -> AppError {
+/// Logs the cause; the client sees only that something failed. A database that cannot
+/// serve right now is a 503 to retry (`db::is_unavailable`), not a 500.
+pub fn internal<Cause: std::fmt::Display + 'static>(cause: Cause) -> AppError {
+    let unavailable = (&cause as &dyn std::any::Any)
+        .downcast_ref::<sqlx::Error>()
+        .is_some_and(super::db::is_unavailable);
+    if unavailable {
+        tracing::warn!(error = %cause, "database unavailable; answering 503");
+        let retry_after = super::error::RETRY_UNAVAILABLE_AFTER_SECS;
+        return AppError::Unavailable { retry_after }.with_status();
+    }
     tracing::error!(error = %cause, "server function failed");
     AppError::Internal.with_status()
 }

@@ -3,11 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::db_proxy::{upstream_of, DbProxy};
-use crate::harness::{postgres_admin_url, spawn_app_with, unique_email, Backend, Reply, PASSWORD};
+use crate::harness::{
+    postgres_admin_url, send, spawn_app_with, unique_email, Backend, Reply, PASSWORD,
+};
 
 /// What "answers at once" means here: well under the client's 4 s sign-out wait.
 const FAST: Duration = Duration::from_secs(4);
@@ -78,6 +80,26 @@ async fn a_sign_out_during_a_database_outage_is_refused_here_at_once_and_lands_w
     )
     .await;
     assert_eq!(sign_in.status, StatusCode::SERVICE_UNAVAILABLE);
+    // Server functions (page data) say the same.
+    let posts = answered_fast(
+        "published posts",
+        send(
+            &reqwest::Client::new(),
+            Method::GET,
+            &app.url("/api/posts/published"),
+            &[],
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        posts.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        posts.body
+    );
+    assert_eq!(posts.json["error"], "unavailable");
+    assert!(posts.header("retry-after").is_some());
 
     proxy.restore();
 
