@@ -90,9 +90,8 @@ pub async fn sign_in(
 ) -> ApiResult<IssuedTokens> {
     let email = users::normalize_email(email);
     let ip_key = client.ip.clone().unwrap_or_default();
-    let now = state.clock.now();
     // Slots are taken before the password is verified, so a burst sent at once can never
-    // evaluate more guesses than the limits allow; only failures keep theirs.
+    // evaluate more guesses than the limits allow.
     let attempt = SignInAttempt::reserve(state, &ip_key, &email)?;
     // Control characters (NUL above all, which PostgreSQL refuses in text) are no email.
     if email.is_empty()
@@ -104,8 +103,24 @@ pub async fn sign_in(
         attempt.refund();
         return Err(ApiError::InvalidCredentials);
     }
+    let result = verify_and_start_session(state, &email, password, client).await;
+    // Only an answered wrong guess keeps its slots. A user who types the right password
+    // is not slowed by their own successes, and an attempt the database could not serve
+    // (a 503) told the caller nothing.
+    if !matches!(result, Err(ApiError::InvalidCredentials)) {
+        attempt.refund();
+    }
+    result
+}
 
-    let found = users::find_by_email(&state.db, &email).await?;
+async fn verify_and_start_session(
+    state: &AppState,
+    email: &str,
+    password: Secret,
+    client: &ClientInfo,
+) -> ApiResult<IssuedTokens> {
+    let now = state.clock.now();
+    let found = users::find_by_email(&state.db, email).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
@@ -114,7 +129,6 @@ pub async fn sign_in(
     let matches = verify_password(password, hash).await?;
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
     let Some(user) = user.filter(|_| matches) else {
-        // The failure keeps its slots.
         audit::record(
             &mut tx,
             AuditEvent {
@@ -130,8 +144,6 @@ pub async fn sign_in(
         db::commit(tx).await?;
         return Err(ApiError::InvalidCredentials);
     };
-    // A user who types the right password is not slowed by their own successes.
-    attempt.refund();
     let session = sessions::create(&mut tx, &user.id, client, state.session_policy(), now).await?;
     audit::record(
         &mut tx,

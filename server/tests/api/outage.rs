@@ -122,3 +122,42 @@ async fn a_sign_out_during_a_database_outage_is_refused_here_at_once_and_lands_w
     let (mut fresh, _) = app.signed_up_browser().await;
     assert_eq!(fresh.me().await.status, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attempts_the_database_could_not_serve_do_not_count_against_the_limits() {
+    let proxy = DbProxy::start(upstream_of(&postgres_admin_url()).await).await;
+    let app = spawn_app_with(Backend::Postgres, |config| {
+        config.database_url = proxy.url_for(&config.database_url);
+    })
+    .await;
+    let (mut browser, email) = app.signed_up_browser().await;
+    let sign_in = json!({"email": email, "password": PASSWORD});
+    let change = json!({"currentPassword": PASSWORD, "newPassword": "a brand new passphrase"});
+
+    proxy.cut();
+    // More than either limit (10 per account, 10 per session) of attempts, all 503.
+    for i in 0..12 {
+        let res = answered_fast(
+            "sign-in",
+            app.browser().post("/api/auth/login", sign_in.clone()),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "sign-in {i}");
+        let res = answered_fast(
+            "password change",
+            browser.post("/api/auth/password", change.clone()),
+        )
+        .await;
+        assert_eq!(
+            res.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "password change {i}"
+        );
+    }
+    proxy.restore();
+
+    let res = app.browser().post("/api/auth/login", sign_in).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = browser.post("/api/auth/password", change).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+}

@@ -38,7 +38,13 @@ async fn guarded<T>(
 ) -> ApiResult<T> {
     let slot = state.reserve(CONFIRM_PASSWORD, auth.session_id())?;
     let result = change.await;
-    if !count_every_attempt && !matches!(result, Err(ApiError::WrongPassword)) {
+    let counts = match &result {
+        Err(ApiError::WrongPassword) => true,
+        // The database could not serve it: the caller learnt nothing.
+        Err(ApiError::Unavailable) => false,
+        _ => count_every_attempt,
+    };
+    if !counts {
         slot.refund();
     }
     result
