@@ -150,10 +150,12 @@ async fn finish_pending_sign_out(
     Ok(())
 }
 
-/// Signs this device out. Idempotent and always 200, whatever was (or was not) presented,
-/// so that it reveals nothing about tokens and can be retried safely. The one exception is
-/// the sign-out limit, and it applies only to requests that ended nothing: a request that
-/// ends a live session is always carried out, whatever came before it from that IP.
+/// Signs this device out. Idempotent and 200 whatever was (or was not) presented, so that
+/// it reveals nothing about tokens and can be retried safely. Two exceptions: the sign-out
+/// limit, which applies only to requests that ended nothing (a request that ends a live
+/// session is always carried out, whatever came before it from that IP), and a 503 when
+/// the database cannot be reached, with the cookies left in place for the retry (this
+/// process refuses the presented session meanwhile).
 pub async fn logout(
     State(state): State<AppState>,
     client: ClientInfo,
