@@ -60,9 +60,10 @@ fn session_revocation(state: &AppState, session_id: &str, now: UnixTime) -> Revo
     }
 }
 
-/// Makes this process refuse the caller's access token (its whole session) before the
-/// database is asked to end the session. If the database cannot be reached, the request
-/// is answered 503 and retried, but meanwhile the token the user wanted dead must not keep
+/// Makes this process refuse a signing-out device's access token (its whole session)
+/// before the database is asked to end the session. If the database cannot be reached,
+/// the logout is answered 503 and retried (it names its session by the token even when
+/// this process refuses it), but meanwhile the token the user wanted dead must not keep
 /// working here. After a successful commit the same entry is applied again (harmless).
 pub fn refuse_session_here_at_once(state: &AppState, claims: &AccessClaims) {
     let now = state.clock.now();

@@ -36,7 +36,8 @@ async fn a_sign_out_during_a_database_outage_is_refused_here_at_once_and_lands_w
         config.database_url = proxy.url_for(&config.database_url);
     })
     .await;
-    let (mut browser, _) = app.signed_up_browser().await;
+    let (mut browser, email) = app.signed_up_browser().await;
+    let mut phone = app.signed_in_browser(&email).await;
     let access = browser.cookie("access_token").expect("access cookie");
     let refresh = browser.cookie("refresh_token").expect("refresh cookie");
     assert_eq!(app.me_with_bearer(&access).await.status, StatusCode::OK);
@@ -60,6 +61,10 @@ async fn a_sign_out_during_a_database_outage_is_refused_here_at_once_and_lands_w
     // from the user lookup behind it.
     let me = answered_fast("me", app.me_with_bearer(&access)).await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED, "{}", me.body);
+    // Signing out everywhere fails whole, to be retried from the same device.
+    let everywhere =
+        answered_fast("logout-all", phone.post("/api/auth/logout-all", json!({}))).await;
+    assert_eq!(everywhere.status, StatusCode::SERVICE_UNAVAILABLE);
     let refreshed = answered_fast(
         "refresh",
         app.post_anonymous(
@@ -118,6 +123,9 @@ async fn a_sign_out_during_a_database_outage_is_refused_here_at_once_and_lands_w
         app.me_with_bearer(&access).await.status,
         StatusCode::UNAUTHORIZED
     );
+    let everywhere = phone.post("/api/auth/logout-all", json!({})).await;
+    assert_eq!(everywhere.status, StatusCode::OK, "{}", everywhere.body);
+    assert_eq!(phone.me().await.status, StatusCode::UNAUTHORIZED);
     // And the service is whole again.
     let (mut fresh, _) = app.signed_up_browser().await;
     assert_eq!(fresh.me().await.status, StatusCode::OK);

@@ -13,7 +13,7 @@ use crate::backend::error::{ApiError, ApiResult};
 use crate::backend::rate_limit::CONFIRM_PASSWORD;
 use crate::backend::secret::Secret;
 use crate::backend::state::AppState;
-use crate::backend::{account, signout};
+use crate::backend::account;
 use crate::wire::{ChangeEmailRequest, ChangePasswordRequest, SessionsEnded};
 
 fn ended(state: &AppState, message: String, revoked: usize) -> SessionsEnded {
@@ -93,7 +93,6 @@ pub async fn report_concern(
     client: ClientInfo,
     auth: Authenticated,
 ) -> ApiResult<Response> {
-    signout::refuse_session_here_at_once(&state, &auth.claims);
     let caller = auth.claims.clone();
     let revoked = state
         .run_to_completion(move |state| async move {

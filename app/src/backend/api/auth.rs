@@ -212,9 +212,6 @@ pub async fn logout_all(
     } else {
         SignOutScope::Everywhere
     };
-    if scope == SignOutScope::Everywhere {
-        signout::refuse_session_here_at_once(&state, &auth.claims);
-    }
     let caller = auth.claims.clone();
     let revoked = state
         .run_to_completion(move |state| async move {
