@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::db_proxy::{upstream_of, DbProxy};
-use crate::harness::{no_rate_limits, postgres_admin_url, spawn_app_with, Backend, TestApp};
+use crate::db_proxy::spawn_behind_proxy;
+use crate::harness::{no_rate_limits, postgres_admin_url, TestApp};
 use crate::logs::transaction_state_warnings;
 
 /// Hung-up requests per client thread, and client threads.
@@ -83,13 +83,7 @@ async fn idle_in_transaction(app: &TestApp) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_cancelled_at_random_points_leave_no_connection_inside_a_transaction() {
-    let proxy =
-        DbProxy::start_with_latency(upstream_of(&postgres_admin_url()).await, DB_LATENCY).await;
-    let app = spawn_app_with(Backend::Postgres, |config| {
-        no_rate_limits(config);
-        config.database_url = proxy.url_for(&config.database_url);
-    })
-    .await;
+    let (_proxy, app) = spawn_behind_proxy(DB_LATENCY, no_rate_limits).await;
     let warnings_before = transaction_state_warnings();
     let (mut browser, email) = app.signed_up_browser().await;
     // A signed-out device's access token: every logout with it still writes (it is

@@ -12,6 +12,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{AbortHandle, JoinHandle};
 
+use app::backend::config::Config;
+
+use crate::harness::{postgres_admin_url, spawn_app_with, Backend, TestApp};
+
 pub struct DbProxy {
     pub addr: SocketAddr,
     shared: Arc<Shared>,
@@ -25,13 +29,9 @@ struct Shared {
 }
 
 impl DbProxy {
-    /// Listens on a free port of 127.0.0.1 and forwards to `upstream`.
-    pub async fn start(upstream: SocketAddr) -> Self {
-        Self::start_with_latency(upstream, Duration::ZERO).await
-    }
-
-    /// Like `start`, with every chunk the database sends held back for `latency`.
-    pub async fn start_with_latency(upstream: SocketAddr, latency: Duration) -> Self {
+    /// Listens on a free port of 127.0.0.1 and forwards to `upstream`, holding every chunk
+    /// the database sends back for `latency`.
+    async fn start(upstream: SocketAddr, latency: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy binds");
         let addr = listener.local_addr().expect("proxy address");
         let shared = Arc::new(Shared::default());
@@ -119,8 +119,23 @@ impl Drop for DbProxy {
     }
 }
 
+/// A server on a fresh PostgreSQL database that it reaches only through a new proxy,
+/// which delays the database's answers by `latency`.
+pub async fn spawn_behind_proxy(
+    latency: Duration,
+    adjust: impl FnOnce(&mut Config),
+) -> (DbProxy, TestApp) {
+    let proxy = DbProxy::start(upstream_of(&postgres_admin_url()).await, latency).await;
+    let app = spawn_app_with(Backend::Postgres, |config| {
+        adjust(config);
+        config.database_url = proxy.url_for(&config.database_url);
+    })
+    .await;
+    (proxy, app)
+}
+
 /// The host and port of a `postgres://` URL, resolved.
-pub async fn upstream_of(database_url: &str) -> SocketAddr {
+async fn upstream_of(database_url: &str) -> SocketAddr {
     let rest = database_url.split_once("://").expect("a URL").1;
     let authority = rest.split('/').next().unwrap_or_default();
     let host_port = authority.rsplit('@').next().unwrap_or_default();

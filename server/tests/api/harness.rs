@@ -267,6 +267,23 @@ impl TestApp {
         )
     }
 
+    /// `POST /api/auth/login` from a new browser, whatever the answer.
+    pub async fn sign_in_with(&self, email: &str, password: &str) -> Reply {
+        self.browser()
+            .post(
+                "/api/auth/login",
+                json!({"email": email, "password": password}),
+            )
+            .await
+    }
+
+    /// `POST /api/auth/refresh` presenting nothing but this refresh cookie (a replay).
+    pub async fn refresh_with_cookie(&self, refresh_token: &str) -> Reply {
+        let cookie = format!("refresh_token={refresh_token}");
+        self.post_anonymous("/api/auth/refresh", &[("cookie", cookie)], None)
+            .await
+    }
+
     /// `GET /api/auth/me` with a bearer token.
     pub async fn me_with_bearer(&self, access: &str) -> Reply {
         send(

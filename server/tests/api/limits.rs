@@ -42,13 +42,7 @@ async fn a_logout_carrying_only_its_refresh_cookie_is_carried_out_after_an_anony
     let res = victim.post_empty("/api/auth/logout").await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
 
-    let replay = app
-        .post_anonymous(
-            "/api/auth/refresh",
-            &[("cookie", format!("refresh_token={refresh_cookie}"))],
-            None,
-        )
-        .await;
+    let replay = app.refresh_with_cookie(&refresh_cookie).await;
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "the session ended");
 }
 
@@ -142,13 +136,7 @@ async fn a_burst_of_sign_ins_evaluates_no_more_guesses_than_the_account_limit(ba
         "exactly the account limit of guesses was evaluated: {statuses:?}"
     );
 
-    let right = app
-        .browser()
-        .post(
-            "/api/auth/login",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
+    let right = app.sign_in_with(&email, PASSWORD).await;
     assert_eq!(
         right.status,
         StatusCode::TOO_MANY_REQUESTS,

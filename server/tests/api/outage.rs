@@ -6,10 +6,8 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::db_proxy::{upstream_of, DbProxy};
-use crate::harness::{
-    postgres_admin_url, send, spawn_app_with, unique_email, Backend, Reply, PASSWORD,
-};
+use crate::db_proxy::spawn_behind_proxy;
+use crate::harness::{send, unique_email, Reply, PASSWORD};
 
 /// What "answers at once" means here: well under the client's 4 s sign-out wait.
 const FAST: Duration = Duration::from_secs(4);
@@ -31,11 +29,7 @@ async fn answered_fast(what: &str, request: impl std::future::Future<Output = Re
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sign_out_during_a_database_outage_is_refused_here_at_once_and_lands_when_retried() {
-    let proxy = DbProxy::start(upstream_of(&postgres_admin_url()).await).await;
-    let app = spawn_app_with(Backend::Postgres, |config| {
-        config.database_url = proxy.url_for(&config.database_url);
-    })
-    .await;
+    let (proxy, app) = spawn_behind_proxy(Duration::ZERO, |_| {}).await;
     let (mut browser, email) = app.signed_up_browser().await;
     let mut phone = app.signed_in_browser(&email).await;
     let access = browser.cookie("access_token").expect("access cookie");
@@ -65,15 +59,7 @@ async fn a_sign_out_during_a_database_outage_is_refused_here_at_once_and_lands_w
     let everywhere =
         answered_fast("logout-all", phone.post("/api/auth/logout-all", json!({}))).await;
     assert_eq!(everywhere.status, StatusCode::SERVICE_UNAVAILABLE);
-    let refreshed = answered_fast(
-        "refresh",
-        app.post_anonymous(
-            "/api/auth/refresh",
-            &[("cookie", format!("refresh_token={refresh}"))],
-            None,
-        ),
-    )
-    .await;
+    let refreshed = answered_fast("refresh", app.refresh_with_cookie(&refresh)).await;
     assert_eq!(refreshed.status, StatusCode::SERVICE_UNAVAILABLE);
     let sign_in = answered_fast(
         "sign-in",
@@ -111,13 +97,7 @@ async fn a_sign_out_during_a_database_outage_is_refused_here_at_once_and_lands_w
     // The web client retries its pending sign-out; the first retry after the outage lands.
     let retried = answered_fast("retried logout", browser.post_empty("/api/auth/logout")).await;
     assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
-    let replay = app
-        .post_anonymous(
-            "/api/auth/refresh",
-            &[("cookie", format!("refresh_token={refresh}"))],
-            None,
-        )
-        .await;
+    let replay = app.refresh_with_cookie(&refresh).await;
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "{}", replay.body);
     assert_eq!(
         app.me_with_bearer(&access).await.status,
@@ -133,11 +113,7 @@ async fn a_sign_out_during_a_database_outage_is_refused_here_at_once_and_lands_w
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attempts_the_database_could_not_serve_do_not_count_against_the_limits() {
-    let proxy = DbProxy::start(upstream_of(&postgres_admin_url()).await).await;
-    let app = spawn_app_with(Backend::Postgres, |config| {
-        config.database_url = proxy.url_for(&config.database_url);
-    })
-    .await;
+    let (proxy, app) = spawn_behind_proxy(Duration::ZERO, |_| {}).await;
     let (mut browser, email) = app.signed_up_browser().await;
     let sign_in = json!({"email": email, "password": PASSWORD});
     let change = json!({"currentPassword": PASSWORD, "newPassword": "a brand new passphrase"});
