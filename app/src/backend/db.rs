@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
-use sqlx::AnyPool;
+use sqlx::{AnyPool, Connection};
 
 pub type Db = AnyPool;
 
@@ -82,13 +82,22 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<Db> {
         .connect(database_url)
         .await
         .with_context(|| format!("cannot open the database ({})", redact_url(database_url)))?;
-    let migrator = match dialect {
-        Dialect::Sqlite => &SQLITE_MIGRATIONS,
-        Dialect::Postgres => &POSTGRES_MIGRATIONS,
-    };
-    migrator.run(&pool).await.context(
-        "database migrations failed; the server will not start on a schema it does not know",
-    )?;
+    let failed =
+        "database migrations failed; the server will not start on a schema it does not know";
+    match dialect {
+        Dialect::Sqlite => SQLITE_MIGRATIONS.run(&pool).await.context(failed)?,
+        Dialect::Postgres => {
+            // On a connection of its own: building an index on a large table may take far
+            // longer than the statement timeout a request gets.
+            let mut conn = sqlx::AnyConnection::connect(database_url)
+                .await
+                .with_context(|| {
+                    format!("cannot open the database ({})", redact_url(database_url))
+                })?;
+            POSTGRES_MIGRATIONS.run(&mut conn).await.context(failed)?;
+            conn.close().await?;
+        }
+    }
     Ok(pool)
 }
 
