@@ -107,8 +107,7 @@ impl AppError {
         if !crate::backend::web::is_plain_form_post() {
             if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
                 options.set_status(self.status());
-                if let Self::RateLimited { retry_after } | Self::Unavailable { retry_after } =
-                    self
+                if let Self::RateLimited { retry_after } | Self::Unavailable { retry_after } = self
                 {
                     options.insert_header(http::header::RETRY_AFTER, retry_after.into());
                 }

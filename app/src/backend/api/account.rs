@@ -7,13 +7,13 @@ use axum::Json;
 
 use super::cookies;
 use super::extract::JsonBody;
+use crate::backend::account;
 use crate::backend::audit::ClientInfo;
 use crate::backend::authn::Authenticated;
 use crate::backend::error::{ApiError, ApiResult};
 use crate::backend::rate_limit::CONFIRM_PASSWORD;
 use crate::backend::secret::Secret;
 use crate::backend::state::AppState;
-use crate::backend::account;
 use crate::wire::{ChangeEmailRequest, ChangePasswordRequest, SessionsEnded};
 
 fn ended(state: &AppState, message: String, revoked: usize) -> SessionsEnded {
