@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Credentials {
     pub email: String,
     pub password: String,
@@ -12,6 +13,7 @@ pub struct Credentials {
 
 /// The signed-in user as the client may know it: nothing secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserView {
     pub id: String,
@@ -20,6 +22,7 @@ pub struct UserView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignedIn {
     pub user: UserView,
@@ -27,6 +30,7 @@ pub struct SignedIn {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogoutRequest {
     #[serde(default, alias = "refresh_token")]
@@ -34,6 +38,7 @@ pub struct LogoutRequest {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LogoutResponse {
     pub success: bool,
     pub message: String,
@@ -42,6 +47,7 @@ pub struct LogoutResponse {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogoutAllRequest {
     #[serde(default, alias = "keep_current")]
@@ -49,6 +55,7 @@ pub struct LogoutAllRequest {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LogoutAllResponse {
     pub success: bool,
     pub message: String,
@@ -60,6 +67,7 @@ pub struct LogoutAllResponse {
 /// The error body of every failed API call and server function. `retryAfter` (seconds)
 /// only in server-function errors; the JSON API sends it as the `Retry-After` header.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ApiErrorBody {
     pub error: String,
@@ -70,6 +78,7 @@ pub struct ApiErrorBody {
 
 /// One signed-in device in the user's list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionView {
     pub id: String,
@@ -83,12 +92,14 @@ pub struct SessionView {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RevokeSessionRequest {
     pub session_id: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChangePasswordRequest {
     pub current_password: String,
@@ -96,6 +107,7 @@ pub struct ChangePasswordRequest {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeEmailRequest {
     pub current_password: String,
@@ -104,6 +116,7 @@ pub struct ChangeEmailRequest {
 
 /// The answer to any call that ends sessions.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionsEnded {
     pub success: bool,
     pub message: String,
@@ -114,6 +127,7 @@ pub struct SessionsEnded {
 
 /// One line of the "Recent security activity" list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityEntry {
     pub kind: String,
@@ -128,6 +142,7 @@ pub const ENDED_BY_SIGN_OUT: &str = "sign_out";
 
 /// A blog post as readers see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Post {
     pub id: String,
     pub title: String,

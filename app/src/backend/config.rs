@@ -28,6 +28,15 @@ pub struct Config {
     pub rate_limits: RateLimitMode,
     /// How often each process re-reads `revocation_events` when no notification wakes it.
     pub revocation_poll_interval_secs: u64,
+    /// The resource server allowed to call RFC 7662 introspection; `None` turns it off.
+    pub introspection_client: Option<IntrospectionClient>,
+}
+
+/// A resource server's credential for the introspection endpoint (HTTP Basic).
+#[derive(Clone, Debug)]
+pub struct IntrospectionClient {
+    pub id: String,
+    pub secret: Secret,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +84,7 @@ impl Config {
                 RateLimitMode::Off
             },
             revocation_poll_interval_secs: env_seconds("REVOCATION_POLL_INTERVAL", 2)? as u64,
+            introspection_client: introspection_client()?,
         })
     }
 
@@ -93,7 +103,20 @@ impl Config {
             cookie_secure: true,
             rate_limits: RateLimitMode::On,
             revocation_poll_interval_secs: 1,
+            introspection_client: None,
         }
+    }
+}
+
+/// `INTROSPECTION_SECRET` turns introspection on, for the client `INTROSPECTION_CLIENT_ID`.
+fn introspection_client() -> anyhow::Result<Option<IntrospectionClient>> {
+    match std::env::var("INTROSPECTION_SECRET") {
+        Err(_) => Ok(None),
+        Ok(s) if s.len() >= 32 => Ok(Some(IntrospectionClient {
+            id: env_or("INTROSPECTION_CLIENT_ID", "resource-server")?,
+            secret: Secret::new(s),
+        })),
+        Ok(_) => bail!("INTROSPECTION_SECRET must be at least 32 characters long"),
     }
 }
 

@@ -28,10 +28,6 @@ pub enum ApiError {
     WrongPassword,
     #[error("the refresh token is invalid, expired or revoked")]
     InvalidRefreshToken,
-    #[error("the grant is invalid, expired or revoked")]
-    InvalidGrant,
-    #[error("grant_type must be \"password\" or \"refresh_token\"")]
-    UnsupportedGrantType,
     #[error("cross-origin requests are not allowed")]
     CrossOrigin,
     #[error("not found")]
@@ -68,7 +64,6 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::InvalidInput(_) | Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
-            Self::InvalidGrant | Self::UnsupportedGrantType => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InvalidCredentials
@@ -96,8 +91,6 @@ impl ApiError {
             Self::SessionExpired => "session_expired",
             Self::WrongPassword => "wrong_password",
             Self::InvalidRefreshToken => "invalid_refresh_token",
-            Self::InvalidGrant => "invalid_grant",
-            Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::CrossOrigin => "cross_origin",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",

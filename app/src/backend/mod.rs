@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod signin;
 pub mod signout;
 pub mod state;
+pub mod token_status;
 pub mod tokens;
 pub mod users;
 pub mod web;

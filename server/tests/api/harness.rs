@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use app::backend::clock::Clock;
-use app::backend::config::{Config, RateLimitMode};
+use app::backend::config::{Config, IntrospectionClient, RateLimitMode};
 use app::backend::db::Db;
 use leptos::config::LeptosOptions;
 use reqwest::header::{HeaderMap, SET_COOKIE};
@@ -296,6 +296,43 @@ impl TestApp {
         .await
     }
 
+    /// A form-encoded POST, as OAuth clients send it (RFC 6749 §3.2).
+    pub async fn post_form(
+        &self,
+        path: &str,
+        headers: &[(&str, String)],
+        form: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = client().post(self.url(path)).form(form);
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        read_reply(req).await
+    }
+
+    /// RFC 7009 revocation of `token`, by a public client.
+    pub async fn revoke(&self, token: &str, hint: Option<&str>) -> Reply {
+        let mut form = vec![("token", token), ("client_id", "tests")];
+        form.extend(hint.map(|h| ("token_type_hint", h)));
+        self.post_form("/api/auth/revoke", &[], &form).await
+    }
+
+    /// RFC 7662 introspection of `token`, as the configured resource server.
+    pub async fn introspect(&self, token: &str) -> Reply {
+        let client = self
+            .config
+            .introspection_client
+            .as_ref()
+            .expect("introspection is configured for this app");
+        let auth = basic_auth(&client.id, client.secret.expose());
+        self.post_form(
+            "/api/auth/introspect",
+            &[("authorization", auth)],
+            &[("token", token)],
+        )
+        .await
+    }
+
     pub async fn post_anonymous(
         &self,
         path: &str,
@@ -363,6 +400,11 @@ pub async fn send(
     if let Some(body) = body {
         req = req.json(&body);
     }
+    read_reply(req).await
+}
+
+/// Sends `req` and reads the whole answer.
+pub async fn read_reply(req: reqwest::RequestBuilder) -> Reply {
     let res = req.send().await.expect("request reaches the server");
     let status = res.status();
     let headers = res.headers().clone();
@@ -537,6 +579,22 @@ impl Browser {
         assert_eq!(me.status, reqwest::StatusCode::OK, "{}", me.body);
         me.json["sessionId"].as_str().expect("sessionId").to_owned()
     }
+}
+
+/// An `Authorization: Basic` value (RFC 7617; RFC 6749 §2.3.1 form-encodes each part,
+/// which leaves the plain names used in the tests unchanged).
+pub fn basic_auth(id: &str, secret: &str) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+    format!("Basic {encoded}")
+}
+
+/// Introspection on, for the resource server `resource-server`.
+pub fn with_introspection(config: &mut Config) {
+    config.introspection_client = Some(IntrospectionClient {
+        id: "resource-server".into(),
+        secret: app::backend::secret::Secret::new("introspection-secret-for-the-tests-0123"),
+    });
 }
 
 /// Rate limits off, for scenarios that make many requests on purpose.

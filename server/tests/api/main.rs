@@ -13,6 +13,8 @@ mod limits;
 mod logs;
 mod multi_process;
 mod outage;
+mod oauth;
+mod openapi;
 mod pages;
 mod refresh;
 mod sign_in;

@@ -14,7 +14,7 @@ use crate::backend::error::{ApiError, ApiResult};
 use crate::backend::rate_limit::CONFIRM_PASSWORD;
 use crate::backend::secret::Secret;
 use crate::backend::state::AppState;
-use crate::wire::{ChangeEmailRequest, ChangePasswordRequest, SessionsEnded};
+use crate::wire::{ApiErrorBody, ChangeEmailRequest, ChangePasswordRequest, SessionsEnded};
 
 fn ended(state: &AppState, message: String, revoked: usize) -> SessionsEnded {
     SessionsEnded {
@@ -50,6 +50,19 @@ async fn guarded<T>(
     result
 }
 
+/// Changes the password and ends every other session.
+#[utoipa::path(post, path = "/api/auth/password", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, description = "changed; the other sessions ended", body = SessionsEnded),
+        (status = 400, description = "invalid input or a malformed body", body = ApiErrorBody),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+        (status = 403, description = "wrong current password, or a cross-origin browser request", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = ApiErrorBody),
+        (status = 415, description = "not JSON", body = ApiErrorBody),
+        (status = 429, description = "too many wrong current passwords", body = ApiErrorBody),
+    ))]
 pub async fn change_password(
     State(state): State<AppState>,
     client: ClientInfo,
@@ -68,6 +81,20 @@ pub async fn change_password(
     Ok(Json(ended(&state, message, revoked)))
 }
 
+/// Changes the email and ends every other session.
+#[utoipa::path(post, path = "/api/auth/email", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    request_body = ChangeEmailRequest,
+    responses(
+        (status = 200, description = "changed; the other sessions ended", body = SessionsEnded),
+        (status = 400, description = "invalid input or a malformed body", body = ApiErrorBody),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+        (status = 403, description = "wrong current password, or a cross-origin browser request", body = ApiErrorBody),
+        (status = 409, description = "the new email has an account", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = ApiErrorBody),
+        (status = 415, description = "not JSON", body = ApiErrorBody),
+        (status = 429, description = "too many attempts", body = ApiErrorBody),
+    ))]
 pub async fn change_email(
     State(state): State<AppState>,
     client: ClientInfo,
@@ -86,6 +113,13 @@ pub async fn change_email(
     Ok(Json(ended(&state, message, revoked)))
 }
 
+#[utoipa::path(post, path = "/api/auth/report-concern", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    responses(
+        (status = 200, description = "every session ended", body = SessionsEnded),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+        (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
+    ))]
 /// Ends every session, this one included, and clears this browser. Never rate limited:
 /// it always ends at least the caller's live session.
 pub async fn report_concern(

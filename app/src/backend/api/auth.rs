@@ -20,7 +20,7 @@ use crate::backend::state::AppState;
 use crate::backend::users::User;
 use crate::backend::{sessions, users};
 use crate::wire::{
-    Credentials, LogoutAllRequest, LogoutAllResponse, LogoutRequest, LogoutResponse, SignedIn,
+    ApiErrorBody, Credentials, LogoutAllRequest, LogoutAllResponse, LogoutRequest, LogoutResponse, SignedIn,
     UserView,
 };
 
@@ -51,6 +51,17 @@ fn client_key(client: &ClientInfo) -> String {
 }
 
 /// Creates an account and signs it in on this device.
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth",
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "signed up and in; the tokens are set as cookies", body = SignedIn),
+        (status = 400, description = "invalid email or password, or a malformed body", body = ApiErrorBody),
+        (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
+        (status = 409, description = "the email has an account", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = ApiErrorBody),
+        (status = 415, description = "not JSON", body = ApiErrorBody),
+        (status = 429, description = "too many sign-ups from this address", body = ApiErrorBody),
+    ))]
 pub async fn register(
     State(state): State<AppState>,
     client: ClientInfo,
@@ -66,6 +77,17 @@ pub async fn register(
 }
 
 /// Starts a new session (a new session id every time: fixation defence).
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth",
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "signed in; the tokens are set as cookies", body = SignedIn),
+        (status = 400, description = "a malformed body", body = ApiErrorBody),
+        (status = 401, description = "wrong email or password", body = ApiErrorBody),
+        (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = ApiErrorBody),
+        (status = 415, description = "not JSON", body = ApiErrorBody),
+        (status = 429, description = "too many failed sign-ins", body = ApiErrorBody),
+    ))]
 pub async fn login(
     State(state): State<AppState>,
     client: ClientInfo,
@@ -79,6 +101,14 @@ pub async fn login(
     Ok(response)
 }
 
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth",
+    security(("refresh_cookie" = [])),
+    responses(
+        (status = 200, description = "rotated; new cookies are set", body = SignedIn),
+        (status = 401, description = "invalid, revoked or expired; the cookies are cleared", body = ApiErrorBody),
+        (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
+        (status = 429, description = "too many refreshes from this address", body = ApiErrorBody),
+    ))]
 /// Exchanges the refresh cookie for new cookies. When refused, the cookies are cleared so
 /// the browser stops presenting a dead token.
 pub async fn refresh(
@@ -150,6 +180,17 @@ async fn finish_pending_sign_out(
     Ok(())
 }
 
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+    security((), ("bearer" = []), ("access_cookie" = []), ("refresh_cookie" = [])),
+    request_body(content = Option<LogoutRequest>, description = "optional; `refreshToken` names the session too"),
+    responses(
+        (status = 200, description = "signed out (also when there was nothing to end)", body = LogoutResponse),
+        (status = 400, description = "a malformed body", body = ApiErrorBody),
+        (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = ApiErrorBody),
+        (status = 415, description = "not JSON", body = ApiErrorBody),
+        (status = 429, description = "too many sign-out requests", body = ApiErrorBody),
+    ))]
 /// Signs this device out. Idempotent and 200 whatever was (or was not) presented, so that
 /// it reveals nothing about tokens and can be retried safely. Two exceptions: the sign-out
 /// limit, which applies only to requests that ended nothing (a request that ends a live
@@ -198,6 +239,18 @@ pub async fn logout(
     Ok((out, Json(body)).into_response())
 }
 
+#[utoipa::path(post, path = "/api/auth/logout-all", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    request_body(content = Option<LogoutAllRequest>, description = "optional; `keepCurrent: true` keeps this session"),
+    responses(
+        (status = 200, description = "the sessions ended", body = LogoutAllResponse),
+        (status = 400, description = "a malformed body", body = ApiErrorBody),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+        (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = ApiErrorBody),
+        (status = 415, description = "not JSON", body = ApiErrorBody),
+        (status = 429, description = "too many sign-out requests", body = ApiErrorBody),
+    ))]
 /// Signs out every device of the user, or every other device with `keepCurrent: true`.
 /// Signing out everywhere always ends the caller's live session, so it is never limited;
 /// signing out the others counts against the sign-out limit only when there were none.
@@ -240,6 +293,12 @@ pub async fn logout_all(
 }
 
 /// The signed-in user of this request.
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    responses(
+        (status = 200, description = "the signed-in user", body = SignedIn),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+    ))]
 pub async fn me(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<SignedIn>> {
     let session = users::signed_in_as(&state.db, &auth).await?;
     Ok(Json(session.ok_or(ApiError::Unauthenticated)?))

@@ -6,12 +6,15 @@ mod auth;
 pub(crate) mod cookies;
 mod extract;
 pub mod guards;
+pub mod oauth;
+pub mod openapi;
 mod sessions;
-mod token;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{any, get, post};
+use axum::routing::any;
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::state::AppState;
@@ -19,29 +22,48 @@ use super::state::AppState;
 /// Bodies of this API are a few short strings; anything larger is refused with 413.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// Every endpoint of the API, each routed together with its OpenAPI description.
+pub fn documented_routes() -> OpenApiRouter<AppState> {
+    request_routes().merge(push_routes())
+}
+
+/// The endpoints that answer a request and are done.
+fn request_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::logout_all))
+        .routes(routes!(auth::me))
+        .routes(routes!(sessions::list))
+        .routes(routes!(sessions::revoke))
+        .routes(routes!(sessions::activity))
+        .routes(routes!(account::change_password))
+        .routes(routes!(account::change_email))
+        .routes(routes!(account::report_concern))
+        .routes(routes!(oauth::token::token))
+        .routes(routes!(oauth::revoke::revoke))
+        .routes(routes!(oauth::introspect::introspect))
+        .routes(routes!(oauth::metadata::metadata))
+        .routes(routes!(openapi::serve))
+}
+
+/// The push channel: a long-lived stream.
+fn push_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(sessions::events))
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/register", post(auth::register))
-        .route("/api/auth/login", post(auth::login))
-        .route("/api/auth/refresh", post(auth::refresh))
-        .route("/api/auth/logout", post(auth::logout))
-        .route("/api/auth/logout-all", post(auth::logout_all))
-        .route("/api/auth/me", get(auth::me))
-        .route("/api/auth/token", post(token::token))
-        .route("/api/auth/sessions", get(sessions::list))
-        .route("/api/auth/sessions/revoke", post(sessions::revoke))
-        .route("/api/auth/activity", get(sessions::activity))
-        .route("/api/auth/password", post(account::change_password))
-        .route("/api/auth/email", post(account::change_email))
-        .route("/api/auth/report-concern", post(account::report_concern))
+    let (routes, _) = request_routes().split_for_parts();
+    routes
         .route("/api/auth/{*rest}", any(|| async { ApiError::NotFound }))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-/// The push channel: a long-lived stream, so it is kept out of the request timeout.
+/// The push channel, kept out of the request timeout.
 pub fn push_router() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/events", get(sessions::events))
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+    let (routes, _) = push_routes().split_for_parts();
+    routes.method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

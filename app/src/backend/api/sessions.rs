@@ -18,9 +18,16 @@ use crate::backend::rate_limit::SIGN_OUT;
 use crate::backend::state::AppState;
 use crate::backend::{sessions, signout};
 use crate::wire::{
-    ActivityEntry, RevokeSessionRequest, SessionView, SessionsEnded, ENDED_BY_SIGN_OUT,
+    ActivityEntry, ApiErrorBody, RevokeSessionRequest, SessionView, SessionsEnded, ENDED_BY_SIGN_OUT,
 };
 
+/// The caller's active sessions, newest activity first.
+#[utoipa::path(get, path = "/api/auth/sessions", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    responses(
+        (status = 200, description = "the active sessions", body = Vec<SessionView>),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -35,6 +42,19 @@ pub async fn list(
     Ok(Json(views))
 }
 
+#[utoipa::path(post, path = "/api/auth/sessions/revoke", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    request_body = RevokeSessionRequest,
+    responses(
+        (status = 200, description = "the session ended", body = SessionsEnded),
+        (status = 400, description = "no session id, or a malformed body", body = ApiErrorBody),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+        (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
+        (status = 404, description = "no such active session of the caller", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = ApiErrorBody),
+        (status = 415, description = "not JSON", body = ApiErrorBody),
+        (status = 429, description = "too many sign-out requests", body = ApiErrorBody),
+    ))]
 /// Ends one of the caller's sessions. Someone else's session, or one that is already
 /// over, is a 404 and changes nothing. Only those count against the sign-out limit: a
 /// revoke that ends a live session is always carried out.
@@ -66,6 +86,13 @@ pub async fn revoke(
     }))
 }
 
+/// The caller's recent security events.
+#[utoipa::path(get, path = "/api/auth/activity", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    responses(
+        (status = 200, description = "recent security events", body = Vec<ActivityEntry>),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+    ))]
 pub async fn activity(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -79,6 +106,13 @@ pub async fn activity(
 /// `session-ended` event (its data: `sign_out` if this device signed out, else `revoked`)
 /// the moment the revocation view stops allowing the caller's
 /// token (whichever process revoked it), then closes. Keep-alive comments hold it open.
+#[utoipa::path(get, path = "/api/auth/events", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    responses(
+        (status = 200, description = "a server-sent-events stream: one `session-ended` event, then the end",
+            content_type = "text/event-stream", body = String),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+    ))]
 pub async fn events(
     State(state): State<AppState>,
     auth: Authenticated,
