@@ -15,7 +15,7 @@ E2E_ENV := DATABASE_URL="sqlite://$(E2E_DB)?mode=rwc" RATE_LIMITS=off \
 RELEASE := --release --precompress
 SITE_PKG := target/site/pkg
 
-.PHONY: dev test test-api test-e2e test-e2e-debug lint build bundle-check tti setup
+.PHONY: dev test test-api test-oauth fuzz test-e2e test-e2e-debug lint build bundle-check tti setup
 
 dev:
 	@scripts/setup.sh build
@@ -26,6 +26,8 @@ test:
 	@scripts/setup.sh test
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-api
+	$(MAKE) --no-print-directory test-oauth
+	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory bundle-check
 
@@ -39,6 +41,17 @@ lint:
 # Unit tests and the black-box API suite (every scenario on SQLite and on PostgreSQL).
 test-api:
 	cargo test --workspace --features app/ssr --exclude frontend
+
+# A standard OAuth client (Python's authlib, in target/py) against a throw-away server:
+# discovery, password grant, bearer call, refresh, revoke, then refresh and access refused.
+test-oauth:
+	scripts/oauth/run.sh client
+
+# schemathesis against /api/openapi.json and a throw-away server (127.0.0.1 only), with
+# the checks not_a_server_error and response_schema_conformance. FUZZ_MAX_EXAMPLES
+# (default 100) bounds the examples per operation.
+fuzz:
+	scripts/oauth/run.sh fuzz
 
 # Playwright in Debian's Chromium against the real server, release build, by cargo-leptos.
 test-e2e:

@@ -5,6 +5,8 @@
 #   scripts/setup.sh build   Rust target, cargo-leptos, wasm-bindgen-cli (for `make dev`)
 #   scripts/setup.sh test    the release set, plus PostgreSQL up, Chromium and the npm packages
 #   scripts/setup.sh release the build set, plus the build tools of tools/ (a current wasm-opt)
+#   scripts/setup.sh python  the OAuth client and the fuzzer (target/py), for
+#                            `make test-oauth` and `make fuzz` (also part of `test`)
 set -euo pipefail
 
 CARGO_LEPTOS_VERSION=0.3.10
@@ -91,10 +93,28 @@ ensure_build_tools() {
   (cd tools && npm ci --no-audit --no-fund)
 }
 
+# A project-local venv, so nothing is installed into the system's Python. Re-installed
+# when the pinned requirements change.
+PY_VENV=target/py
+PY_REQUIREMENTS=scripts/oauth/requirements.txt
+ensure_python_tools() {
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    say "installing Python's venv module"
+    apt_install python3 python3-venv
+  fi
+  local stamp=$PY_VENV/.installed
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$PY_REQUIREMENTS" ]; then return; fi
+  say "installing the OAuth client and the API fuzzer into $PY_VENV"
+  python3 -m venv "$PY_VENV"
+  "$PY_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$PY_REQUIREMENTS"
+  touch "$stamp"
+}
+
 case "${1:-build}" in
   build) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen ;;
   test) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_build_tools
-        ensure_postgres; ensure_chromium; ensure_node; ensure_npm_packages ;;
+        ensure_postgres; ensure_chromium; ensure_node; ensure_npm_packages; ensure_python_tools ;;
+  python) ensure_python_tools ;;
   release) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_build_tools ;;
-  *) echo "usage: $0 [build|test|release]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|release|python]" >&2; exit 2 ;;
 esac

@@ -7,8 +7,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::harness::{
-    basic_auth, spawn_app, spawn_app_with, spawn_on, with_introspection, Backend, Reply,
-    TestApp, PASSWORD,
+    basic_auth, spawn_app, spawn_app_with, spawn_on, with_introspection, Backend, Reply, TestApp,
+    PASSWORD,
 };
 use crate::on_both_databases;
 
@@ -80,7 +80,10 @@ async fn discovery_names_the_endpoints_under_the_origin_asked(backend: Backend) 
     let issuer = format!("http://{}", app.addr);
     assert_eq!(res.json["issuer"], issuer.as_str());
     let endpoint = |name: &str| res.json[name].as_str().unwrap().to_owned();
-    assert_eq!(endpoint("token_endpoint"), format!("{issuer}/api/auth/token"));
+    assert_eq!(
+        endpoint("token_endpoint"),
+        format!("{issuer}/api/auth/token")
+    );
     assert_eq!(
         endpoint("revocation_endpoint"),
         format!("{issuer}/api/auth/revoke")
@@ -93,7 +96,10 @@ async fn discovery_names_the_endpoints_under_the_origin_asked(backend: Backend) 
         res.json["grant_types_supported"],
         json!(["password", "refresh_token"])
     );
-    assert_eq!(res.json["token_endpoint_auth_methods_supported"], json!(["none"]));
+    assert_eq!(
+        res.json["token_endpoint_auth_methods_supported"],
+        json!(["none"])
+    );
 
     // Behind a proxy, the configured public origin is the issuer.
     let proxied = spawn_app_with(backend, |c| {
@@ -205,7 +211,10 @@ async fn form_errors_are_those_of_rfc_6749_section_5_2(backend: Backend) {
         ),
         (
             "a made-up refresh token",
-            vec![("grant_type", "refresh_token"), ("refresh_token", "made-up")],
+            vec![
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "made-up"),
+            ],
             bad_request,
             "invalid_grant",
         ),
@@ -278,7 +287,11 @@ async fn revoking_a_refresh_token_ends_its_session_at_once(backend: Backend) {
     );
     let again = refresh_grant(&app, &refresh).await;
     assert_oauth_error(&again, StatusCode::BAD_REQUEST, "invalid_grant", "refresh");
-    assert_eq!(sign_out_audits(&app, &email).await, 1, "audited as a sign-out");
+    assert_eq!(
+        sign_out_audits(&app, &email).await,
+        1,
+        "audited as a sign-out"
+    );
 }
 
 async fn revoking_an_access_token_ends_its_refresh_token_too(backend: Backend) {
@@ -294,7 +307,11 @@ async fn revoking_an_access_token_ends_its_refresh_token_too(backend: Backend) {
     );
     let again = refresh_grant(&app, &refresh).await;
     assert_oauth_error(&again, StatusCode::BAD_REQUEST, "invalid_grant", "refresh");
-    assert_eq!(sign_out_audits(&app, &email).await, 1, "audited as a sign-out");
+    assert_eq!(
+        sign_out_audits(&app, &email).await,
+        1,
+        "audited as a sign-out"
+    );
 }
 
 async fn the_token_type_hint_is_only_a_hint(backend: Backend) {
@@ -356,7 +373,11 @@ async fn an_unsupported_hint_or_a_missing_token_revokes_nothing(backend: Backend
         "hint",
     );
     let res = app
-        .post_form("/api/auth/revoke", &[], &[("token_type_hint", "access_token")])
+        .post_form(
+            "/api/auth/revoke",
+            &[],
+            &[("token_type_hint", "access_token")],
+        )
         .await;
     assert_oauth_error(&res, StatusCode::BAD_REQUEST, "invalid_request", "no token");
     let res = app

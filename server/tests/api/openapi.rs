@@ -138,10 +138,18 @@ async fn the_served_document_is_openapi_3_1_with_schemas_and_error_bodies() {
     let reply = app.browser().get(openapi::DOCUMENT_PATH).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.header("content-type"), Some("application/json"));
-    assert_eq!(reply.json, serde_json::to_value(openapi::document()).unwrap());
+    assert_eq!(
+        reply.json,
+        serde_json::to_value(openapi::document()).unwrap()
+    );
     assert_eq!(reply.json["openapi"], "3.1.0");
     let schemas = &reply.json["components"]["schemas"];
-    for name in ["ApiErrorBody", "OAuthErrorBody", "TokenResponse", "SignedIn"] {
+    for name in [
+        "ApiErrorBody",
+        "OAuthErrorBody",
+        "TokenResponse",
+        "SignedIn",
+    ] {
         assert!(schemas.get(name).is_some(), "no schema {name}");
     }
     let token_errors = &reply.json["paths"]["/api/auth/token"]["post"]["responses"]["400"];

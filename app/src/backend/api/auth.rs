@@ -20,8 +20,8 @@ use crate::backend::state::AppState;
 use crate::backend::users::User;
 use crate::backend::{sessions, users};
 use crate::wire::{
-    ApiErrorBody, Credentials, LogoutAllRequest, LogoutAllResponse, LogoutRequest, LogoutResponse, SignedIn,
-    UserView,
+    ApiErrorBody, Credentials, LogoutAllRequest, LogoutAllResponse, LogoutRequest, LogoutResponse,
+    SignedIn, UserView,
 };
 
 fn user_view(user: &User) -> UserView {

@@ -18,7 +18,8 @@ use crate::backend::rate_limit::SIGN_OUT;
 use crate::backend::state::AppState;
 use crate::backend::{sessions, signout};
 use crate::wire::{
-    ActivityEntry, ApiErrorBody, RevokeSessionRequest, SessionView, SessionsEnded, ENDED_BY_SIGN_OUT,
+    ActivityEntry, ApiErrorBody, RevokeSessionRequest, SessionView, SessionsEnded,
+    ENDED_BY_SIGN_OUT,
 };
 
 /// The caller's active sessions, newest activity first.

@@ -43,11 +43,13 @@ impl OAuthError {
     }
 }
 
-/// RFC 6749 §5.2's body, plus `message` (the API's own name for the description).
+/// RFC 6749 §5.2's body, plus `message` (the API's own name for the description). Every
+/// error of the OAuth endpoints has this shape, those that are not OAuth codes too
+/// (`rate_limited`, `payload_too_large`, and `malformed_body` for JSON token requests).
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct OAuthErrorBody {
-    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unsupported_grant_type` or
-    /// `unsupported_token_type`.
+    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unsupported_grant_type`,
+    /// `unsupported_token_type`, or one of the API's own codes.
     error: &'static str,
     error_description: String,
     message: String,
@@ -55,27 +57,33 @@ pub struct OAuthErrorBody {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let oauth = match self {
-            Self::Api(api) => return with_pragma(api.into_response()),
-            oauth => oauth,
-        };
-        // RFC 6749 §5.2: 401 with a challenge when client authentication failed.
-        let status = match oauth {
-            Self::InvalidClient => StatusCode::UNAUTHORIZED,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        let description = oauth.to_string();
+        let description = self.to_string();
         let body = OAuthErrorBody {
-            error: oauth.code(),
+            error: self.code(),
             error_description: description.clone(),
             message: description,
         };
+        let mut response = match self {
+            // Its status and headers (`Retry-After`...), and its logging of internal
+            // causes; the body gets the OAuth shape like every error of these endpoints.
+            Self::Api(api) => api.into_response(),
+            // RFC 6749 §5.2: 401 with a challenge when client authentication failed.
+            Self::InvalidClient => {
+                let mut response = StatusCode::UNAUTHORIZED.into_response();
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"signout\""),
+                );
+                response
+            }
+            _ => StatusCode::BAD_REQUEST.into_response(),
+        };
+        let (status, headers) = (response.status(), std::mem::take(response.headers_mut()));
         let mut response = (status, axum::Json(body)).into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"signout\""),
-            );
+        for (name, value) in headers.iter() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                response.headers_mut().insert(name, value.clone());
+            }
         }
         with_pragma(response)
     }

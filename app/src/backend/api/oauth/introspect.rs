@@ -15,11 +15,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::error::{with_pragma, OAuthError, OAuthErrorBody};
-use crate::wire::ApiErrorBody;
 use super::params::{basic_credentials, Body};
 use crate::backend::state::AppState;
 use crate::backend::token_status::{active_token, ActiveToken, TokenKind};
 use crate::backend::users;
+use crate::wire::ApiErrorBody;
 
 /// The request, for the OpenAPI document.
 #[derive(utoipa::ToSchema)]
@@ -75,7 +75,7 @@ pub struct Introspection {
         (status = 400, description = "`invalid_request`", body = OAuthErrorBody),
         (status = 401, description = "the caller is not the resource server (`invalid_client`)", body = OAuthErrorBody),
         (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
-        (status = 413, description = "body too large", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = OAuthErrorBody),
     )
 )]
 pub async fn introspect(

@@ -6,9 +6,9 @@ use axum::http::{header, uri::Authority, HeaderMap};
 use axum::Json;
 use serde::Serialize;
 
-use crate::wire::ApiErrorBody;
 use crate::backend::error::{ApiError, ApiResult};
 use crate::backend::state::AppState;
+use crate::wire::ApiErrorBody;
 
 pub const TOKEN_PATH: &str = "/api/auth/token";
 pub const REVOCATION_PATH: &str = "/api/auth/revoke";

@@ -11,6 +11,7 @@ use base64::Engine;
 
 use super::error::OAuthError;
 use crate::backend::api::extract::{content_type, parse_json, read_body};
+use crate::backend::error::ApiError;
 use crate::backend::state::AppState;
 
 /// A request body as it came: the token endpoint reads JSON the way it always has.
@@ -21,8 +22,8 @@ pub enum Body {
 
 impl Body {
     pub async fn read(state: &AppState, req: Request) -> Result<Self, OAuthError> {
-        let form = content_type(req.headers())
-            .is_some_and(|ct| ct == "application/x-www-form-urlencoded");
+        let form =
+            content_type(req.headers()).is_some_and(|ct| ct == "application/x-www-form-urlencoded");
         let bytes = read_body(req, state).await?;
         if form {
             Params::from_form(&bytes).map(Self::Form)
@@ -64,8 +65,14 @@ impl Params {
     }
 
     pub fn from_form(bytes: &[u8]) -> Result<Self, OAuthError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes)
-            .map_err(|_| OAuthError::InvalidRequest("the form encoding is invalid".into()))?;
+        // The parser is lenient (it keeps `%ZZ` as text); a body that is not valid form
+        // encoding is malformed, as invalid JSON is, not a request with odd values.
+        let malformed = || ApiError::MalformedBody("the form encoding is invalid".into());
+        if !is_form_encoding(bytes) {
+            return Err(malformed().into());
+        }
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(bytes).map_err(|_| malformed())?;
         let mut seen = std::collections::HashSet::new();
         if let Some((name, _)) = pairs.iter().find(|(name, _)| !seen.insert(name.as_str())) {
             return Err(OAuthError::InvalidRequest(format!(
@@ -86,12 +93,20 @@ impl Params {
     }
 }
 
+/// UTF-8, and every `%` starts an escape of two hex digits.
+fn is_form_encoding(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok()
+        && bytes.iter().enumerate().all(|(i, &b)| {
+            b != b'%'
+                || bytes
+                    .get(i + 1..i + 3)
+                    .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+        })
+}
+
 /// A parameter name echoed in an error: short, and nothing that is not plain text.
 fn printable(name: &str) -> String {
-    name.chars()
-        .filter(|c| !c.is_control())
-        .take(40)
-        .collect()
+    name.chars().filter(|c| !c.is_control()).take(40).collect()
 }
 
 /// Only public clients exist (`token_endpoint_auth_method: none`): a client may name
@@ -130,7 +145,11 @@ pub fn basic_credentials(headers: &HeaderMap) -> Option<Option<(String, String)>
 
 fn form_decode(part: &str) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&format!("v={part}")).ok()?;
-    pairs.into_iter().next().map(|(_, v)| v).or(Some(String::new()))
+    pairs
+        .into_iter()
+        .next()
+        .map(|(_, v)| v)
+        .or(Some(String::new()))
 }
 
 #[cfg(test)]
@@ -144,6 +163,15 @@ mod tests {
             matches!(err, OAuthError::InvalidRequest(ref m) if m.contains("username")),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn a_body_that_is_not_form_encoding_is_malformed() {
+        for body in [&b"email=%ZZ"[..], b"a=%4", b"a=\xff"] {
+            let err = Params::from_form(body).unwrap_err();
+            assert_eq!(err.code(), "malformed_body", "{body:?}");
+        }
+        assert!(Params::from_form(b"a=%41%2b&b=x+y").is_ok());
     }
 
     #[test]

@@ -8,7 +8,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::error::{with_pragma, OAuthError, OAuthErrorBody};
-use crate::wire::ApiErrorBody;
 use super::params::{require_public_client, Body, Params};
 use crate::backend::audit::ClientInfo;
 use crate::backend::rate_limit::SIGN_OUT;
@@ -16,6 +15,7 @@ use crate::backend::secret::Secret;
 use crate::backend::sessions;
 use crate::backend::signout::{self, LeavingDevice};
 use crate::backend::state::AppState;
+use crate::wire::ApiErrorBody;
 
 /// The request, for the OpenAPI document.
 #[derive(utoipa::ToSchema)]
@@ -53,8 +53,8 @@ fn check_hint(params: &Params) -> Result<(), OAuthError> {
         (status = 400, description = "`invalid_request` or `unsupported_token_type`", body = OAuthErrorBody),
         (status = 401, description = "client authentication failed (`invalid_client`)", body = OAuthErrorBody),
         (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
-        (status = 413, description = "body too large", body = ApiErrorBody),
-        (status = 429, description = "too many requests that revoked nothing", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = OAuthErrorBody),
+        (status = 429, description = "too many requests that revoked nothing", body = OAuthErrorBody),
     )
 )]
 pub async fn revoke(

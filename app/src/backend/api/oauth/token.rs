@@ -12,7 +12,6 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::error::{with_pragma, OAuthError, OAuthErrorBody};
-use crate::wire::ApiErrorBody;
 use super::params::{require_public_client, Body, Params};
 use crate::backend::audit::{ClientInfo, ClientKind};
 use crate::backend::error::ApiError;
@@ -20,6 +19,7 @@ use crate::backend::rate_limit::REFRESH_PER_IP;
 use crate::backend::secret::Secret;
 use crate::backend::signin::{self, IssuedTokens, Refreshed};
 use crate::backend::state::AppState;
+use crate::wire::ApiErrorBody;
 
 enum Grant {
     Password { username: String, password: Secret },
@@ -123,8 +123,8 @@ fn grant_from_json(value: serde_json::Value) -> Result<Grant, OAuthError> {
         (status = 400, description = "RFC 6749 §5.2 error", body = OAuthErrorBody),
         (status = 401, description = "client authentication failed (`invalid_client`)", body = OAuthErrorBody),
         (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
-        (status = 413, description = "body too large", body = ApiErrorBody),
-        (status = 429, description = "too many attempts", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = OAuthErrorBody),
+        (status = 429, description = "too many attempts", body = OAuthErrorBody),
     )
 )]
 pub async fn token(
@@ -178,9 +178,9 @@ async fn issue_for(
 }
 
 fn token_response(state: &AppState, tokens: IssuedTokens) -> Result<TokenResponse, OAuthError> {
-    let refresh = tokens.refresh_token.ok_or_else(|| {
-        ApiError::Internal(anyhow::anyhow!("token API issued no refresh token"))
-    })?;
+    let refresh = tokens
+        .refresh_token
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("token API issued no refresh token")))?;
     Ok(TokenResponse {
         access_token: tokens.access_token.expose().to_owned(),
         refresh_token: refresh.expose().to_owned(),

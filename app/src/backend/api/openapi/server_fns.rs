@@ -11,8 +11,8 @@
 
 use utoipa::{OpenApi, ToSchema};
 
-use crate::wire::{ActivityEntry, ApiErrorBody, SessionView, SignedIn};
 use crate::wire::Post;
+use crate::wire::{ActivityEntry, ApiErrorBody, SessionView, SignedIn};
 
 #[derive(OpenApi)]
 #[openapi(paths(
