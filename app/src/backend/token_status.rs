@@ -34,7 +34,10 @@ pub struct ActiveToken {
 pub async fn active_token(state: &AppState, token: &str) -> sqlx::Result<Option<ActiveToken>> {
     let now = state.clock.now();
     if let Ok(claims) = state.keys.verify(token, now) {
-        return Ok(state.revocations.allows(&claims).then(|| ActiveToken {
+        if !state.revocations.allows(&claims) {
+            return Ok(None);
+        }
+        return Ok(Some(ActiveToken {
             kind: TokenKind::AccessToken,
             user_id: claims.sub,
             session_id: claims.sid,

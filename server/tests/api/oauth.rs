@@ -27,6 +27,9 @@ on_both_databases!(
     introspection_says_only_inactive_for_revoked_expired_rotated_or_forged_tokens,
 );
 
+/// Form fields, in the order sent.
+type Form<'a> = Vec<(&'a str, &'a str)>;
+
 /// Tokens from a form-encoded password grant, as a standard client asks for them.
 async fn form_tokens(app: &TestApp, email: &str) -> (String, String) {
     let res = app
@@ -163,7 +166,7 @@ async fn form_errors_are_those_of_rfc_6749_section_5_2(backend: Backend) {
     let (_, email) = app.signed_up_browser().await;
     let email = email.as_str();
     let bad_request = StatusCode::BAD_REQUEST;
-    let cases: [(&str, Vec<(&str, &str)>, StatusCode, &str); 8] = [
+    let cases: [(&str, Form, StatusCode, &str); 8] = [
         (
             "no grant_type",
             vec![("username", email), ("password", PASSWORD)],
