@@ -333,6 +333,19 @@ impl TestApp {
         .await
     }
 
+    /// Waits until this process refuses `access`, revoked by another process sharing the
+    /// database. Bounded: the poll interval in tests is one second; a few are allowed.
+    pub async fn wait_until_refused(&self, access: &str) {
+        let started = std::time::Instant::now();
+        while self.me_with_bearer(access).await.status == StatusCode::OK {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "this process never learned of the revocation"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn post_anonymous(
         &self,
         path: &str,
