@@ -259,6 +259,15 @@ async fn form_errors_are_those_of_rfc_6749_section_5_2(backend: Backend) {
         "{:?}",
         res.headers
     );
+    // The same client authentication with a JSON body.
+    let res = app
+        .post_anonymous(
+            "/api/auth/token",
+            &[("authorization", basic_auth("cli", "guess"))],
+            Some(json!({"grant_type": "password", "email": email, "password": PASSWORD})),
+        )
+        .await;
+    assert_oauth_error(&res, StatusCode::UNAUTHORIZED, "invalid_client", "JSON");
 }
 
 /// The number of `sign_out` audit rows of the user with `email`.

@@ -152,7 +152,11 @@ async fn issue_for(
             require_public_client(headers, &params)?;
             grant_from_form(&params)?
         }
-        Body::Json(value) => grant_from_json(value)?,
+        Body::Json(value) => {
+            // A JSON body has no `client_secret` parameter, but HTTP Basic may still try.
+            require_public_client(headers, &Params::default())?;
+            grant_from_json(value)?
+        }
     };
     let tokens = match grant {
         Grant::Password { username, password } => {
