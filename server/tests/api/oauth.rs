@@ -19,6 +19,7 @@ on_both_databases!(
     the_token_type_hint_is_only_a_hint,
     revoking_an_unknown_forged_or_revoked_token_is_200_and_ends_nothing_else,
     an_unsupported_hint_or_a_missing_token_revokes_nothing,
+    a_flood_of_made_up_tokens_never_blocks_a_real_revocation,
     a_revocation_on_one_process_is_enforced_by_another,
     introspection_is_only_for_the_configured_resource_server,
     introspection_reports_active_tokens_with_the_standard_fields,
@@ -395,6 +396,34 @@ async fn an_unsupported_hint_or_a_missing_token_revokes_nothing(backend: Backend
     assert_oauth_error(&res, StatusCode::UNAUTHORIZED, "invalid_client", "secret");
     assert_eq!(app.me_with_bearer(&access).await.status, StatusCode::OK);
     assert_eq!(refresh_grant(&app, &refresh).await.status, StatusCode::OK);
+}
+
+async fn a_flood_of_made_up_tokens_never_blocks_a_real_revocation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, email) = app.signed_up_browser().await;
+    let (access, refresh) = form_tokens(&app, &email).await;
+    for _ in 0..app::backend::rate_limit::SIGN_OUT.limit {
+        assert_eq!(app.revoke("made-up", None).await.status, StatusCode::OK);
+    }
+    let limited = app.revoke("made-up", None).await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        limited.body
+    );
+    assert!(limited.header("retry-after").is_some());
+    assert_eq!(limited.json["error"], "rate_limited");
+    // The OAuth shape for every error of these endpoints.
+    assert!(
+        limited.json["error_description"].is_string(),
+        "{}",
+        limited.body
+    );
+
+    let real = app.revoke(&refresh, None).await;
+    assert_eq!(real.status, StatusCode::OK, "{}", real.body);
+    assert_session_ended(&app, &email, &access, &refresh).await;
 }
 
 async fn a_revocation_on_one_process_is_enforced_by_another(backend: Backend) {
