@@ -8,22 +8,28 @@
 
 use utoipa::OpenApi;
 
-use crate::wire::Post;
-use crate::wire::{ActivityEntry, ApiErrorBody, SessionView, SignedIn};
+use crate::wire::{
+    ActivityEntry, ApiErrorBody, LogoutAllResponse, LogoutResponse, Post, SessionView,
+    SessionsEnded, SignedIn,
+};
+
+/// The body encodings of server functions: `input = Json`, and the default (`PostUrl`).
+const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
 
 /// One entry per server function:
 ///
 /// ```text
 /// /// What it does.
 /// post "/api/prefix/endpoint" => stub_name,
-///     args path::ToGeneratedStruct as ArgsSchema ("application/json") { field: Type },
+///     args path::ToGeneratedStruct as ArgsSchema (JSON) { field: Type },
 ///     answer AnswerType, errors [400, 401];
 /// ```
 macro_rules! server_fns {
     ($(
         $(#[doc = $doc:literal])*
         $method:ident $path:literal => $stub:ident,
-        $(args $($generated:ident)::+ as $args:ident ($content_type:literal) { $($field:ident: $ty:ty),* $(,)? },)?
+        $(args $($generated:ident)::+ as $args:ident ($content_type:ident) { $($field:ident: $ty:ty),* $(,)? },)?
         answer $answer:ty, errors [$($status:literal),* $(,)?];
     )*) => {
         $($(
@@ -72,11 +78,11 @@ server_fns! {
         answer Vec<Post>, errors [401];
     /// Saves a private draft; answers its id.
     post "/api/posts/drafts" => save_draft,
-        args crate::posts::SaveDraft as SaveDraftArgs ("application/json") { title: String, body: String },
+        args crate::posts::SaveDraft as SaveDraftArgs (JSON) { title: String, body: String },
         answer String, errors [400, 401, 403];
     /// Publishes one of the caller's drafts; answers `null`.
     post "/api/posts/publish" => publish_post,
-        args crate::posts::PublishPost as PublishPostArgs ("application/json") { id: String },
+        args crate::posts::PublishPost as PublishPostArgs (JSON) { id: String },
         answer Option<String>, errors [400, 401, 403, 404];
     /// The caller's active sessions.
     get "/api/account/sessions" => my_sessions,
@@ -84,4 +90,52 @@ server_fns! {
     /// The caller's recent security events.
     get "/api/account/activity" => my_security_activity,
         answer Vec<ActivityEntry>, errors [401];
+
+    // The web client's actions: each also works as a plain HTML form post, which is then
+    // answered with a redirect (`Accept: text/html`); these are their JSON answers.
+    /// Creates an account and signs it in here (cookies).
+    post "/api/auth/web/sign-up" => sign_up,
+        args crate::auth::actions::SignUp as SignUpArgs (FORM) { email: String, password: String },
+        answer SignedIn, errors [400, 403, 409, 429];
+    /// Starts a new session on this device (cookies).
+    post "/api/auth/web/sign-in" => sign_in,
+        args crate::auth::actions::SignIn as SignInArgs (FORM) { email: String, password: String },
+        answer SignedIn, errors [400, 401, 403, 429];
+    /// Renews the access cookie with the refresh cookie.
+    post "/api/auth/web/refresh" => web_refresh,
+        answer SignedIn, errors [400, 401, 403, 429];
+    /// Signs this device out; always succeeds.
+    post "/api/auth/web/logout" => web_logout,
+        answer LogoutResponse, errors [400, 403, 429];
+    /// Signs out every device, or every other one with `keep_current`.
+    post "/api/auth/web/logout-all" => web_logout_all,
+        args crate::auth::actions::LogoutAll as LogoutAllArgs (FORM) { keep_current: bool },
+        answer LogoutAllResponse, errors [400, 401, 403, 429];
+    /// Signs out one of the caller's other devices.
+    post "/api/auth/web/revoke-session" => revoke_session,
+        args crate::auth::actions::RevokeSession as RevokeSessionArgs (FORM) { session_id: String },
+        answer SessionsEnded, errors [400, 401, 403, 404, 429];
+    /// Changes the password and signs out every other device.
+    post "/api/auth/web/change-password" => web_change_password,
+        args crate::auth::actions::ChangePassword as ChangePasswordArgs (FORM) {
+            current_password: String, new_password: String
+        },
+        answer SessionsEnded, errors [400, 401, 403, 429];
+    /// Changes the email and signs out every other device.
+    post "/api/auth/web/change-email" => web_change_email,
+        args crate::auth::actions::ChangeEmail as ChangeEmailArgs (FORM) {
+            current_password: String, new_email: String
+        },
+        answer SessionsEnded, errors [400, 401, 403, 409, 429];
+    /// Signs out every device, this one included.
+    post "/api/auth/web/report-concern" => web_report_concern,
+        answer SessionsEnded, errors [400, 401, 403, 429];
+    /// The dashboard's draft form: saves a private draft; answers its id.
+    post "/api/web/posts/write-draft" => write_draft,
+        args crate::posts::WriteDraft as WriteDraftArgs (FORM) { title: String, body: String },
+        answer String, errors [400, 401, 403];
+    /// The dashboard's publish button; answers `null`.
+    post "/api/web/posts/publish" => publish_draft,
+        args crate::posts::PublishDraft as PublishDraftArgs (FORM) { id: String },
+        answer Option<String>, errors [400, 401, 403, 404];
 }
