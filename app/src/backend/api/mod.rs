@@ -10,6 +10,8 @@ pub mod oauth;
 pub mod openapi;
 mod sessions;
 
+use std::sync::LazyLock;
+
 use axum::extract::DefaultBodyLimit;
 use axum::routing::any;
 use axum::Router;
@@ -54,7 +56,14 @@ fn push_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(sessions::events))
 }
 
+/// The API's routes. Built once: the web client's actions run it for every call
+/// (`backend/web.rs`), and building the routes also builds their OpenAPI descriptions.
 pub fn router() -> Router<AppState> {
+    static ROUTER: LazyLock<Router<AppState>> = LazyLock::new(build_router);
+    ROUTER.clone()
+}
+
+fn build_router() -> Router<AppState> {
     let (routes, _) = request_routes().split_for_parts();
     routes
         .route("/api/auth/{*rest}", any(|| async { ApiError::NotFound }))
