@@ -24,8 +24,8 @@ pub enum OAuthError {
     /// RFC 7009 §2.2.1: a `token_type_hint` this server does not know.
     #[error("token_type_hint must be \"access_token\" or \"refresh_token\"")]
     UnsupportedTokenType,
-    /// Not an OAuth condition (rate limit, body too large, an internal error...): answered
-    /// as the rest of the API answers it.
+    /// Not an OAuth condition (rate limit, body too large, an internal error...): its
+    /// status and headers are the API's, its body has the OAuth shape.
     #[error(transparent)]
     Api(#[from] ApiError),
 }
@@ -82,7 +82,7 @@ impl IntoResponse for OAuthError {
         let mut response = (status, axum::Json(body)).into_response();
         for (name, value) in headers.iter() {
             if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-                response.headers_mut().insert(name, value.clone());
+                response.headers_mut().append(name, value.clone());
             }
         }
         with_pragma(response)
