@@ -83,20 +83,29 @@ async fn revoke_presented(
     // an access token is recognised without a query. Even an expired access token names
     // the session it belonged to, as it does for sign-out.
     let access = state.keys.verify_ignoring_expiry(token);
-    let refresh_session = match access {
-        Some(_) => None,
-        None => sessions::session_of_refresh_token(&state.db, &Secret::new(token)).await?,
-    };
-    if access.is_none() && refresh_session.is_none() {
-        // Nothing to end: only such requests count against a limit, so that a flood of
+    // As for a logout: this process refuses the session before the database is asked,
+    // and the work runs to its end even if the client hangs up.
+    if let Some(claims) = &access {
+        signout::refuse_session_here_at_once(state, claims);
+    }
+    let (token, in_client) = (Secret::new(token), client.clone());
+    let ended = state
+        .run_to_completion(move |state| async move {
+            let refresh_session = match access {
+                Some(_) => None,
+                None => sessions::session_of_refresh_token(&state.db, &token).await?,
+            };
+            let leaving = LeavingDevice {
+                access,
+                refresh_session,
+            };
+            signout::sign_out_device(&state, leaving, &in_client).await
+        })
+        .await?;
+    if ended == 0 {
+        // Nothing ended: only such requests count against a limit, so that a flood of
         // made-up tokens cannot keep anyone from revoking a real one.
         state.rate_limit(SIGN_OUT, client.ip.as_deref().unwrap_or_default())?;
-        return Ok(());
     }
-    let leaving = LeavingDevice {
-        access,
-        refresh_session,
-    };
-    signout::sign_out_device(state, leaving, client).await?;
     Ok(())
 }

@@ -22,7 +22,8 @@ pub const DOCUMENT_PATH: &str = "/api/openapi.json";
         description = "Complete sign-out: the JSON auth API, standard OAuth 2.0 for API \
             clients (RFC 6749, 7009, 7662, 8414) and the web client's server functions. \
             Every error body has `error` (a stable code) and `message`; the OAuth endpoints \
-            add `error_description`."
+            add `error_description`. While the database cannot be reached, an endpoint that \
+            needs it answers 503 with `Retry-After`."
     ),
     modifiers(&SecuritySchemes),
     tags(
