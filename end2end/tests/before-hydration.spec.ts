@@ -2,7 +2,7 @@ import { test, expect, freshUser, authCookies } from "./fixtures";
 
 // The client may never start (a slow connection, a blocked download): the forms still work,
 // because each is a real HTML form that the server answers as a plain post.
-test.use({ allowedConsoleErrors: [/Failed to load resource/, /fetch|WebAssembly|wasm/i] });
+test.use({ allowedConsoleErrors: [/Failed to load resource|fetch|WebAssembly|wasm/i] });
 
 test("with the WASM download blocked, a user can still sign in and sign out", async ({ app, page, context }) => {
   const user = freshUser();
