@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use app::backend::clock::Clock;
 use app::backend::config::{Config, IntrospectionClient, RateLimitMode};
 use app::backend::db::Db;
+use app::backend::AppState;
 use leptos::config::LeptosOptions;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::{Method, StatusCode};
@@ -129,6 +130,8 @@ pub struct TestApp {
     pub clock: Clock,
     pub db: Db,
     pub config: Config,
+    /// The server's own state, to look into its revocation view.
+    pub state: AppState,
     _database_guard: Option<DropDatabase>,
 }
 
@@ -199,12 +202,14 @@ pub async fn spawn_on(config: Config, clock: Clock) -> TestApp {
     .expect("server starts");
     let addr = server.addr;
     let db = server.state.db.clone();
+    let state = server.state.clone();
     tokio::spawn(server.serve(std::future::pending()));
     TestApp {
         addr,
         clock,
         db,
         config,
+        state,
         _database_guard: None,
     }
 }
@@ -344,6 +349,32 @@ impl TestApp {
             );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+    }
+
+    /// The id of the account with this email.
+    pub async fn user_id(&self, email: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.db)
+            .await
+            .expect("the user exists")
+    }
+
+    /// Inserts `count` active sessions of the user straight into the database, in one
+    /// statement: devices signed in long ago, for scenarios with many sessions.
+    pub async fn insert_sessions(&self, user_id: &str, count: i64) {
+        crate::bulk::insert_sessions(&self.db, user_id, count, self.clock.now())
+            .await
+            .expect("insert sessions");
+    }
+
+    /// A single number from the database.
+    pub async fn count(&self, sql: &str, user_id: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .bind(user_id)
+            .fetch_one(&self.db)
+            .await
+            .expect("count query")
     }
 
     pub async fn post_anonymous(
@@ -608,6 +639,19 @@ pub fn with_introspection(config: &mut Config) {
         id: "resource-server".into(),
         secret: app::backend::secret::Secret::new("introspection-secret-for-the-tests-0123"),
     });
+    }
+
+/// Waits (bounded) until `app` refuses `access`: a revocation made by another process
+/// reaches this one through its tailer.
+pub async fn until_refused(app: &TestApp, access: &str) {
+    let started = std::time::Instant::now();
+    while app.me_with_bearer(access).await.status == StatusCode::OK {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(8),
+            "the revocation never reached this process"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// Rate limits off, for scenarios that make many requests on purpose.

@@ -1,6 +1,7 @@
 //! Black-box tests: each starts the real server on 127.0.0.1:0 with a fresh database and
 //! speaks HTTP to it. Every scenario runs twice, on SQLite and on the local PostgreSQL.
 
+mod bulk;
 mod harness;
 
 mod account;
