@@ -19,6 +19,7 @@ pub mod rate_limit;
 pub mod revocation;
 pub mod secret;
 pub mod server_fn_auth;
+pub mod session_page;
 pub mod sessions;
 pub mod signin;
 pub mod signout;

@@ -8,6 +8,7 @@ use super::clock::UnixTime;
 use super::db::{new_id, Db, Dialect};
 use super::users::{self, RowLock};
 use super::secret::Secret;
+use super::session_page::{Cursor, Page};
 use super::tokens::{hash_refresh_token, new_refresh_token};
 
 /// The lifetimes that govern a session, taken from the configuration.
@@ -360,32 +361,58 @@ pub struct ActiveSession {
     pub last_seen_at: UnixTime,
 }
 
-/// The user's sessions that can still be used, most recently active first.
+/// The user's sessions that can still be used, most recently active first: all of them,
+/// or one page (through the partial index `sessions_user_recent`, in its order).
 pub async fn list_active(
     db: &Db,
     user_id: &str,
     now: UnixTime,
+    page: Option<&Page>,
 ) -> sqlx::Result<Vec<ActiveSession>> {
-    sqlx::query(
+    let after = page.and_then(|p| p.after.as_ref());
+    let mut sql = String::from(
         "SELECT id, user_agent, ip, created_at, last_seen_at FROM sessions
-         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2
-         ORDER BY last_seen_at DESC, created_at DESC, id DESC",
-    )
-    .bind(user_id)
-    .bind(now)
-    .fetch_all(db)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(ActiveSession {
-            id: row.try_get("id")?,
-            user_agent: row.try_get("user_agent")?,
-            ip: row.try_get("ip")?,
-            created_at: row.try_get("created_at")?,
-            last_seen_at: row.try_get("last_seen_at")?,
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2",
+    );
+    if after.is_some() {
+        sql.push_str(" AND (last_seen_at, created_at, id) < ($3, $4, $5)");
+    }
+    sql.push_str(" ORDER BY last_seen_at DESC, created_at DESC, id DESC");
+    if let Some(page) = page {
+        sql.push_str(&format!(" LIMIT {}", page.limit));
+    }
+    let mut query = sqlx::query(&sql).bind(user_id).bind(now);
+    if let Some(after) = after {
+        query = query
+            .bind(after.last_seen_at)
+            .bind(after.created_at)
+            .bind(after.id.as_str());
+    }
+    query
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(ActiveSession {
+                id: row.try_get("id")?,
+                user_agent: row.try_get("user_agent")?,
+                ip: row.try_get("ip")?,
+                created_at: row.try_get("created_at")?,
+                last_seen_at: row.try_get("last_seen_at")?,
+            })
         })
-    })
-    .collect()
+        .collect()
+}
+
+impl ActiveSession {
+    /// Where the page that ends with this session continues.
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            last_seen_at: self.last_seen_at,
+            created_at: self.created_at,
+            id: self.id.clone(),
+        }
+    }
 }
 
 /// Ends one of the user's own sessions. `None` when there is no such active session of
