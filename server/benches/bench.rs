@@ -42,7 +42,11 @@ fn free_port() -> u16 {
 
 async fn start_server(database_url: &str) -> ServerProcess {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+    // SIGNOUT_SERVER_BIN runs another build of the server under the same measurements
+    // (before/after comparisons).
+    let binary = std::env::var("SIGNOUT_SERVER_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_server").to_owned());
+    let child = Command::new(binary)
         .env("DATABASE_URL", database_url)
         .env("JWT_SECRET", "bench-secret-bench-secret-bench-secret-0")
         .env("LEPTOS_ENV", "PROD")

@@ -63,12 +63,6 @@ async fn race_once(app: &TestApp, round: u32, change_path: &str, change: Value) 
         StatusCode::UNAUTHORIZED,
         "round {round}: a session signed in with the old credentials survived the change"
     );
-    let renewed = app
-        .post_anonymous(
-            "/api/auth/token",
-            &[],
-            Some(json!({"grant_type": "refresh_token", "refresh_token": refresh})),
-        )
-        .await;
+    let renewed = app.refresh_with_api(refresh).await;
     assert_eq!(renewed.status, StatusCode::BAD_REQUEST, "round {round}");
 }

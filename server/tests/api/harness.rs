@@ -289,6 +289,18 @@ impl TestApp {
             .await
     }
 
+    /// A refresh at the token API (`grant_type=refresh_token`).
+    pub async fn refresh_with_api(&self, refresh_token: &str) -> Reply {
+        let grant = json!({"grant_type": "refresh_token", "refresh_token": refresh_token});
+        self.post_anonymous("/api/auth/token", &[], Some(grant)).await
+    }
+
+    /// A POST with a bearer token, as an API client sends it.
+    pub async fn post_with_bearer(&self, path: &str, access: &str, body: Value) -> Reply {
+        let bearer = [("authorization", format!("Bearer {access}"))];
+        self.post_anonymous(path, &bearer, Some(body)).await
+    }
+
     /// `GET /api/auth/me` with a bearer token.
     pub async fn me_with_bearer(&self, access: &str) -> Reply {
         send(

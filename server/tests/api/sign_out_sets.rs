@@ -54,14 +54,10 @@ async fn sign_out_other_devices_is_one_event_and_keeps_the_caller_valid(backend:
     app.insert_sessions(&user_id, 1_000).await;
     let events_before = app.count(EVENTS, &user_id).await;
 
-    let res = crate::harness::send(
-        &reqwest::Client::new(),
-        reqwest::Method::POST,
-        &app.url("/api/auth/logout-all"),
-        &[("authorization", format!("Bearer {cli_access}"))],
-        Some(json!({"keepCurrent": true})),
-    )
-    .await;
+    let keep = json!({"keepCurrent": true});
+    let res = app
+        .post_with_bearer("/api/auth/logout-all", &cli_access, keep)
+        .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json["revoked"], 1_002);
     assert_eq!(app.count(ACTIVE_SESSIONS, &user_id).await, 1);
@@ -69,13 +65,7 @@ async fn sign_out_other_devices_is_one_event_and_keeps_the_caller_valid(backend:
 
     // The caller's very token keeps working, and so does its refresh token...
     assert_eq!(app.me_with_bearer(&cli_access).await.status, StatusCode::OK);
-    let refreshed = app
-        .post_anonymous(
-            "/api/auth/token",
-            &[],
-            Some(json!({"grant_type": "refresh_token", "refresh_token": cli_refresh})),
-        )
-        .await;
+    let refreshed = app.refresh_with_api(&cli_refresh).await;
     assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
     let new_access = refreshed.json["access_token"].as_str().unwrap();
     assert_eq!(app.me_with_bearer(new_access).await.status, StatusCode::OK);
@@ -87,14 +77,9 @@ async fn sign_out_other_devices_is_one_event_and_keeps_the_caller_valid(backend:
     assert_eq!(laptop.me().await.status, StatusCode::UNAUTHORIZED);
 
     // A later "sign out everywhere" from the kept session ends it too.
-    let all = crate::harness::send(
-        &reqwest::Client::new(),
-        reqwest::Method::POST,
-        &app.url("/api/auth/logout-all"),
-        &[("authorization", format!("Bearer {new_access}"))],
-        Some(json!({})),
-    )
-    .await;
+    let all = app
+        .post_with_bearer("/api/auth/logout-all", new_access, json!({}))
+        .await;
     assert_eq!(all.status, StatusCode::OK, "{}", all.body);
     for token in [cli_access.as_str(), new_access] {
         assert_eq!(
