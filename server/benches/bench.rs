@@ -51,7 +51,10 @@ async fn start_server(database_url: &str) -> ServerProcess {
         .env("JWT_SECRET", "bench-secret-bench-secret-bench-secret-0")
         .env("LEPTOS_ENV", "PROD")
         .env("LEPTOS_OUTPUT_NAME", "signout")
-        .env("LEPTOS_SITE_ROOT", std::env::temp_dir().join("signout-bench-site"))
+        .env(
+            "LEPTOS_SITE_ROOT",
+            std::env::temp_dir().join("signout-bench-site"),
+        )
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("RATE_LIMITS", "off")
         .env("RUST_LOG", "error")
@@ -80,7 +83,12 @@ async fn start_server(database_url: &str) -> ServerProcess {
     server
 }
 
-async fn post(http: &reqwest::Client, url: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
+async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: Option<&str>,
+    body: Value,
+) -> (u16, Value) {
     let mut req = http.post(url).json(&body);
     if let Some(token) = bearer {
         req = req.bearer_auth(token);
@@ -144,7 +152,12 @@ async fn session_checks(base: &str) -> (f64, Duration) {
             let mut latencies = Vec::new();
             while Instant::now() < until {
                 let sent = Instant::now();
-                let res = http.get(&url).bearer_auth(&access).send().await.expect("me");
+                let res = http
+                    .get(&url)
+                    .bearer_auth(&access)
+                    .send()
+                    .await
+                    .expect("me");
                 assert_eq!(res.status(), 200);
                 let _ = res.bytes().await;
                 latencies.push(sent.elapsed());
@@ -159,7 +172,10 @@ async fn session_checks(base: &str) -> (f64, Duration) {
     }
     let elapsed = started.elapsed().max(RUN_FOR);
     all.sort();
-    (all.len() as f64 / elapsed.as_secs_f64(), percentile(&all, 0.99))
+    (
+        all.len() as f64 / elapsed.as_secs_f64(),
+        percentile(&all, 0.99),
+    )
 }
 
 /// Refresh-token rotations per second: `CLIENTS` API sessions, each rotating its own
@@ -286,7 +302,9 @@ async fn postgres_database() -> Database {
     let admin = std::env::var("TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("signout_bench_{}", uuid::Uuid::now_v7().simple());
-    let admin_pool = AnyPool::connect(&admin).await.expect("PostgreSQL on 127.0.0.1");
+    let admin_pool = AnyPool::connect(&admin)
+        .await
+        .expect("PostgreSQL on 127.0.0.1");
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&admin_pool)
         .await

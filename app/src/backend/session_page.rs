@@ -33,13 +33,13 @@ impl Cursor {
         let id = parts.next()?;
         // Ids are ours (UUIDs); anything else (a NUL above all, which PostgreSQL refuses)
         // is not a cursor we made.
-        (!id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')).then(
-            || Self {
+        (!id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')).then(|| {
+            Self {
                 last_seen_at,
                 created_at,
                 id: id.to_owned(),
-            },
-        )
+            }
+        })
     }
 }
 
@@ -53,10 +53,7 @@ pub struct Page {
 impl Page {
     /// Reads `?limit=&cursor=`. No `limit` (and no cursor) is the whole list, as the API
     /// always answered; a cursor needs a limit.
-    pub fn from_query(
-        limit: Option<&str>,
-        cursor: Option<&str>,
-    ) -> Result<Option<Self>, ApiError> {
+    pub fn from_query(limit: Option<&str>, cursor: Option<&str>) -> Result<Option<Self>, ApiError> {
         let Some(limit) = limit else {
             return match cursor {
                 None => Ok(None),
@@ -101,7 +98,10 @@ mod tests {
     #[test]
     fn limits_are_bounded() {
         assert_eq!(Page::from_query(None, None).unwrap(), None);
-        assert_eq!(Page::from_query(Some("50"), None).unwrap().unwrap().limit, 50);
+        assert_eq!(
+            Page::from_query(Some("50"), None).unwrap().unwrap().limit,
+            50
+        );
         for bad in ["0", "-1", "201", "x", ""] {
             assert!(Page::from_query(Some(bad), None).is_err(), "{bad}");
         }

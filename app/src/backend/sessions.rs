@@ -6,10 +6,10 @@ use super::access_grant::{self, AccessGrant};
 use super::audit::{self, AuditEvent, AuditKind, ClientInfo, ClientKind};
 use super::clock::UnixTime;
 use super::db::{new_id, Db, Dialect};
-use super::users::{self, RowLock};
 use super::secret::Secret;
 use super::session_page::{Cursor, Page};
 use super::tokens::{hash_refresh_token, new_refresh_token};
+use super::users::{self, RowLock};
 
 /// The lifetimes that govern a session, taken from the configuration.
 #[derive(Clone, Copy, Debug)]
@@ -167,15 +167,23 @@ pub async fn rotate_refresh_token(
     users::lock(&mut tx, dialect, &user_id, RowLock::Shared).await?;
     // A second use of a token: a racing tab, if the session is a browser's and the first
     // use was moments ago; otherwise someone holds a copy. An API client has no tabs.
-    let may_race = allow_grace
-        && row.try_get::<String, _>("client_kind")? == ClientKind::Browser.as_str();
+    let may_race =
+        allow_grace && row.try_get::<String, _>("client_kind")? == ClientKind::Browser.as_str();
     let raced = |rotated_at: UnixTime| may_race && now - rotated_at <= policy.reuse_grace;
     let reused = || RefreshOutcome::Reused {
         user_id: user_id.clone(),
         session_id: session_id.clone(),
     };
     let continued = |tx: super::db::WriteTx, refresh_token: Option<Secret>| {
-        continue_session(tx, dialect, &user_id, &session_id, refresh_token, access_ttl, now)
+        continue_session(
+            tx,
+            dialect,
+            &user_id,
+            &session_id,
+            refresh_token,
+            access_ttl,
+            now,
+        )
     };
     if let Some(rotated_at) = rotated_at {
         return if raced(rotated_at) {

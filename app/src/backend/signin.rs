@@ -76,7 +76,14 @@ pub async fn register(
     )
     .await?;
     db::commit(tx).await?;
-    issue(state, user, &session.session_id, grant, Some(session.refresh_token), now)
+    issue(
+        state,
+        user,
+        &session.session_id,
+        grant,
+        Some(session.refresh_token),
+        now,
+    )
 }
 
 pub async fn sign_in(
@@ -167,7 +174,14 @@ async fn verify_and_start_session(
     )
     .await?;
     db::commit(tx).await?;
-    issue(state, user, &session.session_id, grant, Some(session.refresh_token), now)
+    issue(
+        state,
+        user,
+        &session.session_id,
+        grant,
+        Some(session.refresh_token),
+        now,
+    )
 }
 
 /// The slots one sign-in attempt holds: one per client IP, one per account.

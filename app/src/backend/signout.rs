@@ -171,7 +171,12 @@ pub async fn sign_out_device(
     let mut ended = 0;
     let mut revocations = Vec::new();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
-    lock_users(&mut tx, state, targets.iter().map(|(_, user_id)| user_id.as_str())).await?;
+    lock_users(
+        &mut tx,
+        state,
+        targets.iter().map(|(_, user_id)| user_id.as_str()),
+    )
+    .await?;
     for (session_id, user_id) in &targets {
         if let Some(revoked) = end_one(&mut tx, session_id, RevokeReason::SignOut, now).await? {
             ended += 1;

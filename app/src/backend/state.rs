@@ -13,8 +13,8 @@ use super::db::{self, Db, Dialect};
 use super::error::{ApiError, ApiResult};
 use super::rate_limit::{Policy, RateLimiter, Slot};
 use super::revocation::RevocationView;
-use super::tail;
 use super::sessions::SessionPolicy;
+use super::tail;
 use super::tokens::TokenKeys;
 
 #[derive(Clone)]

@@ -77,7 +77,8 @@ impl Tail {
             }
         }
         let now = Instant::now();
-        self.holes.retain(|_, missed| now.duration_since(*missed) < HOLE_WAIT);
+        self.holes
+            .retain(|_, missed| now.duration_since(*missed) < HOLE_WAIT);
         Ok(read)
     }
 

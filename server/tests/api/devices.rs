@@ -252,7 +252,10 @@ async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
 fn next_link(reply: &crate::harness::Reply) -> Option<String> {
     let link = reply.header("link")?;
     let target = link.strip_prefix('<')?.split_once('>')?;
-    target.1.contains("rel=\"next\"").then(|| target.0.to_owned())
+    target
+        .1
+        .contains("rel=\"next\"")
+        .then(|| target.0.to_owned())
 }
 
 async fn the_list_comes_in_pages_that_cover_every_session_once(backend: Backend) {
@@ -267,7 +270,11 @@ async fn the_list_comes_in_pages_that_cover_every_session_once(backend: Backend)
     while let Some(path) = next {
         let page = browser.get(&path).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        let items = page.json.as_array().expect("a page is a JSON array").clone();
+        let items = page
+            .json
+            .as_array()
+            .expect("a page is a JSON array")
+            .clone();
         assert!(items.len() <= 50, "{} items on one page", items.len());
         seen.extend(items.iter().map(|s| s["id"].as_str().unwrap().to_owned()));
         next = next_link(&page);
@@ -286,7 +293,12 @@ async fn the_list_comes_in_pages_that_cover_every_session_once(backend: Backend)
     let all = browser.get("/api/auth/sessions").await;
     assert_eq!(all.json.as_array().unwrap().len(), 121);
     assert!(next_link(&all).is_none());
-    for bad in ["limit=0", "limit=abc", "limit=50&cursor=not-a-cursor", "limit=1000"] {
+    for bad in [
+        "limit=0",
+        "limit=abc",
+        "limit=50&cursor=not-a-cursor",
+        "limit=1000",
+    ] {
         let res = browser.get(&format!("/api/auth/sessions?{bad}")).await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}: {}", res.body);
     }

@@ -292,7 +292,8 @@ impl TestApp {
     /// A refresh at the token API (`grant_type=refresh_token`).
     pub async fn refresh_with_api(&self, refresh_token: &str) -> Reply {
         let grant = json!({"grant_type": "refresh_token", "refresh_token": refresh_token});
-        self.post_anonymous("/api/auth/token", &[], Some(grant)).await
+        self.post_anonymous("/api/auth/token", &[], Some(grant))
+            .await
     }
 
     /// A POST with a bearer token, as an API client sends it.
