@@ -370,7 +370,7 @@ pub struct ActiveSession {
 }
 
 /// The user's sessions that can still be used, most recently active first: all of them,
-/// or one page (through the partial index `sessions_user_recent`, in its order).
+/// or one page (through the index `sessions_user_recent`, in its order).
 pub async fn list_active(
     db: &Db,
     user_id: &str,
