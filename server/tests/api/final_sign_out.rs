@@ -6,7 +6,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{spawn_app_with, spawn_on, until_refused, Backend, TestApp};
+use crate::harness::{spawn_app_with, spawn_on, Backend, TestApp};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -75,7 +75,7 @@ async fn logout_all_on_a_process_with_a_shorter_ttl_stays_final_everywhere(backe
 
     let res = browser.post("/api/auth/logout-all", json!({})).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    until_refused(&long, &access).await;
+    long.wait_until_refused(&access).await;
     still_refused_after(10, &[&long, &short], &access).await;
     still_refused_after(600, &[&long, &short], &access).await;
 }
@@ -89,7 +89,7 @@ async fn a_revoking_process_90_seconds_behind_is_seen_by_the_others(backend: Bac
 
     let res = browser.post("/api/auth/logout-all", json!({})).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    until_refused(&on_time, &access).await;
+    on_time.wait_until_refused(&access).await;
 }
 
 async fn an_issuing_process_15_seconds_ahead_does_not_revive_tokens_early(backend: Backend) {

@@ -652,19 +652,6 @@ pub fn with_introspection(config: &mut Config) {
         id: "resource-server".into(),
         secret: app::backend::secret::Secret::new("introspection-secret-for-the-tests-0123"),
     });
-    }
-
-/// Waits (bounded) until `app` refuses `access`: a revocation made by another process
-/// reaches this one through its tailer.
-pub async fn until_refused(app: &TestApp, access: &str) {
-    let started = std::time::Instant::now();
-    while app.me_with_bearer(access).await.status == StatusCode::OK {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(8),
-            "the revocation never reached this process"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
 }
 
 /// Rate limits off, for scenarios that make many requests on purpose.

@@ -7,7 +7,7 @@ use app::backend::tail::Tail;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{spawn_app, spawn_on, until_refused, Backend};
+use crate::harness::{spawn_app, spawn_on, Backend};
 use crate::on_both_databases;
 
 on_both_databases!(a_poll_reads_only_the_events_it_has_not_seen,);
@@ -78,7 +78,7 @@ async fn an_event_committed_after_a_higher_one_is_still_applied() {
     let other_access = other.cookie("access_token").unwrap();
     let res = other.post("/api/auth/logout-all", json!({})).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    until_refused(&second, &other_access).await;
+    second.wait_until_refused(&other_access).await;
     assert_eq!(
         second.me_with_bearer(&early_access).await.status,
         StatusCode::OK,
@@ -86,5 +86,5 @@ async fn an_event_committed_after_a_higher_one_is_still_applied() {
     );
 
     slow.commit().await.unwrap();
-    until_refused(&second, &early_access).await;
+    second.wait_until_refused(&early_access).await;
 }
