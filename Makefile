@@ -15,7 +15,7 @@ E2E_ENV := DATABASE_URL="sqlite://$(E2E_DB)?mode=rwc" RATE_LIMITS=off \
 RELEASE := --release --precompress
 SITE_PKG := target/site/pkg
 
-.PHONY: dev test test-api test-oauth fuzz test-e2e test-e2e-debug lint build bundle-check tti setup
+.PHONY: dev test test-api test-oauth fuzz test-e2e test-e2e-debug lint build bundle-check tti setup bench
 
 dev:
 	@scripts/setup.sh build
@@ -78,3 +78,8 @@ tti: build
 
 setup:
 	@scripts/setup.sh test
+
+# Throughput and latency of the auth paths on the release build, against real server
+# processes on 127.0.0.1 (SQLite and the local PostgreSQL). Bounded: about two minutes.
+bench:
+	cargo bench -p server --bench bench

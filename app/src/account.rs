@@ -18,8 +18,10 @@ pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
         auth.user_id(),
         auth.session_id(),
         state.clock.now(),
+        None,
     )
     .await
+    .map(|(views, _)| views)
     .map_err(internal)
 }
 

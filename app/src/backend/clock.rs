@@ -13,6 +13,9 @@ pub struct Clock {
     frozen_at: Option<UnixTime>,
     /// Seconds added to the time; only tests change it.
     offset: Arc<AtomicI64>,
+    /// A fixed difference from the clocks it shares `offset` with (tests of skew between
+    /// processes).
+    skew: i64,
 }
 
 impl Clock {
@@ -26,11 +29,21 @@ impl Clock {
         Self {
             frozen_at: Some(system_now()),
             offset: Arc::default(),
+            skew: 0,
+        }
+    }
+
+    /// The same clock, `seconds` ahead (or behind, if negative), moving with it: another
+    /// process whose clock is off. For tests.
+    pub fn skewed(&self, seconds: i64) -> Self {
+        Self {
+            skew: self.skew + seconds,
+            ..self.clone()
         }
     }
 
     pub fn now(&self) -> UnixTime {
-        self.frozen_at.unwrap_or_else(system_now) + self.offset.load(Ordering::Relaxed)
+        self.frozen_at.unwrap_or_else(system_now) + self.offset.load(Ordering::Relaxed) + self.skew
     }
 
     /// Moves this clock (and every clone of it) forward. For tests.

@@ -34,15 +34,32 @@ pub fn device_label(user_agent: Option<&str>) -> String {
     }
 }
 
-/// The user's active sessions as their owner sees them, most recently active first.
+/// The user's active sessions as their owner sees them, most recently active first: all,
+/// or one `page` and the cursor of the next page if there is one.
 pub async fn session_views(
     db: &super::db::Db,
     user_id: &str,
     current_session: &str,
     now: super::clock::UnixTime,
-) -> sqlx::Result<Vec<crate::wire::SessionView>> {
-    let active = super::sessions::list_active(db, user_id, now).await?;
-    Ok(active
+    page: Option<&super::session_page::Page>,
+) -> sqlx::Result<(
+    Vec<crate::wire::SessionView>,
+    Option<super::session_page::Cursor>,
+)> {
+    // One more than asked: whether it exists says whether there is a next page.
+    let probe = page.map(|p| super::session_page::Page {
+        limit: p.limit + 1,
+        after: p.after.clone(),
+    });
+    let mut active = super::sessions::list_active(db, user_id, now, probe.as_ref()).await?;
+    let next = match page {
+        Some(p) if active.len() as i64 > p.limit => {
+            active.truncate(p.limit as usize);
+            active.last().map(super::sessions::ActiveSession::cursor)
+        }
+        _ => None,
+    };
+    let views = active
         .into_iter()
         .map(|s| crate::wire::SessionView {
             current: s.id == current_session,
@@ -52,7 +69,8 @@ pub async fn session_views(
             created_at: s.created_at,
             last_active_at: s.last_seen_at,
         })
-        .collect())
+        .collect();
+    Ok((views, next))
 }
 
 /// How many events the activity list shows.

@@ -1,6 +1,7 @@
 //! Server-only code: storage, tokens, sessions, revocation, audit, rate limits and the
 //! HTTP API built on them. Nothing here is compiled into the WASM bundle.
 
+pub mod access_grant;
 pub mod account;
 pub mod activity;
 pub mod api;
@@ -18,10 +19,12 @@ pub mod rate_limit;
 pub mod revocation;
 pub mod secret;
 pub mod server_fn_auth;
+pub mod session_page;
 pub mod sessions;
 pub mod signin;
 pub mod signout;
 pub mod state;
+pub mod tail;
 pub mod token_status;
 pub mod tokens;
 pub mod users;

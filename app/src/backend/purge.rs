@@ -7,6 +7,10 @@ use super::db::Db;
 
 /// How long an ended session is kept before it is deleted.
 pub const RETENTION_SECS: i64 = 7 * 24 * 3600;
+/// How far behind this process's clock another process's may be. An event is deleted
+/// only this long after it expired by our clock, so that a process whose clock is behind
+/// (and to which the tokens it kills are still valid) has long read it.
+pub const CLOCK_SKEW_ALLOWANCE_SECS: i64 = 10 * 60;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Purged {
@@ -34,7 +38,7 @@ pub async fn purge_expired(db: &Db, now: UnixTime) -> sqlx::Result<Purged> {
     .await?
     .rows_affected();
     let revocation_events = sqlx::query("DELETE FROM revocation_events WHERE expires_at <= $1")
-        .bind(now)
+        .bind(now - CLOCK_SKEW_ALLOWANCE_SECS)
         .execute(db)
         .await?
         .rows_affected();

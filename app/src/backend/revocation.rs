@@ -4,27 +4,25 @@
 //! Every revocation is written to `revocation_events` in the same transaction as the
 //! change it describes, and applied to this process's view right after commit, so the
 //! process that signed a user out refuses the token on the very next request. Other
-//! processes learn of it by tailing the table: PostgreSQL `NOTIFY` wakes them at once, and
-//! a periodic poll is the fallback (and the only mechanism on SQLite).
+//! processes learn of it by tailing the table (`tail.rs`).
 //!
-//! An entry is forgotten once no access token it could affect can still be valid, so the
-//! view stays as small as the number of revocations within one access-token lifetime.
+//! An entry is forgotten once no access token it could affect can still be valid: its
+//! `forget_after` is the latest `exp` of those tokens, as recorded when they were issued
+//! (`access_grant.rs`), never the revoker's clock plus its own TTL. The check compares
+//! that `exp` and the token's with the same clock, so neither a different TTL, a restart,
+//! nor a skewed clock can make a revoked token valid again.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::RwLock;
 
 use sqlx::{AnyConnection, Row};
 
-use super::clock::{Clock, UnixTime};
-use super::db::{new_id, Db, Dialect};
+use super::clock::UnixTime;
+use super::db::Dialect;
 use super::tokens::AccessClaims;
 
 /// The `NOTIFY` channel that wakes the tailers of other processes.
-const NOTIFY_CHANNEL: &str = "revocation_events";
-/// Re-read this many seconds before the last poll, so that an event committed a little
-/// after its `created_at` is never missed. Applying an event twice is harmless.
-const POLL_OVERLAP_SECS: i64 = 60;
+pub const NOTIFY_CHANNEL: &str = "revocation_events";
 
 /// One fact that makes some access tokens invalid until `forget_after`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,10 +34,12 @@ pub enum Revocation {
     },
     /// This one access token is dead (a single sign-out deny-lists the presented token).
     AccessToken { jti: String, forget_after: UnixTime },
-    /// Every access token of the user issued under an older token version is dead.
+    /// Every access token of the user issued under an older token version is dead, except
+    /// those of `kept_session` ("sign out other devices" keeps the caller's).
     UserVersion {
         user_id: String,
         version: i64,
+        kept_session: Option<String>,
         forget_after: UnixTime,
     },
 }
@@ -62,12 +62,33 @@ impl Revocation {
     }
 }
 
+/// The newest user-level revocation of a user. One is enough: a session kept by a
+/// revocation was still active after every earlier one (checked under the user's row
+/// lock), so it is either the session the earlier ones kept too or one started after them,
+/// whose tokens carry a version they do not reach. The newest revocation therefore kills
+/// every token an older one did.
+#[derive(Debug)]
+struct UserEntry {
+    min_version: i64,
+    kept_session: Option<Box<str>>,
+    forget_after: UnixTime,
+}
+
+/// Keys are boxed strings, not `String`s: 8 bytes less per entry, and they never grow.
 #[derive(Default)]
 struct Entries {
-    sessions: HashMap<String, UnixTime>,
-    access_tokens: HashMap<String, UnixTime>,
-    /// user id -> (lowest valid token version, forget after)
-    user_versions: HashMap<String, (i64, UnixTime)>,
+    sessions: HashMap<Box<str>, UnixTime>,
+    access_tokens: HashMap<Box<str>, UnixTime>,
+    users: HashMap<Box<str>, UserEntry>,
+}
+
+fn remember(map: &mut HashMap<Box<str>, UnixTime>, key: &str, forget_after: UnixTime) {
+    match map.get_mut(key) {
+        Some(slot) => *slot = (*slot).max(forget_after),
+        None => {
+            map.insert(key.into(), forget_after);
+        }
+    }
 }
 
 pub struct RevocationView {
@@ -99,13 +120,16 @@ impl RevocationView {
             // A poisoned lock means a writer panicked mid-update: refuse rather than guess.
             return false;
         };
-        if entries.sessions.contains_key(&claims.sid)
-            || entries.access_tokens.contains_key(&claims.jti)
+        if entries.sessions.contains_key(claims.sid.as_str())
+            || entries.access_tokens.contains_key(claims.jti.as_str())
         {
             return false;
         }
-        match entries.user_versions.get(&claims.sub) {
-            Some((min_version, _)) => claims.ver >= *min_version,
+        match entries.users.get(claims.sub.as_str()) {
+            Some(user) => {
+                claims.ver >= user.min_version
+                    || user.kept_session.as_deref() == Some(claims.sid.as_str())
+            }
             None => true,
         }
     }
@@ -124,25 +148,35 @@ impl RevocationView {
             Revocation::Session {
                 session_id,
                 forget_after,
-            } => {
-                let slot = entries.sessions.entry(session_id.clone()).or_default();
-                *slot = (*slot).max(*forget_after);
-            }
+            } => remember(&mut entries.sessions, session_id, *forget_after),
             Revocation::AccessToken { jti, forget_after } => {
-                let slot = entries.access_tokens.entry(jti.clone()).or_default();
-                *slot = (*slot).max(*forget_after);
+                remember(&mut entries.access_tokens, jti, *forget_after)
             }
             Revocation::UserVersion {
                 user_id,
                 version,
+                kept_session,
                 forget_after,
             } => {
-                let slot = entries
-                    .user_versions
-                    .entry(user_id.clone())
-                    .or_insert((0, 0));
-                slot.0 = slot.0.max(*version);
-                slot.1 = slot.1.max(*forget_after);
+                let newest = UserEntry {
+                    min_version: *version,
+                    kept_session: kept_session.as_deref().map(Box::from),
+                    forget_after: *forget_after,
+                };
+                match entries.users.get_mut(user_id.as_str()) {
+                    None => {
+                        entries.users.insert(user_id.as_str().into(), newest);
+                    }
+                    // Events arrive in any order: the newest version decides, and the
+                    // entry lives as long as the longest of them needs.
+                    Some(slot) => {
+                        let forget_after = slot.forget_after.max(newest.forget_after);
+                        if newest.min_version > slot.min_version {
+                            *slot = newest;
+                        }
+                        slot.forget_after = forget_after;
+                    }
+                }
             }
         }
     }
@@ -154,13 +188,13 @@ impl RevocationView {
         };
         entries.sessions.retain(|_, until| *until > now);
         entries.access_tokens.retain(|_, until| *until > now);
-        entries.user_versions.retain(|_, (_, until)| *until > now);
+        entries.users.retain(|_, user| user.forget_after > now);
     }
 
     pub fn len(&self) -> usize {
         self.entries
             .read()
-            .map(|e| e.sessions.len() + e.access_tokens.len() + e.user_versions.len())
+            .map(|e| e.sessions.len() + e.access_tokens.len() + e.users.len())
             .unwrap_or(0)
     }
 
@@ -169,29 +203,41 @@ impl RevocationView {
     }
 }
 
-/// Appends `revocation` to `revocation_events` inside the caller's transaction. The caller
-/// applies it to its own view after the transaction commits.
+/// Appends `revocation` to `revocation_events` inside the caller's transaction, as one of
+/// its last statements (the tailers wait only a bounded time for an id that is not yet
+/// visible, see `tail.rs`). The caller applies it to its own view after the commit.
 pub async fn record(
     conn: &mut AnyConnection,
     dialect: Dialect,
     revocation: &Revocation,
     now: UnixTime,
 ) -> sqlx::Result<()> {
-    let (user_id, session_id, jti, version) = match revocation {
-        Revocation::Session { session_id, .. } => (None, Some(session_id.as_str()), None, None),
-        Revocation::AccessToken { jti, .. } => (None, None, Some(jti.as_str()), None),
+    let (user_id, session_id, kept_session, jti, version) = match revocation {
+        Revocation::Session { session_id, .. } => {
+            (None, Some(session_id.as_str()), None, None, None)
+        }
+        Revocation::AccessToken { jti, .. } => (None, None, None, Some(jti.as_str()), None),
         Revocation::UserVersion {
-            user_id, version, ..
-        } => (Some(user_id.as_str()), None, None, Some(*version)),
+            user_id,
+            version,
+            kept_session,
+            ..
+        } => (
+            Some(user_id.as_str()),
+            None,
+            kept_session.as_deref(),
+            None,
+            Some(*version),
+        ),
     };
     sqlx::query(
-        "INSERT INTO revocation_events (id, kind, user_id, session_id, jti, token_version, expires_at, created_at)
+        "INSERT INTO revocation_events (kind, user_id, session_id, kept_session_id, jti, token_version, expires_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(new_id())
     .bind(revocation.kind())
     .bind(user_id)
     .bind(session_id)
+    .bind(kept_session)
     .bind(jti)
     .bind(version)
     .bind(revocation.forget_after())
@@ -208,113 +254,40 @@ pub async fn record(
     Ok(())
 }
 
-/// Reads every still-relevant event created at or after `since` and applies it.
-pub async fn load_since(
-    db: &Db,
-    view: &RevocationView,
-    since: UnixTime,
-    now: UnixTime,
-) -> sqlx::Result<usize> {
-    let rows = sqlx::query(
-        "SELECT kind, user_id, session_id, jti, token_version, expires_at
-         FROM revocation_events WHERE created_at >= $1 AND expires_at > $2",
-    )
-    .bind(since)
-    .bind(now)
-    .fetch_all(db)
-    .await?;
-    let mut applied = 0;
-    for row in rows {
-        let kind: String = row.try_get("kind")?;
-        let forget_after: i64 = row.try_get("expires_at")?;
-        let revocation = match kind.as_str() {
-            "session" => row
-                .try_get::<Option<String>, _>("session_id")?
-                .map(|session_id| Revocation::Session {
-                    session_id,
+/// The columns `from_row` reads, for the queries of the tailer.
+pub const EVENT_COLUMNS: &str =
+    "id, kind, user_id, session_id, kept_session_id, jti, token_version, expires_at";
+
+/// Reads one row of `revocation_events` (selected with `EVENT_COLUMNS`). `None` for a
+/// row this version does not understand.
+pub fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Option<Revocation>> {
+    let kind: String = row.try_get("kind")?;
+    let forget_after: i64 = row.try_get("expires_at")?;
+    Ok(match kind.as_str() {
+        "session" => row
+            .try_get::<Option<String>, _>("session_id")?
+            .map(|session_id| Revocation::Session {
+                session_id,
+                forget_after,
+            }),
+        "access_token" => row
+            .try_get::<Option<String>, _>("jti")?
+            .map(|jti| Revocation::AccessToken { jti, forget_after }),
+        "user_version" => {
+            let user_id: Option<String> = row.try_get("user_id")?;
+            let version: Option<i64> = row.try_get("token_version")?;
+            let kept_session: Option<String> = row.try_get("kept_session_id")?;
+            user_id
+                .zip(version)
+                .map(|(user_id, version)| Revocation::UserVersion {
+                    user_id,
+                    version,
+                    kept_session,
                     forget_after,
-                }),
-            "access_token" => row
-                .try_get::<Option<String>, _>("jti")?
-                .map(|jti| Revocation::AccessToken { jti, forget_after }),
-            "user_version" => {
-                let user_id: Option<String> = row.try_get("user_id")?;
-                let version: Option<i64> = row.try_get("token_version")?;
-                user_id
-                    .zip(version)
-                    .map(|(user_id, version)| Revocation::UserVersion {
-                        user_id,
-                        version,
-                        forget_after,
-                    })
-            }
-            _ => None,
-        };
-        if let Some(revocation) = revocation {
-            view.apply(&revocation);
-            applied += 1;
-        } else {
-            tracing::warn!(%kind, "skipping an unreadable revocation event");
+                })
         }
-    }
-    Ok(applied)
-}
-
-/// Keeps `view` in step with revocations written by other processes, until the runtime
-/// stops. Also forgets entries that can no longer matter (the table is purged by
-/// `purge::purge_expired`).
-pub fn spawn_tailer(
-    db: Db,
-    dialect: Dialect,
-    database_url: String,
-    view: Arc<RevocationView>,
-    clock: Clock,
-    poll_every: Duration,
-) {
-    let wake = Arc::new(tokio::sync::Notify::new());
-    if dialect == Dialect::Postgres {
-        spawn_postgres_listener(database_url, wake.clone());
-    }
-    tokio::spawn(async move {
-        let mut last_poll = clock.now();
-        loop {
-            tokio::select! {
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(poll_every) => {}
-            }
-            let now = clock.now();
-            match load_since(&db, &view, last_poll - POLL_OVERLAP_SECS, now).await {
-                Ok(_) => last_poll = now,
-                Err(err) => {
-                    tracing::warn!(error = %err, "could not read revocation events; will retry")
-                }
-            }
-            view.purge(now);
-        }
-    });
-}
-
-fn spawn_postgres_listener(database_url: String, wake: Arc<tokio::sync::Notify>) {
-    tokio::spawn(async move {
-        loop {
-            match sqlx::postgres::PgListener::connect(&database_url).await {
-                Ok(mut listener) => {
-                    if let Err(err) = listener.listen(NOTIFY_CHANNEL).await {
-                        tracing::warn!(error = %err, "LISTEN failed; polling only");
-                    } else {
-                        while listener.recv().await.is_ok() {
-                            wake.notify_one();
-                        }
-                    }
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "cannot open a LISTEN connection; polling only")
-                }
-            }
-            // The poll keeps the view right meanwhile; retry the push channel later.
-            tokio::time::sleep(Duration::from_secs(5)).await;
-        }
-    });
+        _ => None,
+    })
 }
 
 #[cfg(test)]
@@ -330,6 +303,15 @@ mod tests {
             iat: 0,
             exp: 100,
             iss: "signout".into(),
+        }
+    }
+
+    fn user_version(version: i64, kept: Option<&str>, forget_after: UnixTime) -> Revocation {
+        Revocation::UserVersion {
+            user_id: "u".into(),
+            version,
+            kept_session: kept.map(str::to_owned),
+            forget_after,
         }
     }
 
@@ -353,14 +335,23 @@ mod tests {
         assert!(!view.allows(&claims("u", "s", "other-jti", 1)));
         assert!(view.allows(&claims("u", "s2", "k", 1)));
 
-        view.apply(&Revocation::UserVersion {
-            user_id: "u".into(),
-            version: 2,
-            forget_after: 100,
-        });
+        view.apply(&user_version(2, None, 100));
         assert!(!view.allows(&claims("u", "s2", "k", 1)));
         assert!(view.allows(&claims("u", "s2", "k", 2)));
         assert!(view.allows(&claims("someone-else", "s3", "m", 0)));
+    }
+
+    #[test]
+    fn a_kept_session_survives_its_users_revocation_and_no_other_does() {
+        let view = RevocationView::default();
+        view.apply(&user_version(3, Some("kept"), 100));
+        assert!(view.allows(&claims("u", "kept", "a", 2)));
+        assert!(!view.allows(&claims("u", "other", "b", 2)));
+        assert!(view.allows(&claims("u", "new", "c", 3)));
+        // Then everywhere: the kept session's old tokens die too.
+        view.apply(&user_version(4, None, 100));
+        assert!(!view.allows(&claims("u", "kept", "a", 2)));
+        assert!(!view.allows(&claims("u", "kept", "d", 3)));
     }
 
     #[test]
@@ -374,25 +365,20 @@ mod tests {
             jti: "j".into(),
             forget_after: 80,
         });
+        view.apply(&user_version(1, None, 70));
         view.purge(60);
-        assert_eq!(view.len(), 1);
+        assert_eq!(view.len(), 2);
         view.purge(80);
         assert!(view.is_empty());
     }
 
     #[test]
-    fn a_lower_version_event_never_undoes_a_higher_one() {
+    fn an_older_event_arriving_late_never_undoes_a_newer_one_nor_shortens_it() {
         let view = RevocationView::default();
-        view.apply(&Revocation::UserVersion {
-            user_id: "u".into(),
-            version: 3,
-            forget_after: 100,
-        });
-        view.apply(&Revocation::UserVersion {
-            user_id: "u".into(),
-            version: 2,
-            forget_after: 100,
-        });
+        view.apply(&user_version(3, None, 100));
+        view.apply(&user_version(2, Some("s"), 200));
         assert!(!view.allows(&claims("u", "s", "j", 2)));
+        view.purge(150);
+        assert!(!view.allows(&claims("u", "s", "j", 2)), "kept until 200");
     }
 }

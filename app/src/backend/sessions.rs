@@ -2,11 +2,14 @@
 
 use sqlx::{AnyConnection, Row};
 
+use super::access_grant::{self, AccessGrant};
 use super::audit::{self, AuditEvent, AuditKind, ClientInfo, ClientKind};
 use super::clock::UnixTime;
-use super::db::{new_id, Db};
+use super::db::{new_id, Db, Dialect};
 use super::secret::Secret;
+use super::session_page::{Cursor, Page};
 use super::tokens::{hash_refresh_token, new_refresh_token};
+use super::users::{self, RowLock};
 
 /// The lifetimes that govern a session, taken from the configuration.
 #[derive(Clone, Copy, Debug)]
@@ -100,16 +103,16 @@ async fn insert_refresh_token(
 /// What presenting a refresh token led to.
 #[derive(Debug)]
 pub enum RefreshOutcome {
-    /// The token was current: it is now rotated and `refresh_token` replaces it.
-    Rotated {
+    /// The session goes on with an access token per `grant`. `refresh_token` replaces the
+    /// presented one; it is `None` when a browser session's token was rotated moments ago,
+    /// most likely by another tab, which holds the new one already.
+    Continued {
         user_id: String,
         session_id: String,
-        refresh_token: Secret,
+        refresh_token: Option<Secret>,
+        grant: AccessGrant,
     },
-    /// A browser session's token was rotated moments ago, most likely by another tab.
-    /// The session stays valid; no new refresh token is handed out.
-    RotatedWithinGrace { user_id: String, session_id: String },
-    /// The token was rotated long ago: someone kept a copy. The caller revokes the session.
+    /// The token was rotated before: someone kept a copy. The caller revokes the session.
     Reused { user_id: String, session_id: String },
     /// The session reached its absolute lifetime or its idle timeout.
     Expired,
@@ -117,11 +120,17 @@ pub enum RefreshOutcome {
     Invalid,
 }
 
+/// Exchanges a refresh token. `allow_grace` lets a browser tab that raced another one
+/// within the grace window continue without a new refresh token; API clients hold exactly
+/// one token, so for them any second use is a copy.
+#[allow(clippy::too_many_arguments)]
 pub async fn rotate_refresh_token(
     db: &Db,
-    dialect: super::db::Dialect,
+    dialect: Dialect,
     presented: &Secret,
     policy: SessionPolicy,
+    allow_grace: bool,
+    access_ttl: i64,
     client: &ClientInfo,
     now: UnixTime,
 ) -> sqlx::Result<RefreshOutcome> {
@@ -153,25 +162,35 @@ pub async fn rotate_refresh_token(
     if token_expires_at <= now || session_expires_at <= now || idle_expires_at <= now {
         return Ok(RefreshOutcome::Expired);
     }
+    // The user's row before any row of the session: the lock order of every transaction
+    // that grants tokens or ends sessions (`access_grant`).
+    users::lock(&mut tx, dialect, &user_id, RowLock::Shared).await?;
     // A second use of a token: a racing tab, if the session is a browser's and the first
     // use was moments ago; otherwise someone holds a copy. An API client has no tabs.
-    let may_race = row.try_get::<String, _>("client_kind")? == ClientKind::Browser.as_str();
-    let second_use = |within_grace: bool| {
-        let (user_id, session_id) = (user_id.clone(), session_id.clone());
-        if may_race && within_grace {
-            RefreshOutcome::RotatedWithinGrace {
-                user_id,
-                session_id,
-            }
-        } else {
-            RefreshOutcome::Reused {
-                user_id,
-                session_id,
-            }
-        }
+    let may_race =
+        allow_grace && row.try_get::<String, _>("client_kind")? == ClientKind::Browser.as_str();
+    let raced = |rotated_at: UnixTime| may_race && now - rotated_at <= policy.reuse_grace;
+    let reused = || RefreshOutcome::Reused {
+        user_id: user_id.clone(),
+        session_id: session_id.clone(),
+    };
+    let continued = |tx: super::db::WriteTx, refresh_token: Option<Secret>| {
+        continue_session(
+            tx,
+            dialect,
+            &user_id,
+            &session_id,
+            refresh_token,
+            access_ttl,
+            now,
+        )
     };
     if let Some(rotated_at) = rotated_at {
-        return Ok(second_use(now - rotated_at <= policy.reuse_grace));
+        return if raced(rotated_at) {
+            continued(tx, None).await
+        } else {
+            Ok(reused())
+        };
     }
     // Only one of two concurrent rotations of the same token can win this update.
     let won = sqlx::query(
@@ -185,7 +204,11 @@ pub async fn rotate_refresh_token(
         == 1;
     if !won {
         // Another request rotated it between our read and this update: moments ago.
-        return Ok(second_use(true));
+        return if raced(now) {
+            continued(tx, None).await
+        } else {
+            Ok(reused())
+        };
     }
     let refresh_token = insert_refresh_token(&mut tx, &session_id, policy, now).await?;
     // Re-checked here, not only in the read above: a sign-out that committed in between
@@ -211,11 +234,29 @@ pub async fn rotate_refresh_token(
         detail: None,
     };
     audit::record(&mut tx, event, now).await?;
+    continued(tx, Some(refresh_token)).await
+}
+
+/// Grants the session's next access token and commits.
+async fn continue_session(
+    mut tx: super::db::WriteTx,
+    dialect: Dialect,
+    user_id: &str,
+    session_id: &str,
+    refresh_token: Option<Secret>,
+    access_ttl: i64,
+    now: UnixTime,
+) -> sqlx::Result<RefreshOutcome> {
+    let granted = access_grant::grant(&mut tx, dialect, user_id, session_id, access_ttl, now);
+    let Some(grant) = granted.await? else {
+        return Ok(RefreshOutcome::Invalid);
+    };
     super::db::commit(tx).await?;
-    Ok(RefreshOutcome::Rotated {
-        user_id,
-        session_id,
+    Ok(RefreshOutcome::Continued {
+        user_id: user_id.to_owned(),
+        session_id: session_id.to_owned(),
         refresh_token,
+        grant,
     })
 }
 
@@ -235,46 +276,84 @@ pub async fn session_of_refresh_token(
         .transpose()
 }
 
-/// Ends one session. Returns whether it was still active (false: already over, which is
-/// not an error: sign-out is idempotent).
+/// The latest `exp` of the access tokens of a session that was just ended: a revocation
+/// of the session must be remembered until then. `None` if it had ended already (not an
+/// error: sign-out is idempotent).
+pub type EndedUntil = Option<UnixTime>;
+
+/// Ends one session. The caller holds the user's row lock (`users::lock`).
 pub async fn revoke(
     conn: &mut AnyConnection,
     session_id: &str,
     reason: RevokeReason,
     now: UnixTime,
-) -> sqlx::Result<bool> {
-    let result = sqlx::query("UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(reason.as_str())
-        .bind(session_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(result.rows_affected() == 1)
+) -> sqlx::Result<EndedUntil> {
+    sqlx::query_scalar(
+        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+         WHERE id = $3 AND revoked_at IS NULL RETURNING access_expires_max",
+    )
+    .bind(now)
+    .bind(reason.as_str())
+    .bind(session_id)
+    .fetch_optional(&mut *conn)
+    .await
 }
 
-/// Ends every active session of the user, except `keep` if given. Returns the ids ended.
+/// Ends every active session of the user, except `keep` if given, in one statement.
+/// Returns how many ended. The caller holds the user's row lock exclusively.
 pub async fn revoke_all_of_user(
     conn: &mut AnyConnection,
     user_id: &str,
     keep: Option<&str>,
     reason: RevokeReason,
     now: UnixTime,
-) -> sqlx::Result<Vec<String>> {
-    let ids: Vec<String> =
-        sqlx::query("SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL")
-            .bind(user_id)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|row| row.try_get("id"))
-            .collect::<sqlx::Result<_>>()?;
-    let mut revoked = Vec::with_capacity(ids.len());
-    for id in ids.into_iter().filter(|id| Some(id.as_str()) != keep) {
-        if revoke(conn, &id, reason, now).await? {
-            revoked.push(id);
-        }
-    }
-    Ok(revoked)
+) -> sqlx::Result<u64> {
+    // No session id is empty, so '' keeps nothing.
+    Ok(sqlx::query(
+        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+         WHERE user_id = $3 AND revoked_at IS NULL AND id <> $4",
+    )
+    .bind(now)
+    .bind(reason.as_str())
+    .bind(user_id)
+    .bind(keep.unwrap_or(""))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// The latest `exp` of any access token ever granted to the user's sessions, except
+/// `keep`'s: how long a revocation of all of them must be remembered.
+pub async fn latest_access_expiry(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    keep: Option<&str>,
+) -> sqlx::Result<UnixTime> {
+    let latest: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(access_expires_max) FROM sessions WHERE user_id = $1 AND id <> $2",
+    )
+    .bind(user_id)
+    .bind(keep.unwrap_or(""))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(latest.unwrap_or(0))
+}
+
+/// Whether the user's session is active (read under the user's row lock, so it stays so
+/// until the transaction ends).
+pub async fn is_active(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    session_id: &str,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
 }
 
 fn truncate(s: &str, max_chars: usize) -> String {
@@ -290,35 +369,61 @@ pub struct ActiveSession {
     pub last_seen_at: UnixTime,
 }
 
-/// The user's sessions that can still be used, most recently active first.
+/// The user's sessions that can still be used, most recently active first: all of them,
+/// or one page (through the index `sessions_user_recent`, in its order).
 pub async fn list_active(
     db: &Db,
     user_id: &str,
     now: UnixTime,
+    page: Option<&Page>,
 ) -> sqlx::Result<Vec<ActiveSession>> {
-    sqlx::query(
+    let after = page.and_then(|p| p.after.as_ref());
+    let mut sql = String::from(
         "SELECT id, user_agent, ip, created_at, last_seen_at FROM sessions
-         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2
-         ORDER BY last_seen_at DESC, created_at DESC, id DESC",
-    )
-    .bind(user_id)
-    .bind(now)
-    .fetch_all(db)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(ActiveSession {
-            id: row.try_get("id")?,
-            user_agent: row.try_get("user_agent")?,
-            ip: row.try_get("ip")?,
-            created_at: row.try_get("created_at")?,
-            last_seen_at: row.try_get("last_seen_at")?,
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2",
+    );
+    if after.is_some() {
+        sql.push_str(" AND (last_seen_at, created_at, id) < ($3, $4, $5)");
+    }
+    sql.push_str(" ORDER BY last_seen_at DESC, created_at DESC, id DESC");
+    if let Some(page) = page {
+        sql.push_str(&format!(" LIMIT {}", page.limit));
+    }
+    let mut query = sqlx::query(&sql).bind(user_id).bind(now);
+    if let Some(after) = after {
+        query = query
+            .bind(after.last_seen_at)
+            .bind(after.created_at)
+            .bind(after.id.as_str());
+    }
+    query
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(ActiveSession {
+                id: row.try_get("id")?,
+                user_agent: row.try_get("user_agent")?,
+                ip: row.try_get("ip")?,
+                created_at: row.try_get("created_at")?,
+                last_seen_at: row.try_get("last_seen_at")?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
-/// Ends one of the user's own sessions. `false` when there is no such active session of
+impl ActiveSession {
+    /// Where the page that ends with this session continues.
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            last_seen_at: self.last_seen_at,
+            created_at: self.created_at,
+            id: self.id.clone(),
+        }
+    }
+}
+
+/// Ends one of the user's own sessions. `None` when there is no such active session of
 /// this user: someone else's id and an unknown id look the same.
 pub async fn revoke_owned(
     conn: &mut AnyConnection,
@@ -326,18 +431,17 @@ pub async fn revoke_owned(
     session_id: &str,
     reason: RevokeReason,
     now: UnixTime,
-) -> sqlx::Result<bool> {
-    let result = sqlx::query(
+) -> sqlx::Result<EndedUntil> {
+    sqlx::query_scalar(
         "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
-         WHERE id = $3 AND user_id = $4 AND revoked_at IS NULL",
+         WHERE id = $3 AND user_id = $4 AND revoked_at IS NULL RETURNING access_expires_max",
     )
     .bind(now)
     .bind(reason.as_str())
     .bind(session_id)
     .bind(user_id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .fetch_optional(&mut *conn)
+    .await
 }
 
 /// Records use of a session: last active now, idle deadline pushed back. These writes
@@ -358,22 +462,6 @@ pub async fn touch(
     .execute(db)
     .await?;
     Ok(())
-}
-
-/// When a session's access token may stop being accepted at the latest: its absolute
-/// end, and its idle deadline if it is not used again. `None` if it has ended.
-pub async fn deadline(db: &Db, session_id: &str) -> sqlx::Result<Option<UnixTime>> {
-    let row = sqlx::query(
-        "SELECT expires_at, idle_expires_at FROM sessions WHERE id = $1 AND revoked_at IS NULL",
-    )
-    .bind(session_id)
-    .fetch_optional(db)
-    .await?;
-    row.map(|r| {
-        Ok(r.try_get::<i64, _>("expires_at")?
-            .min(r.try_get::<i64, _>("idle_expires_at")?))
-    })
-    .transpose()
 }
 
 /// Why a session ended (`RevokeReason::as_str`), if it has.

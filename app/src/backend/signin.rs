@@ -1,7 +1,9 @@
 //! Starting sessions (register, sign in) and continuing them (refresh). The HTTP layer
 //! decides whether the tokens travel as cookies or as JSON; this module does not care.
 
+use super::access_grant::{self, AccessGrant};
 use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
+use super::clock::UnixTime;
 use super::db;
 use super::error::{ApiError, ApiResult};
 use super::password::{hash_password, verify_password};
@@ -11,7 +13,7 @@ use super::sessions::{self, RefreshOutcome};
 use super::signout;
 use super::state::AppState;
 use super::tokens::AccessClaims;
-use super::users::{self, CreateUser, User};
+use super::users::{self, CreateUser, RowLock, User};
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Argon2 cost grows with input; a cap keeps one request from being a denial of service.
@@ -60,6 +62,7 @@ pub async fn register(
         CreateUser::EmailTaken => return Err(ApiError::EmailTaken),
     };
     let session = sessions::create(&mut tx, &user.id, client, state.session_policy(), now).await?;
+    let grant = grant_access(state, &mut tx, &user.id, &session.session_id, now).await?;
     audit::record(
         &mut tx,
         AuditEvent {
@@ -77,9 +80,10 @@ pub async fn register(
         state,
         user,
         &session.session_id,
+        grant,
         Some(session.refresh_token),
+        now,
     )
-    .await
 }
 
 pub async fn sign_in(
@@ -125,6 +129,7 @@ async fn verify_and_start_session(
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
+    let verified_hash = hash.clone();
     // Runs the same Argon2 work whether or not the account exists.
     let matches = verify_password(password, hash).await?;
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
@@ -144,7 +149,18 @@ async fn verify_and_start_session(
         db::commit(tx).await?;
         return Err(ApiError::InvalidCredentials);
     };
+    // The password was checked against the account as it was before the Argon2 work. A
+    // password or email change may have committed since: under the user's row lock (which
+    // the change holds until it commits), the credentials checked must still be the
+    // account's, or this sign-in would open a session with the old ones after the change
+    // ended every other session.
+    let current = users::lock(&mut tx, state.dialect, &user.id, RowLock::Shared).await?;
+    let checked_hash = verified_hash.map(|h| h.0).unwrap_or_default();
+    if !current.is_some_and(|c| c.email == email && c.password_hash.0 == checked_hash) {
+        return Err(ApiError::InvalidCredentials);
+    }
     let session = sessions::create(&mut tx, &user.id, client, state.session_policy(), now).await?;
+    let grant = grant_access(state, &mut tx, &user.id, &session.session_id, now).await?;
     audit::record(
         &mut tx,
         AuditEvent {
@@ -162,9 +178,10 @@ async fn verify_and_start_session(
         state,
         user,
         &session.session_id,
+        grant,
         Some(session.refresh_token),
+        now,
     )
-    .await
 }
 
 /// The slots one sign-in attempt holds: one per client IP, one per account.
@@ -219,29 +236,23 @@ pub async fn refresh(
         state.dialect,
         presented,
         state.session_policy(),
+        allow_grace,
+        state.keys.access_ttl(),
         client,
         now,
     )
     .await?;
-    let (user_id, session_id, refresh_token) = match outcome {
-        RefreshOutcome::Rotated {
+    let (user_id, session_id, refresh_token, grant) = match outcome {
+        RefreshOutcome::Continued {
             user_id,
             session_id,
             refresh_token,
-        } => (user_id, session_id, Some(refresh_token)),
-        RefreshOutcome::RotatedWithinGrace {
-            user_id,
-            session_id,
-        } if allow_grace => (user_id, session_id, None),
+            grant,
+        } => (user_id, session_id, refresh_token, grant),
         RefreshOutcome::Invalid => return Ok(Refreshed::Refused),
         RefreshOutcome::Expired => return Ok(Refreshed::Expired),
-        // Outside the grace window, or an API client (which has no racing tabs): a copy
-        // of the token exists somewhere.
-        RefreshOutcome::RotatedWithinGrace {
-            user_id,
-            session_id,
-        }
-        | RefreshOutcome::Reused {
+        // A copy of the token exists somewhere.
+        RefreshOutcome::Reused {
             user_id,
             session_id,
         } => {
@@ -252,28 +263,46 @@ pub async fn refresh(
     let Some(user) = users::find_by_id(&state.db, &user_id).await? else {
         return Ok(Refreshed::Refused);
     };
-    Ok(Refreshed::Tokens(Box::new(
-        issue(state, user, &session_id, refresh_token).await?,
-    )))
+    Ok(Refreshed::Tokens(Box::new(issue(
+        state,
+        user,
+        &session_id,
+        grant,
+        refresh_token,
+        now,
+    )?)))
 }
 
-/// Issues an access token that cannot outlive its session: its expiry is capped at the
-/// session's absolute end and at its idle deadline.
-async fn issue(
+/// Grants the new session's first access token inside the transaction that starts it.
+async fn grant_access(
     state: &AppState,
-    user: User,
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
     session_id: &str,
-    refresh_token: Option<Secret>,
-) -> ApiResult<IssuedTokens> {
-    let now = state.clock.now();
-    // The session ended while this request ran (a sign-out elsewhere): issue nothing.
-    let deadline = sessions::deadline(&state.db, session_id)
+    now: UnixTime,
+) -> ApiResult<AccessGrant> {
+    let ttl = state.keys.access_ttl();
+    access_grant::grant(conn, state.dialect, user_id, session_id, ttl, now)
         .await?
-        .ok_or(ApiError::InvalidRefreshToken)?;
+        // Only a session that ended (or a user deleted) in the same transaction has none.
+        .ok_or(ApiError::InvalidRefreshToken)
+}
+
+/// Signs the access token `grant` allows (its version and expiry, already recorded on
+/// the session).
+fn issue(
+    state: &AppState,
+    mut user: User,
+    session_id: &str,
+    grant: AccessGrant,
+    refresh_token: Option<Secret>,
+    now: UnixTime,
+) -> ApiResult<IssuedTokens> {
+    user.token_version = grant.version;
     let (access_token, access_claims) =
         state
             .keys
-            .issue(&user.id, session_id, user.token_version, now, deadline)?;
+            .issue(&user.id, session_id, grant.version, now, grant.expires_at)?;
     Ok(IssuedTokens {
         user,
         access_token,

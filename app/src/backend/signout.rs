@@ -1,19 +1,20 @@
 //! Ending sessions: this device, one device from the list, the other devices, or all of
-//! them. Each path revokes in the database and records its revocations in one
-//! transaction, then applies them to this process's view, so the very next request with
-//! an affected token is refused.
+//! them. Each path locks the user's row first (the one lock order, see `access_grant`),
+//! revokes in the database and records its revocations in one transaction, then applies
+//! them to this process's view, so the very next request with an affected token is
+//! refused.
 
 use sqlx::AnyConnection;
 
 use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
 use super::clock::UnixTime;
 use super::db;
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
 use super::revocation::{self, Revocation};
 use super::sessions::{self, RevokeReason};
 use super::state::AppState;
 use super::tokens::AccessClaims;
-use super::users;
+use super::users::{self, RowLock};
 
 /// Which of the user's sessions end, besides a single device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,27 +53,57 @@ async fn record_all(
     Ok(())
 }
 
-fn session_revocation(state: &AppState, session_id: &str, now: UnixTime) -> Revocation {
-    Revocation::Session {
-        session_id: session_id.to_owned(),
-        // No access token of the session can outlive its lifetime from now.
-        forget_after: now + state.keys.access_ttl(),
+/// Locks the rows of these users (in id order, so two sign-outs never wait for each
+/// other), before any of their sessions: the lock order of `access_grant`.
+async fn lock_users<'a>(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    user_ids: impl IntoIterator<Item = &'a str>,
+) -> sqlx::Result<()> {
+    let ordered: std::collections::BTreeSet<&str> = user_ids.into_iter().collect();
+    for user_id in ordered {
+        users::lock(conn, state.dialect, user_id, RowLock::Exclusive).await?;
     }
+    Ok(())
 }
 
 /// Makes this process refuse a signing-out device's access token (its whole session)
 /// before the database is asked to end the session. If the database cannot be reached,
 /// the logout is answered 503 and retried (it names its session by the token even when
 /// this process refuses it), but meanwhile the token the user wanted dead must not keep
-/// working here. After a successful commit the same entry is applied again (harmless).
+/// working here. After a successful commit the durable entry, which lasts until the
+/// latest `exp` the session was granted, is applied as well. This local one lasts at least
+/// as long as the presented token, and as long as any token this process would issue now.
 pub fn refuse_session_here_at_once(state: &AppState, claims: &AccessClaims) {
     let now = state.clock.now();
-    state
-        .revocations
-        .apply(&session_revocation(state, &claims.sid, now));
+    state.revocations.apply(&Revocation::Session {
+        session_id: claims.sid.clone(),
+        forget_after: claims.exp.max(now + state.keys.access_ttl()),
+    });
 }
 
-/// Ends the user's sessions per `scope` inside the caller's transaction.
+/// Ends one session inside the caller's transaction (which holds its user's row lock).
+/// The revocation lasts as long as the latest token the session was granted.
+async fn end_one(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    reason: RevokeReason,
+    now: UnixTime,
+) -> sqlx::Result<Option<Revocation>> {
+    let ended = sessions::revoke(conn, session_id, reason, now).await?;
+    Ok(ended.map(|forget_after| Revocation::Session {
+        session_id: session_id.to_owned(),
+        forget_after,
+    }))
+}
+
+/// Ends the user's sessions per `scope` inside the caller's transaction, as a set: one
+/// UPDATE by user, one token-version bump, one revocation event (naming the kept session,
+/// if any), whatever the number of sessions.
+///
+/// "Other devices" bumps the version too, and the event exempts the kept session: one
+/// entry in every view says "tokens of this user older than version V are dead, except
+/// those of session K", instead of one entry per ended session.
 async fn end_sessions(
     conn: &mut AnyConnection,
     state: &AppState,
@@ -81,24 +112,33 @@ async fn end_sessions(
     reason: RevokeReason,
     now: UnixTime,
 ) -> ApiResult<Revoked> {
-    let keep = (scope == SignOutScope::OthersKeepCurrent).then_some(caller.sid.as_str());
-    let ended = sessions::revoke_all_of_user(conn, &caller.sub, keep, reason, now).await?;
-    let mut revocations: Vec<Revocation> = ended
-        .iter()
-        .map(|sid| session_revocation(state, sid, now))
-        .collect();
-    if scope == SignOutScope::Everywhere {
-        let version = users::bump_token_version(conn, &caller.sub).await?;
-        revocations.push(Revocation::UserVersion {
-            user_id: caller.sub.clone(),
-            version,
-            forget_after: now + state.keys.access_ttl(),
-        });
+    let user_id = caller.sub.as_str();
+    if users::lock(conn, state.dialect, user_id, RowLock::Exclusive)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::Unauthenticated);
     }
-    record_all(conn, state, &revocations, now).await?;
+    let keep = (scope == SignOutScope::OthersKeepCurrent).then_some(caller.sid.as_str());
+    // The kept session must still be active now that the user is locked: a session that
+    // ended (say, by a sign-out everywhere that committed first) cannot be kept alive.
+    if let Some(kept) = keep {
+        if !sessions::is_active(conn, user_id, kept).await? {
+            return Err(ApiError::Unauthenticated);
+        }
+    }
+    let ended = sessions::revoke_all_of_user(conn, user_id, keep, reason, now).await?;
+    let version = users::bump_token_version(conn, user_id).await?;
+    let revocation = Revocation::UserVersion {
+        user_id: user_id.to_owned(),
+        version,
+        kept_session: keep.map(str::to_owned),
+        forget_after: sessions::latest_access_expiry(conn, user_id, keep).await?,
+    };
+    revocation::record(conn, state.dialect, &revocation, now).await?;
     Ok(Revoked {
-        sessions: ended.len(),
-        revocations,
+        sessions: ended as usize,
+        revocations: vec![revocation],
     })
 }
 
@@ -131,10 +171,16 @@ pub async fn sign_out_device(
     let mut ended = 0;
     let mut revocations = Vec::new();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
+    lock_users(
+        &mut tx,
+        state,
+        targets.iter().map(|(_, user_id)| user_id.as_str()),
+    )
+    .await?;
     for (session_id, user_id) in &targets {
-        if sessions::revoke(&mut tx, session_id, RevokeReason::SignOut, now).await? {
+        if let Some(revoked) = end_one(&mut tx, session_id, RevokeReason::SignOut, now).await? {
             ended += 1;
-            revocations.push(session_revocation(state, session_id, now));
+            revocations.push(revoked);
             let event = AuditEvent {
                 kind: AuditKind::SignOut,
                 user_id: Some(user_id),
@@ -146,12 +192,12 @@ pub async fn sign_out_device(
         }
     }
     if let Some(claims) = &leaving.access {
-        if claims.exp > now {
-            revocations.push(Revocation::AccessToken {
-                jti: claims.jti.clone(),
-                forget_after: claims.exp,
-            });
-        }
+        // Even when already expired by this clock: a process whose clock is behind may
+        // still take it. The entry is forgotten at the token's own `exp`.
+        revocations.push(Revocation::AccessToken {
+            jti: claims.jti.clone(),
+            forget_after: claims.exp,
+        });
     }
     record_all(&mut tx, state, &revocations, now).await?;
     db::commit(tx).await?;
@@ -226,18 +272,16 @@ pub async fn revoke_one(
 ) -> ApiResult<bool> {
     let now = state.clock.now();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
-    if !sessions::revoke_owned(
-        &mut tx,
-        &caller.sub,
-        session_id,
-        RevokeReason::RevokedFromDevicesList,
-        now,
-    )
-    .await?
-    {
+    lock_users(&mut tx, state, [caller.sub.as_str()]).await?;
+    let reason = RevokeReason::RevokedFromDevicesList;
+    let owned = sessions::revoke_owned(&mut tx, &caller.sub, session_id, reason, now).await?;
+    let Some(forget_after) = owned else {
         return Ok(false);
-    }
-    let revocations = vec![session_revocation(state, session_id, now)];
+    };
+    let revocations = vec![Revocation::Session {
+        session_id: session_id.to_owned(),
+        forget_after,
+    }];
     record_all(&mut tx, state, &revocations, now).await?;
     let event = AuditEvent {
         kind: AuditKind::SessionRevoked,
@@ -265,9 +309,13 @@ pub async fn revoke_for_refresh_reuse(
     client: &ClientInfo,
 ) -> ApiResult<()> {
     let now = state.clock.now();
-    let revocations = vec![session_revocation(state, session_id, now)];
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
-    sessions::revoke(&mut tx, session_id, RevokeReason::RefreshTokenReuse, now).await?;
+    lock_users(&mut tx, state, [user_id]).await?;
+    let revocations: Vec<Revocation> =
+        end_one(&mut tx, session_id, RevokeReason::RefreshTokenReuse, now)
+            .await?
+            .into_iter()
+            .collect();
     record_all(&mut tx, state, &revocations, now).await?;
     let event = AuditEvent {
         kind: AuditKind::RefreshTokenReuse,
@@ -278,8 +326,9 @@ pub async fn revoke_for_refresh_reuse(
     };
     audit::record(&mut tx, event, now).await?;
     db::commit(tx).await?;
+    let sessions = revocations.len();
     Revoked {
-        sessions: 1,
+        sessions,
         revocations,
     }
     .apply_to(state);

@@ -12,8 +12,9 @@ use super::config::Config;
 use super::db::{self, Db, Dialect};
 use super::error::{ApiError, ApiResult};
 use super::rate_limit::{Policy, RateLimiter, Slot};
-use super::revocation::{self, RevocationView};
+use super::revocation::RevocationView;
 use super::sessions::SessionPolicy;
+use super::tail;
 use super::tokens::TokenKeys;
 
 #[derive(Clone)]
@@ -45,14 +46,15 @@ impl AppState {
         let db = db::connect_and_migrate(&config.database_url).await?;
         let dialect = Dialect::of(&config.database_url)?;
         let revocations = Arc::new(RevocationView::default());
-        revocation::load_since(&db, &revocations, 0, clock.now()).await?;
-        revocation::spawn_tailer(
+        let tail = tail::Tail::start(&db, &revocations, clock.now()).await?;
+        tail::spawn_tailer(
             db.clone(),
             dialect,
             config.database_url.clone(),
             revocations.clone(),
             clock.clone(),
             Duration::from_secs(config.revocation_poll_interval_secs.max(1)),
+            tail,
         );
         spawn_purger(db.clone(), clock.clone());
         Ok(Self {

@@ -3,7 +3,7 @@
 use sqlx::{AnyConnection, Row};
 
 use super::clock::UnixTime;
-use super::db::{new_id, Db};
+use super::db::{new_id, Db, Dialect};
 use super::password::PasswordHashString;
 
 #[derive(Clone, Debug)]
@@ -103,6 +103,54 @@ pub async fn find_by_id(db: &Db, id: &str) -> sqlx::Result<Option<User>> {
         .fetch_optional(db)
         .await?;
     row.map(|row| user_from_row(&row)).transpose()
+}
+
+/// How a transaction holds a user's row until it ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowLock {
+    /// Granting tokens: many at once, none while the row is held exclusively.
+    Shared,
+    /// Ending sessions or changing credentials.
+    Exclusive,
+}
+
+/// A user's row as read under its lock.
+pub struct LockedUser {
+    pub email: String,
+    pub password_hash: PasswordHashString,
+    pub token_version: i64,
+}
+
+/// Reads the user's row and locks it until the transaction ends. Every transaction that
+/// ends sessions or grants tokens takes this lock before touching any session row, so they
+/// are ordered, and PostgreSQL never finds two of them waiting for each other. (On SQLite
+/// the write transaction, `BEGIN IMMEDIATE`, already excludes every other writer.)
+pub async fn lock(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    user_id: &str,
+    mode: RowLock,
+) -> sqlx::Result<Option<LockedUser>> {
+    let clause = match (dialect, mode) {
+        (Dialect::Sqlite, _) => "",
+        (Dialect::Postgres, RowLock::Shared) => " FOR SHARE",
+        // Not FOR UPDATE: that would also block inserts whose foreign key names the user.
+        (Dialect::Postgres, RowLock::Exclusive) => " FOR NO KEY UPDATE",
+    };
+    let row = sqlx::query(&format!(
+        "SELECT email, password_hash, token_version FROM users WHERE id = $1{clause}"
+    ))
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|row| {
+        Ok(LockedUser {
+            email: row.try_get("email")?,
+            password_hash: PasswordHashString(row.try_get("password_hash")?),
+            token_version: row.try_get("token_version")?,
+        })
+    })
+    .transpose()
 }
 
 /// Increments the user's token version and returns the new one: every access token issued

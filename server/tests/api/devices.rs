@@ -14,6 +14,7 @@ on_both_databases!(
     someone_elses_session_is_a_404_and_stays_alive,
     the_push_channel_announces_a_revoked_session_within_a_second,
     last_active_is_written_at_most_once_a_minute,
+    the_list_comes_in_pages_that_cover_every_session_once,
 );
 
 const CHROME_LINUX: &str =
@@ -245,4 +246,60 @@ async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
     browser.me().await;
     let second = written_after(first + 61).await;
     assert!((61..=62).contains(&(second - first)), "{first} -> {second}");
+}
+
+/// The `next` link of a page of the sessions list, if there is one (RFC 8288).
+fn next_link(reply: &crate::harness::Reply) -> Option<String> {
+    let link = reply.header("link")?;
+    let target = link.strip_prefix('<')?.split_once('>')?;
+    target
+        .1
+        .contains("rel=\"next\"")
+        .then(|| target.0.to_owned())
+}
+
+async fn the_list_comes_in_pages_that_cover_every_session_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut browser, email) = app.signed_up_browser().await;
+    let user_id = app.user_id(&email).await;
+    app.insert_sessions(&user_id, 120).await;
+
+    let mut seen = Vec::new();
+    let mut next = Some("/api/auth/sessions?limit=50".to_owned());
+    let mut pages = 0;
+    while let Some(path) = next {
+        let page = browser.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let items = page
+            .json
+            .as_array()
+            .expect("a page is a JSON array")
+            .clone();
+        assert!(items.len() <= 50, "{} items on one page", items.len());
+        seen.extend(items.iter().map(|s| s["id"].as_str().unwrap().to_owned()));
+        next = next_link(&page);
+        pages += 1;
+        assert!(pages <= 3, "more pages than sessions");
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 121);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 121, "a session appeared on two pages");
+    assert_eq!(seen[0], browser.session_id().await, "newest activity first");
+
+    // Without parameters the answer is the whole list, as before.
+    let all = browser.get("/api/auth/sessions").await;
+    assert_eq!(all.json.as_array().unwrap().len(), 121);
+    assert!(next_link(&all).is_none());
+    for bad in [
+        "limit=0",
+        "limit=abc",
+        "limit=50&cursor=not-a-cursor",
+        "limit=1000",
+    ] {
+        let res = browser.get(&format!("/api/auth/sessions?{bad}")).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}: {}", res.body);
+    }
 }

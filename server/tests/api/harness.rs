@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use app::backend::clock::Clock;
 use app::backend::config::{Config, IntrospectionClient, RateLimitMode};
 use app::backend::db::Db;
+use app::backend::AppState;
 use leptos::config::LeptosOptions;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::{Method, StatusCode};
@@ -129,6 +130,8 @@ pub struct TestApp {
     pub clock: Clock,
     pub db: Db,
     pub config: Config,
+    /// The server's own state, to look into its revocation view.
+    pub state: AppState,
     _database_guard: Option<DropDatabase>,
 }
 
@@ -199,12 +202,14 @@ pub async fn spawn_on(config: Config, clock: Clock) -> TestApp {
     .expect("server starts");
     let addr = server.addr;
     let db = server.state.db.clone();
+    let state = server.state.clone();
     tokio::spawn(server.serve(std::future::pending()));
     TestApp {
         addr,
         clock,
         db,
         config,
+        state,
         _database_guard: None,
     }
 }
@@ -284,6 +289,19 @@ impl TestApp {
             .await
     }
 
+    /// A refresh at the token API (`grant_type=refresh_token`).
+    pub async fn refresh_with_api(&self, refresh_token: &str) -> Reply {
+        let grant = json!({"grant_type": "refresh_token", "refresh_token": refresh_token});
+        self.post_anonymous("/api/auth/token", &[], Some(grant))
+            .await
+    }
+
+    /// A POST with a bearer token, as an API client sends it.
+    pub async fn post_with_bearer(&self, path: &str, access: &str, body: Value) -> Reply {
+        let bearer = [("authorization", format!("Bearer {access}"))];
+        self.post_anonymous(path, &bearer, Some(body)).await
+    }
+
     /// `GET /api/auth/me` with a bearer token.
     pub async fn me_with_bearer(&self, access: &str) -> Reply {
         send(
@@ -344,6 +362,32 @@ impl TestApp {
             );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+    }
+
+    /// The id of the account with this email.
+    pub async fn user_id(&self, email: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.db)
+            .await
+            .expect("the user exists")
+    }
+
+    /// Inserts `count` active sessions of the user straight into the database, in one
+    /// statement: devices signed in long ago, for scenarios with many sessions.
+    pub async fn insert_sessions(&self, user_id: &str, count: i64) {
+        crate::bulk::insert_sessions(&self.db, user_id, count, self.clock.now())
+            .await
+            .expect("insert sessions");
+    }
+
+    /// A single number from the database.
+    pub async fn count(&self, sql: &str, user_id: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .bind(user_id)
+            .fetch_one(&self.db)
+            .await
+            .expect("count query")
     }
 
     pub async fn post_anonymous(

@@ -1,13 +1,16 @@
 //! Black-box tests: each starts the real server on 127.0.0.1:0 with a fresh database and
 //! speaks HTTP to it. Every scenario runs twice, on SQLite and on the local PostgreSQL.
 
+mod bulk;
 mod harness;
 
 mod account;
 mod bad_input;
 mod cancelled;
+mod credential_race;
 mod db_proxy;
 mod devices;
+mod final_sign_out;
 mod guards;
 mod limits;
 mod logs;
@@ -20,6 +23,8 @@ mod refresh;
 mod sign_in;
 mod sign_out;
 mod sign_out_all;
+mod sign_out_sets;
 mod startup;
+mod tail;
 mod token_api;
 mod web_forms;

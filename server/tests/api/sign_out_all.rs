@@ -39,13 +39,7 @@ async fn every_device_dies_at_once_after_logout_all(backend: Backend) {
         app.me_with_bearer(&cli_access).await.status,
         StatusCode::UNAUTHORIZED
     );
-    let refresh = app
-        .post_anonymous(
-            "/api/auth/token",
-            &[],
-            Some(json!({"grant_type": "refresh_token", "refresh_token": cli_refresh})),
-        )
-        .await;
+    let refresh = app.refresh_with_api(&cli_refresh).await;
     assert_eq!(refresh.status, StatusCode::BAD_REQUEST);
     assert_eq!(refresh.json["error"], "invalid_grant");
     laptop.restore(laptop_tokens);

@@ -3,10 +3,14 @@
 
 use std::convert::Infallible;
 
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::Stream;
+use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::extract::JsonBody;
@@ -15,6 +19,7 @@ use crate::backend::authn::Authenticated;
 use crate::backend::devices;
 use crate::backend::error::{ApiError, ApiResult};
 use crate::backend::rate_limit::SIGN_OUT;
+use crate::backend::session_page::Page;
 use crate::backend::state::AppState;
 use crate::backend::{sessions, signout};
 use crate::wire::{
@@ -22,25 +27,57 @@ use crate::wire::{
     ENDED_BY_SIGN_OUT,
 };
 
-/// The caller's active sessions, newest activity first.
+/// `?limit=&cursor=`, both optional; kept as text so that a bad value gets this API's
+/// own 400 body.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// The caller's active sessions, newest activity first: the whole list (a JSON array, as
+/// always), or with `?limit=` one page of that array and, when more follow, a
+/// `Link: <…>; rel="next"` header (RFC 8288) whose target carries the next `cursor`.
 #[utoipa::path(get, path = "/api/auth/sessions", tag = "auth",
     security(("bearer" = []), ("access_cookie" = [])),
+    params(
+        ("limit" = Option<i64>, Query, description = "page size, 1 to 200; without it, the whole list"),
+        ("cursor" = Option<String>, Query, description = "where the page starts, from the previous page's `Link` header"),
+    ),
     responses(
-        (status = 200, description = "the active sessions", body = Vec<SessionView>),
+        (status = 200, description = "the active sessions, or one page of them", body = Vec<SessionView>,
+            headers(("link" = String, description = "`<…>; rel=\"next\"` when another page follows"))),
+        (status = 400, description = "a limit out of range or a cursor this server did not make", body = ApiErrorBody),
         (status = 401, description = "not signed in", body = ApiErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Authenticated,
-) -> ApiResult<Json<Vec<SessionView>>> {
-    let views = devices::session_views(
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(query) =
+        query.map_err(|_| ApiError::InvalidInput("the query string is not valid".into()))?;
+    let page = Page::from_query(query.limit.as_deref(), query.cursor.as_deref())?;
+    let (views, next) = devices::session_views(
         &state.db,
         auth.user_id(),
         auth.session_id(),
         state.clock.now(),
+        page.as_ref(),
     )
     .await?;
-    Ok(Json(views))
+    let mut headers = HeaderMap::new();
+    if let (Some(page), Some(next)) = (&page, next) {
+        let link = format!(
+            "</api/auth/sessions?limit={}&cursor={}>; rel=\"next\"",
+            page.limit,
+            next.encode()
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            headers.insert(header::LINK, value);
+        }
+    }
+    Ok((headers, Json::<Vec<SessionView>>(views)).into_response())
 }
 
 #[utoipa::path(post, path = "/api/auth/sessions/revoke", tag = "auth",

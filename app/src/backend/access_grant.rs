@@ -1,0 +1,75 @@
+//! Granting an access token for a session: the one place that decides a token's `ver`
+//! and `exp`, under the user's row lock, and records that `exp` on the session.
+//!
+//! Why under the lock: whatever ends sessions (sign-out everywhere, a password change...)
+//! takes the same user row lock first, bumps the version and reads the latest `exp`
+//! recorded on the sessions it ends. A grant therefore happens wholly before it (and its
+//! `exp` is seen, so the revocation is remembered at least that long) or wholly after it
+//! (and sees the new version, or finds the session ended and grants nothing). The same
+//! order, user row first, everywhere, is also what keeps PostgreSQL free of deadlocks.
+
+use sqlx::{AnyConnection, Row};
+
+use super::clock::UnixTime;
+use super::db::Dialect;
+use super::users::{self, RowLock};
+
+/// What an access token may carry: the user's current token version and an expiry that
+/// is already recorded on its session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessGrant {
+    pub version: i64,
+    pub expires_at: UnixTime,
+}
+
+/// Grants an access token of `ttl` seconds for the user's session, capped at the
+/// session's deadlines, inside the caller's write transaction. `None` if the user is gone
+/// or the session is no longer active.
+pub async fn grant(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    user_id: &str,
+    session_id: &str,
+    ttl: i64,
+    now: UnixTime,
+) -> sqlx::Result<Option<AccessGrant>> {
+    let Some(user) = users::lock(conn, dialect, user_id, RowLock::Shared).await? else {
+        return Ok(None);
+    };
+    let Some(row) = sqlx::query(
+        "SELECT expires_at, idle_expires_at FROM sessions
+         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    // A token never outlives its session: its absolute end, or its idle deadline if it
+    // is not used again.
+    let expires_at = (now + ttl)
+        .min(row.try_get::<i64, _>("expires_at")?)
+        .min(row.try_get::<i64, _>("idle_expires_at")?);
+    if expires_at <= now {
+        return Ok(None);
+    }
+    // Only ever raised. Every revocation holds the user row lock exclusively, so the
+    // session cannot end between the read above and this write; the condition says so
+    // anyway, and the row count confirms it.
+    let recorded = sqlx::query(
+        "UPDATE sessions SET access_expires_max = CASE WHEN access_expires_max < $1 THEN $1 ELSE access_expires_max END
+         WHERE id = $2 AND revoked_at IS NULL",
+    )
+    .bind(expires_at)
+    .bind(session_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    Ok(recorded.then_some(AccessGrant {
+        version: user.token_version,
+        expires_at,
+    }))
+}

@@ -1,0 +1,400 @@
+//! `make bench`: throughput and latency of the auth paths, on the release build, against
+//! real server processes on 127.0.0.1 (SQLite, and the local PostgreSQL). Every loop is
+//! bounded by a duration or a count. Prints one Markdown table.
+//!
+//! These are measurements, not tests: nothing here fails on a slow machine.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sqlx::AnyPool;
+
+#[path = "../tests/api/bulk.rs"]
+mod bulk;
+
+const PASSWORD: &str = "correct horse battery";
+/// How long each throughput measurement runs.
+const RUN_FOR: Duration = Duration::from_secs(3);
+/// Concurrent clients of the throughput measurements.
+const CLIENTS: usize = 16;
+
+/// A server binary started for the benchmark, stopped (by its own id) when dropped.
+struct ServerProcess {
+    child: Child,
+    base: String,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+async fn start_server(database_url: &str) -> ServerProcess {
+    let port = free_port();
+    // SIGNOUT_SERVER_BIN runs another build of the server under the same measurements
+    // (before/after comparisons).
+    let binary = std::env::var("SIGNOUT_SERVER_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_server").to_owned());
+    let child = Command::new(binary)
+        .env("DATABASE_URL", database_url)
+        .env("JWT_SECRET", "bench-secret-bench-secret-bench-secret-0")
+        .env("LEPTOS_ENV", "PROD")
+        .env("LEPTOS_OUTPUT_NAME", "signout")
+        .env(
+            "LEPTOS_SITE_ROOT",
+            std::env::temp_dir().join("signout-bench-site"),
+        )
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("RATE_LIMITS", "off")
+        .env("RUST_LOG", "error")
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    let server = ServerProcess {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    while http
+        .get(format!("{}/api/auth/me", server.base))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server
+}
+
+async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: Option<&str>,
+    body: Value,
+) -> (u16, Value) {
+    let mut req = http.post(url).json(&body);
+    if let Some(token) = bearer {
+        req = req.bearer_auth(token);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// A new account, and tokens of an API session of it: `(email, access, refresh)`.
+async fn new_user(http: &reqwest::Client, base: &str) -> (String, String, String) {
+    let email = format!("bench-{}@example.com", uuid::Uuid::now_v7().simple());
+    let (status, _) = post(
+        http,
+        &format!("{base}/api/auth/register"),
+        None,
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 201, "register");
+    let (access, refresh) = sign_in(http, base, &email).await;
+    (email, access, refresh)
+}
+
+async fn sign_in(http: &reqwest::Client, base: &str, email: &str) -> (String, String) {
+    let (status, body) = post(
+        http,
+        &format!("{base}/api/auth/token"),
+        None,
+        json!({"grant_type": "password", "email": email, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 200, "sign in: {body}");
+    (
+        body["access_token"].as_str().unwrap().to_owned(),
+        body["refresh_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// `GET /api/auth/me` with a bearer from `CLIENTS` clients: requests per second, p99.
+async fn session_checks(base: &str) -> (f64, Duration) {
+    let http = reqwest::Client::new();
+    let (_, access, _) = new_user(&http, base).await;
+    let until = Instant::now() + RUN_FOR;
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let (http, url, access) = (http.clone(), format!("{base}/api/auth/me"), access.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < until {
+                let sent = Instant::now();
+                let res = http
+                    .get(&url)
+                    .bearer_auth(&access)
+                    .send()
+                    .await
+                    .expect("me");
+                assert_eq!(res.status(), 200);
+                let _ = res.bytes().await;
+                latencies.push(sent.elapsed());
+            }
+            latencies
+        }));
+    }
+    let started = Instant::now();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("client"));
+    }
+    let elapsed = started.elapsed().max(RUN_FOR);
+    all.sort();
+    (
+        all.len() as f64 / elapsed.as_secs_f64(),
+        percentile(&all, 0.99),
+    )
+}
+
+/// Refresh-token rotations per second: `CLIENTS` API sessions, each rotating its own
+/// token in a chain.
+async fn refresh_rotations(base: &str) -> f64 {
+    let http = reqwest::Client::new();
+    let (email, _, _) = new_user(&http, base).await;
+    let mut tasks = Vec::new();
+    let until = Instant::now() + RUN_FOR;
+    for _ in 0..CLIENTS {
+        let (_, mut refresh) = sign_in(&http, base, &email).await;
+        let (http, url) = (http.clone(), format!("{base}/api/auth/token"));
+        tasks.push(tokio::spawn(async move {
+            let mut rotations = 0u64;
+            while Instant::now() < until {
+                let body = json!({"grant_type": "refresh_token", "refresh_token": refresh});
+                let (status, reply) = post(&http, &url, None, body).await;
+                assert_eq!(status, 200, "refresh: {reply}");
+                refresh = reply["refresh_token"].as_str().unwrap().to_owned();
+                rotations += 1;
+            }
+            rotations
+        }));
+    }
+    let started = Instant::now();
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("client");
+    }
+    total as f64 / started.elapsed().max(RUN_FOR).as_secs_f64()
+}
+
+/// Medians over three users with `sessions` sessions each (inserted straight into the
+/// database): `GET /api/auth/sessions?limit=50` (the first page), then
+/// `POST /api/auth/logout-all`.
+async fn logout_all(base: &str, db: &AnyPool, sessions: i64) -> (Duration, Duration) {
+    let http = reqwest::Client::new();
+    let mut pages = Vec::new();
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let (email, access, _) = new_user(&http, base).await;
+        let user_id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(&email)
+            .fetch_one(db)
+            .await
+            .expect("user id");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        bulk::insert_sessions(db, &user_id, sessions - 2, now)
+            .await
+            .expect("insert sessions");
+        let started = Instant::now();
+        let page = http
+            .get(format!("{base}/api/auth/sessions?limit=50"))
+            .bearer_auth(&access)
+            .send()
+            .await
+            .expect("sessions page");
+        assert_eq!(page.status(), 200);
+        let _ = page.bytes().await;
+        pages.push(started.elapsed());
+        let started = Instant::now();
+        let (status, body) = post(
+            &http,
+            &format!("{base}/api/auth/logout-all"),
+            Some(&access),
+            json!({}),
+        )
+        .await;
+        let took = started.elapsed();
+        assert_eq!(status, 200, "logout-all: {body}");
+        assert_eq!(body["revoked"], sessions, "every session ended");
+        times.push(took);
+    }
+    times.sort();
+    pages.sort();
+    (pages[1], times[1])
+}
+
+/// How long after a sign-out on one process a second process refuses the token: p50, p99
+/// over `rounds` sign-outs.
+async fn cross_process_delay(first: &str, second: &str, rounds: usize) -> (Duration, Duration) {
+    let http = reqwest::Client::new();
+    let (email, _, _) = new_user(&http, first).await;
+    let mut delays = Vec::new();
+    for _ in 0..rounds {
+        let (access, refresh) = sign_in(&http, first, &email).await;
+        let me = format!("{second}/api/auth/me");
+        let seen = http.get(&me).bearer_auth(&access).send().await.expect("me");
+        assert_eq!(seen.status(), 200);
+        let (status, _) = post(
+            &http,
+            &format!("{first}/api/auth/logout"),
+            Some(&access),
+            json!({"refreshToken": refresh}),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let signed_out = Instant::now();
+        loop {
+            let res = http.get(&me).bearer_auth(&access).send().await.expect("me");
+            if res.status() == 401 {
+                break;
+            }
+            assert!(
+                signed_out.elapsed() < Duration::from_secs(10),
+                "the second process never refused the token"
+            );
+        }
+        delays.push(signed_out.elapsed());
+    }
+    delays.sort();
+    (percentile(&delays, 0.5), percentile(&delays, 0.99))
+}
+
+struct Database {
+    url: String,
+    pool: AnyPool,
+    drop_with: Option<(String, String)>,
+}
+
+async fn sqlite_database() -> Database {
+    let dir = std::env::temp_dir().join("signout-bench");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(format!("{}.db", uuid::Uuid::now_v7().simple()));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    Database {
+        pool: AnyPool::connect(&url).await.expect("sqlite"),
+        url,
+        drop_with: None,
+    }
+}
+
+async fn postgres_database() -> Database {
+    let admin = std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("signout_bench_{}", uuid::Uuid::now_v7().simple());
+    let admin_pool = AnyPool::connect(&admin)
+        .await
+        .expect("PostgreSQL on 127.0.0.1");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin_pool)
+        .await
+        .expect("create database");
+    admin_pool.close().await;
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    let url = format!("{base}/{name}");
+    Database {
+        pool: AnyPool::connect(&url).await.expect("bench database"),
+        url,
+        drop_with: Some((admin, name)),
+    }
+}
+
+impl Database {
+    async fn close(self) {
+        self.pool.close().await;
+        if let Some((admin, name)) = self.drop_with {
+            if let Ok(pool) = AnyPool::connect(&admin).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&pool)
+                    .await;
+            }
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    sqlx::any::install_default_drivers();
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    for (label, postgres) in [("SQLite", false), ("PostgreSQL", true)] {
+        let db = if postgres {
+            postgres_database().await
+        } else {
+            sqlite_database().await
+        };
+        let server = start_server(&db.url).await;
+        let (rate, p99) = session_checks(&server.base).await;
+        rows.push((
+            "session check (GET /api/auth/me, bearer)".into(),
+            label.into(),
+            format!("{rate:.0} req/s, p99 {}", ms(p99)),
+        ));
+        let rotations = refresh_rotations(&server.base).await;
+        rows.push((
+            "refresh rotations".into(),
+            label.into(),
+            format!("{rotations:.0} /s"),
+        ));
+        for sessions in [1_000, 10_000] {
+            let (page, took) = logout_all(&server.base, &db.pool, sessions).await;
+            rows.push((
+                format!("sessions list, first page of 50 out of {sessions} (median of 3)"),
+                label.into(),
+                ms(page),
+            ));
+            rows.push((
+                format!("logout-all, {sessions} sessions (median of 3)"),
+                label.into(),
+                ms(took),
+            ));
+        }
+        if postgres {
+            let second = start_server(&db.url).await;
+            let (p50, p99) = cross_process_delay(&server.base, &second.base, 100).await;
+            rows.push((
+                "cross-process revocation delay (2 processes, 100 sign-outs)".into(),
+                label.into(),
+                format!("p50 {}, p99 {}", ms(p50), ms(p99)),
+            ));
+        }
+        drop(server);
+        db.close().await;
+    }
+    println!("\n| measurement | database | result |\n|---|---|---|");
+    for (what, database, result) in rows {
+        println!("| {what} | {database} | {result} |");
+    }
+}
