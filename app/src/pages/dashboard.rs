@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_fetch::QueryClient;
+use leptos_meta::Title;
 
 use crate::app_error::AppError;
 use crate::auth::client::signed_in_call;
@@ -86,6 +87,7 @@ fn Dashboard() -> impl IntoView {
     });
 
     view! {
+        <Title text="Dashboard · Signout"/>
         <h1>"Dashboard"</h1>
         <section class="card">
             <h2>"New draft"</h2>

@@ -1,6 +1,7 @@
 //! `/`: the public posts, readable by anyone.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 use leptos_fetch::QueryClient;
 
@@ -10,6 +11,7 @@ use crate::queries::published;
 pub fn HomePage() -> impl IntoView {
     let posts = expect_context::<QueryClient>().resource(published, || ());
     view! {
+        <Title text="Latest posts · Signout"/>
         <h1>"Latest posts"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading posts…"</p> }>
             {move || Suspend::new(async move {

@@ -1,6 +1,7 @@
 //! `/login`.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::components::auth_form::{AuthForm, AuthFormKind};
@@ -8,6 +9,7 @@ use crate::components::auth_form::{AuthForm, AuthFormKind};
 #[component]
 pub fn LoginPage() -> impl IntoView {
     view! {
+        <Title text="Sign in · Signout"/>
         <h1>"Sign in"</h1>
         <AuthForm kind=AuthFormKind::SignIn/>
         <p class="muted">"No account yet? " <A href="/register">"Create one"</A></p>

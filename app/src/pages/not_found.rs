@@ -1,6 +1,7 @@
 //! Any path without a route.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -9,6 +10,7 @@ pub fn NotFound() -> impl IntoView {
         options.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
+        <Title text="Page not found · Signout"/>
         <h1>"Page not found"</h1>
         <p><a href="/">"Back to the posts"</a></p>
     }

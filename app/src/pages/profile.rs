@@ -4,6 +4,7 @@ use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
+use leptos_meta::Title;
 
 use crate::app_error::AppError;
 use crate::auth::actions::{LogoutAll, ReportConcern};
@@ -32,6 +33,7 @@ fn Profile() -> impl IntoView {
     let auth = AuthStore::expect();
     let session = move || auth.session();
     view! {
+        <Title text="Profile · Signout"/>
         <h1>"Profile"</h1>
         <section class="card" aria-labelledby="account-heading">
             <h2 id="account-heading">"Account"</h2>

@@ -1,6 +1,7 @@
 //! `/register`.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::components::auth_form::{AuthForm, AuthFormKind};
@@ -8,6 +9,7 @@ use crate::components::auth_form::{AuthForm, AuthFormKind};
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     view! {
+        <Title text="Create account · Signout"/>
         <h1>"Create account"</h1>
         <AuthForm kind=AuthFormKind::CreateAccount/>
         <p class="muted">"Passwords need at least 8 characters. Already registered? " <A href="/login">"Sign in"</A></p>
