@@ -43,10 +43,13 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     AuthStore::provide().initialise(initial_session());
     // A plain form post (no JavaScript) that led here left its notice for this page.
+    // Read once and shared: the sign-in form takes the typed email from it.
+    let flash = initial_flash();
     let toasts = Toasts::provide();
-    if let Some(notice) = initial_flash().notice {
+    if let Some(notice) = flash.notice {
         toasts.info(notice.text());
     }
+    provide_context(flash);
     QueryClient::new().provide();
 
     // The routes sit directly in the router, where the server's route list can see them.

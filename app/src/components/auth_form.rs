@@ -6,11 +6,10 @@ use leptos::server_fn::ServerFn;
 
 use crate::auth::actions::{SignIn, SignUp};
 use crate::auth::flows::AuthFlows;
-use crate::auth::session::initial_flash;
 use crate::components::server_form::{
     browser_action, error_after_plain_post, form_error, take_submission,
 };
-use crate::wire::Credentials;
+use crate::wire::{Credentials, Flash};
 
 /// Which form: the two differ only in their server function and wording.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -35,7 +34,9 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
         async move { flows.sign_in(creds, new_account).await }
     });
     let error = form_error(submit);
-    let typed_email = initial_flash().email.unwrap_or_default();
+    let typed_email = use_context::<Flash>()
+        .and_then(|flash| flash.email)
+        .unwrap_or_default();
     let password = NodeRef::<leptos::html::Input>::new();
     let (action, submit_label, password_autocomplete, min_length) = if new_account {
         (SignUp::url(), "Create account", "new-password", Some("8"))

@@ -63,6 +63,7 @@ fn Dashboard() -> impl IntoView {
             }
         }
     });
+    let on_posts_lost = flows.clone();
     let publish = browser_action(None, move |input: &PublishDraft| {
         let (flows, id) = (flows.clone(), input.id.clone());
         async move {
@@ -78,7 +79,6 @@ fn Dashboard() -> impl IntoView {
         }
     });
     let save_error = form_error(save);
-    let on_posts_lost = AuthFlows::expect();
     Effect::new(move |_| {
         // The list itself found the session gone (revoked elsewhere).
         if matches!(posts.get(), Some(Err(AppError::Unauthenticated))) {
