@@ -38,9 +38,65 @@ pub fn date_time(unix_seconds: i64) -> String {
     )
 }
 
+/// A unix time as an HTML `datetime` value (RFC 3339, UTC): `2026-11-21T20:03:24Z`.
+pub fn machine_time(unix_seconds: i64) -> String {
+    let seconds_of_day = unix_seconds.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        date(unix_seconds),
+        seconds_of_day / 3_600,
+        seconds_of_day % 3_600 / 60,
+        seconds_of_day % 60
+    )
+}
+
+/// Within this many seconds a device counts as active now (its activity is written at
+/// most once a minute).
+pub const ACTIVE_NOW_SECS: i64 = 120;
+
+/// How long before `now` the time `then` was, as people say it: "just now", "5 minutes
+/// ago", "2 hours ago", "yesterday", "3 days ago", and the date after a month.
+pub fn ago(then: i64, now: i64) -> String {
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit} ago")
+        } else {
+            format!("{n} {unit}s ago")
+        }
+    };
+    let seconds = (now - then).max(0);
+    match seconds {
+        s if s < ACTIVE_NOW_SECS => "just now".into(),
+        s if s < 3_600 => plural(s / 60, "minute"),
+        s if s < 86_400 => plural(s / 3_600, "hour"),
+        s if s < 2 * 86_400 => "yesterday".into(),
+        s if s < 30 * 86_400 => plural(s / 86_400, "day"),
+        _ => format!("on {}", date(then)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{date, date_time};
+    use super::{ago, date, date_time, machine_time};
+
+    #[test]
+    fn relative_times_read_as_people_say_them() {
+        let now = 1_795_291_404;
+        assert_eq!(ago(now, now), "just now");
+        assert_eq!(ago(now + 30, now), "just now", "a clock a little ahead");
+        assert_eq!(ago(now - 119, now), "just now");
+        assert_eq!(ago(now - 120, now), "2 minutes ago");
+        assert_eq!(ago(now - 3_600, now), "1 hour ago");
+        assert_eq!(ago(now - 2 * 3_600 - 59, now), "2 hours ago");
+        assert_eq!(ago(now - 86_400, now), "yesterday");
+        assert_eq!(ago(now - 3 * 86_400, now), "3 days ago");
+        assert_eq!(ago(now - 40 * 86_400, now), "on 2026-10-12");
+    }
+
+    #[test]
+    fn machine_times_are_rfc3339_utc() {
+        assert_eq!(machine_time(1_795_291_404), "2026-11-21T20:03:24Z");
+    }
 
     #[test]
     fn date_times_are_utc_to_the_minute() {

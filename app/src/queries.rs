@@ -7,7 +7,7 @@ use crate::app_error::AppError;
 use crate::auth::client::signed_in_call;
 use crate::posts::{my_posts, published_posts};
 use crate::wire::Post;
-use crate::wire::{ActivityEntry, SessionView};
+use crate::wire::{ActivityPage, SignedInDevices};
 
 /// The public posts. Not user data, but cached and cleared the same way.
 pub async fn published(_: ()) -> Result<Vec<Post>, AppError> {
@@ -23,17 +23,26 @@ pub async fn posts_of(user_id: Option<String>) -> Result<Vec<Post>, AppError> {
 }
 
 /// The signed-in user's devices, keyed by their id.
-pub async fn sessions_of(user_id: Option<String>) -> Result<Vec<SessionView>, AppError> {
+pub async fn sessions_of(user_id: Option<String>) -> Result<SignedInDevices, AppError> {
     if user_id.is_none() {
-        return Ok(Vec::new());
+        return Ok(SignedInDevices {
+            as_of: 0,
+            sessions: Vec::new(),
+        });
     }
     signed_in_call(my_sessions).await
 }
 
-/// The signed-in user's recent security events, keyed by their id.
-pub async fn activity_of(user_id: Option<String>) -> Result<Vec<ActivityEntry>, AppError> {
+/// The signed-in user's `shown` most recent security events, keyed by their id and how
+/// many are shown.
+pub async fn activity_of(
+    (user_id, shown): (Option<String>, u32),
+) -> Result<ActivityPage, AppError> {
     if user_id.is_none() {
-        return Ok(Vec::new());
+        return Ok(ActivityPage {
+            entries: Vec::new(),
+            more: false,
+        });
     }
-    signed_in_call(my_security_activity).await
+    signed_in_call(move || my_security_activity(Some(shown))).await
 }

@@ -46,8 +46,8 @@ pub fn App() -> impl IntoView {
     // Read once and shared: the sign-in form takes the typed email from it.
     let flash = initial_flash();
     let toasts = Toasts::provide();
-    if let Some(notice) = flash.notice {
-        toasts.info(notice.text());
+    if let Some(text) = flash.notice_text() {
+        toasts.info(text);
     }
     provide_context(flash);
     QueryClient::new().provide();

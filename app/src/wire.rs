@@ -91,6 +91,18 @@ pub struct SessionView {
     pub current: bool,
 }
 
+/// The devices list of the profile page: every active session, the current one first,
+/// and the server's time when it was read. Relative times ("2 hours ago") are counted
+/// from `as_of`, so that the server's render and the browser's hydration say the same.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SignedInDevices {
+    /// Unix seconds.
+    pub as_of: i64,
+    pub sessions: Vec<SessionView>,
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -135,6 +147,20 @@ pub struct ActivityEntry {
     pub device: String,
     pub ip: Option<String>,
 }
+
+/// One page of the security activity: the newest events, and whether older ones follow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityPage {
+    pub entries: Vec<ActivityEntry>,
+    pub more: bool,
+}
+
+/// How many activity events the profile shows at first, and adds with each "Show more".
+pub const ACTIVITY_PAGE: u32 = 20;
+/// The most it shows (and the API's largest `limit`).
+pub const ACTIVITY_MAX: u32 = 200;
 
 /// The push channel's reason for a session that its own device signed out (as opposed to
 /// one ended from elsewhere). Also the stored `revoked_reason` of such a session.
@@ -186,6 +212,8 @@ impl Notice {
             Self::ConcernReported => {
                 "We signed you out on every device. Sign in again and change your password.".into()
             }
+            // The button is disabled without other devices; a plain post can still say 0.
+            Self::OtherDevicesSignedOut(0) => "There was no other device to sign out".into(),
             Self::OtherDevicesSignedOut(n) => format!("Signed out {}", devices(n)),
             Self::DeviceSignedOut => "The device has been signed out".into(),
             // The API's own wording of these answers.
@@ -239,6 +267,24 @@ pub struct Flash {
     pub notice: Option<Notice>,
     /// The email typed into a sign-in or sign-up form that failed, so it is not lost.
     pub email: Option<String>,
+    /// The device a plain "Revoke" signed out, so the notice can name it.
+    #[serde(default)]
+    pub device: Option<String>,
+}
+
+/// "Chrome on Linux has been signed out".
+pub fn device_signed_out(device: &str) -> String {
+    format!("{device} has been signed out")
+}
+
+impl Flash {
+    /// The notice's words, naming the device when one was revoked.
+    pub fn notice_text(&self) -> Option<String> {
+        match (self.notice?, &self.device) {
+            (Notice::DeviceSignedOut, Some(device)) => Some(device_signed_out(device)),
+            (notice, _) => Some(notice.text()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -262,5 +308,27 @@ mod tests {
         }
         assert_eq!(Notice::from_code("others:x"), None);
         assert_eq!(Notice::from_code("signed_out:1"), None);
+    }
+
+    #[test]
+    fn no_notice_ever_says_zero_devices_were_signed_out() {
+        assert!(!Notice::OtherDevicesSignedOut(0).text().contains('0'));
+        assert_eq!(
+            Notice::OtherDevicesSignedOut(1).text(),
+            "Signed out 1 other device"
+        );
+    }
+
+    #[test]
+    fn a_revoked_devices_notice_names_it() {
+        let flash = super::Flash {
+            notice: Some(Notice::DeviceSignedOut),
+            email: None,
+            device: Some("Safari on iPhone".into()),
+        };
+        assert_eq!(
+            flash.notice_text().as_deref(),
+            Some("Safari on iPhone has been signed out")
+        );
     }
 }

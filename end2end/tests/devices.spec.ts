@@ -23,7 +23,7 @@ test("sign out from all devices asks first, then ends every session, the other d
   const phoneCookies = await authCookies(phoneContext);
 
   await app.header().getByRole("link", { name: "Profile" }).click();
-  await app.screenshot("profile-security", page.getByRole("region", { name: "Security", exact: true }));
+  await app.screenshot("profile-security", page.getByRole("region", { name: "Devices", exact: true }));
   await page.getByRole("button", { name: "Sign out from all devices" }).click();
   const dialog = page.getByRole("dialog");
   await expect(dialog).toContainText("Sign out from all devices?");

@@ -81,8 +81,13 @@ test("without JavaScript: sign out other devices, revoke a device, change the pa
   const devices = page.getByRole("list", { name: "Signed-in devices" });
   await expect(devices.getByRole("listitem")).toHaveCount(3);
   await devices.getByRole("button", { name: "Revoke" }).first().click();
+  // The question is a page of its own, naming the device; the answer a real post.
+  await expect(page).toHaveURL(/confirm=revoke/);
+  const revokeDialog = page.getByRole("dialog", { name: /^Revoke .+\?$/ });
+  await expect(revokeDialog).toContainText("signed in");
+  await revokeDialog.getByRole("button", { name: /^Revoke/ }).click();
   await expect(page).toHaveURL("/profile");
-  await expect(app.toasts()).toContainText("The device has been signed out");
+  await expect(app.toasts()).toContainText(/.+ has been signed out/);
   await expect(devices.getByRole("listitem")).toHaveCount(2);
 
   // Sign out the other devices, after a confirmation that is a page of its own.

@@ -44,9 +44,10 @@ test("the profile lists every device, and revoking one signs it out within a sec
   await expect(devices.getByRole("listitem", { name: "Firefox on Mac OSX" })).toBeVisible();
   await expect(devices.getByRole("listitem", { name: "Safari on iPhone" })).toBeVisible();
   await expect(devices.getByRole("listitem", { name: "Chrome on Linux" }).getByRole("button", { name: "Revoke" })).toHaveCount(0);
-  await app.screenshot("profile-devices", page.getByRole("region", { name: "Security", exact: true }));
+  await app.screenshot("profile-devices", page.getByRole("region", { name: "Devices", exact: true }));
 
   await devices.getByRole("listitem", { name: "Firefox on Mac OSX" }).getByRole("button", { name: "Revoke" }).click();
+  await page.getByRole("dialog", { name: "Revoke Firefox on Mac OSX?" }).getByRole("button", { name: /^Revoke/ }).click();
   await expectSignedOutByPush(firefox);
   await expect(devices.getByRole("listitem")).toHaveCount(2);
   // The others are untouched.

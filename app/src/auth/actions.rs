@@ -94,14 +94,26 @@ pub async fn logout_all(keep_current: bool) -> Result<LogoutAllResponse, AppErro
 /// Signs out one of the user's other devices.
 #[server(prefix = "/api/auth/web", endpoint = "revoke-session")]
 pub async fn revoke_session(session_id: String) -> Result<SessionsEnded, AppError> {
-    use crate::backend::web;
-    use crate::wire::{Notice, RevokeSessionRequest};
-    let result = web::forward(
+    use crate::backend::{devices, server_fn_auth::require_auth, web};
+    use crate::wire::{device_signed_out, Notice, RevokeSessionRequest};
+    // Read before it ends, to name it in the answer; nothing is said of someone else's.
+    let device = match require_auth() {
+        Ok((state, auth)) => devices::label_of_own_session(&state.db, auth.user_id(), &session_id)
+            .await
+            .ok()
+            .flatten(),
+        Err(_) => None,
+    };
+    let mut result: Result<SessionsEnded, AppError> = web::forward(
         "/api/auth/sessions/revoke",
         &RevokeSessionRequest { session_id },
     )
     .await;
-    if result.is_ok() {
+    if let Ok(answer) = &mut result {
+        if let Some(device) = &device {
+            answer.message = device_signed_out(device);
+            web::name_revoked_device(device);
+        }
         web::land("/profile", Some(Notice::DeviceSignedOut));
     }
     result

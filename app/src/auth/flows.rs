@@ -164,13 +164,13 @@ impl AuthFlows {
         Ok(answer.revoked)
     }
 
-    /// "Revoke" one other device.
+    /// "Revoke" one other device. The toast names it, in the server's words.
     pub async fn revoke_device(&self, session_id: String) -> Result<(), AppError> {
         let result = signed_in_call(|| actions::revoke_session(session_id.clone())).await;
         // Even a refusal (already gone) makes the list stale.
         refresh_account_lists(&self.queries, self.auth.user_id_untracked());
-        result.map_err(|e| self.refused(e))?;
-        self.account_changed(Notice::DeviceSignedOut);
+        let answer = result.map_err(|e| self.refused(e))?;
+        self.toasts.info(answer.message);
         Ok(())
     }
 
@@ -294,6 +294,7 @@ async fn revoke_on_server() -> bool {
 
 /// Re-reads the lists that a change to the user's sessions makes stale.
 pub fn refresh_account_lists(queries: &QueryClient, user: Option<String>) {
-    queries.invalidate_query(sessions_of, user.clone());
-    queries.invalidate_query(activity_of, user);
+    queries.invalidate_query(sessions_of, user);
+    // Every page length of the activity (`?activity=`) is stale.
+    queries.invalidate_query_scope(activity_of);
 }

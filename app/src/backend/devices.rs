@@ -73,15 +73,63 @@ pub async fn session_views(
     Ok((views, next))
 }
 
-/// How many events the activity list shows.
-pub const ACTIVITY_LIMIT: i64 = 20;
+/// The devices list of the profile page: the device asking first (the one a person looks
+/// for), then the others by last activity, with the time they were read.
+pub async fn signed_in_devices(
+    db: &super::db::Db,
+    user_id: &str,
+    current_session: &str,
+    now: super::clock::UnixTime,
+) -> sqlx::Result<crate::wire::SignedInDevices> {
+    let (sessions, _) = session_views(db, user_id, current_session, now, None).await?;
+    Ok(crate::wire::SignedInDevices {
+        as_of: now,
+        sessions: current_first(sessions),
+    })
+}
 
-/// The user's recent security events, newest first, with readable devices.
+/// The current session first; the others keep their order (newest activity first).
+fn current_first(mut sessions: Vec<crate::wire::SessionView>) -> Vec<crate::wire::SessionView> {
+    sessions.sort_by_key(|s| !s.current);
+    sessions
+}
+
+/// The readable device of one of the user's own active sessions; `None` for another
+/// user's session or one that has ended.
+pub async fn label_of_own_session(
+    db: &super::db::Db,
+    user_id: &str,
+    session_id: &str,
+) -> sqlx::Result<Option<String>> {
+    let agent = super::sessions::user_agent_of_own(db, user_id, session_id).await?;
+    Ok(agent.map(|ua| device_label(ua.as_deref())))
+}
+
+/// How many events the activity list shows when not told.
+pub const ACTIVITY_LIMIT: i64 = crate::wire::ACTIVITY_PAGE as i64;
+
+/// `?limit=` of the activity, as text so that a bad value gets the API's own 400.
+pub fn activity_limit(raw: Option<&str>) -> Result<i64, super::error::ApiError> {
+    let Some(raw) = raw else {
+        return Ok(ACTIVITY_LIMIT);
+    };
+    let max = i64::from(crate::wire::ACTIVITY_MAX);
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|l| (1..=max).contains(l))
+        .ok_or_else(|| {
+            super::error::ApiError::InvalidInput(format!("limit must be a number from 1 to {max}"))
+        })
+}
+
+/// The user's `limit` most recent security events, newest first, with readable devices.
 pub async fn activity_entries(
     db: &super::db::Db,
     user_id: &str,
+    limit: i64,
 ) -> sqlx::Result<Vec<crate::wire::ActivityEntry>> {
-    let rows = super::audit::recent_for_user(db, user_id, ACTIVITY_LIMIT).await?;
+    let rows = super::audit::recent_for_user(db, user_id, limit).await?;
     Ok(rows
         .into_iter()
         .map(|r| crate::wire::ActivityEntry {
@@ -93,9 +141,53 @@ pub async fn activity_entries(
         .collect())
 }
 
+/// The first `shown` events (at most `ACTIVITY_MAX`), and whether older ones exist.
+pub async fn activity_page(
+    db: &super::db::Db,
+    user_id: &str,
+    shown: u32,
+) -> sqlx::Result<crate::wire::ActivityPage> {
+    let shown = i64::from(shown.clamp(1, crate::wire::ACTIVITY_MAX));
+    // One more than shown: whether it exists says whether there is more.
+    let mut entries = activity_entries(db, user_id, shown + 1).await?;
+    let more = entries.len() as i64 > shown;
+    entries.truncate(shown as usize);
+    Ok(crate::wire::ActivityPage { entries, more })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::device_label;
+    use super::{activity_limit, current_first, device_label};
+    use crate::wire::SessionView;
+
+    #[test]
+    fn the_current_device_comes_first_and_the_others_keep_their_order() {
+        let session = |id: &str, current| SessionView {
+            id: id.into(),
+            device: "Chrome on Linux".into(),
+            ip: None,
+            created_at: 0,
+            last_active_at: 0,
+            current,
+        };
+        let sorted = current_first(vec![
+            session("a", false),
+            session("b", false),
+            session("me", true),
+            session("c", false),
+        ]);
+        let ids: Vec<&str> = sorted.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["me", "a", "b", "c"]);
+    }
+
+    #[test]
+    fn activity_limits_are_bounded() {
+        assert_eq!(activity_limit(None).unwrap(), 20);
+        assert_eq!(activity_limit(Some("200")).unwrap(), 200);
+        for bad in ["0", "-3", "201", "x", ""] {
+            assert!(activity_limit(Some(bad)).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn real_user_agents_get_readable_labels() {

@@ -444,6 +444,22 @@ pub async fn revoke_owned(
     .await
 }
 
+/// The User-Agent of one of the user's own active sessions (the outer `None`: no such
+/// session of this user).
+pub async fn user_agent_of_own(
+    db: &Db,
+    user_id: &str,
+    session_id: &str,
+) -> sqlx::Result<Option<Option<String>>> {
+    sqlx::query_scalar(
+        "SELECT user_agent FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await
+}
+
 /// Records use of a session: last active now, idle deadline pushed back. These writes
 /// are spawned, so two may land out of order: only a newer time is ever written.
 pub async fn touch(

@@ -130,6 +130,13 @@ pub fn keep_typed_email(email: &str) {
     }
 }
 
+/// For a plain "Revoke" that succeeded: the next page's notice names the device.
+pub fn name_revoked_device(device: &str) {
+    if let (true, Ok(state)) = (is_plain_form_post(), app_state()) {
+        set_flash_cookie(cookies::flash_device(&state.config, device));
+    }
+}
+
 /// For a plain post of a sign-out that the server could not carry out (its database is
 /// down): a browser without scripts cannot retry, so it is signed out here at once by the
 /// pending marker, which makes its auth cookies count for nothing, and its next sign-in

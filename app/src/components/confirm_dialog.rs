@@ -1,8 +1,13 @@
 //! A modal question with a confirm and a cancel button, for actions that end sessions.
-//! It works without JavaScript too: the button that asks is a GET form that opens this
-//! page with `?confirm=<key>`, which renders the dialog open, and its confirm button is a
-//! real form posting to the server function.
+//!
+//! It is the browser's own `<dialog>`, opened with `showModal()` once the client runs: the
+//! browser then moves focus in (to Cancel, the safe choice), keeps Tab inside, closes on
+//! Escape and makes the page behind it inert; on close focus goes back to the button that
+//! asked. It works without JavaScript too: the button that asks is a GET form that opens
+//! this page with `?confirm=<key>`, which the server renders as `<dialog open>` (shown,
+//! though not modal), and its confirm button is a real form posting to the server function.
 
+use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -11,7 +16,7 @@ const CONFIRM_PARAM: &str = "confirm";
 
 /// The open state of the dialog named `key`: open in the first render when the page was
 /// asked for with `?confirm=<key>` (the no-JavaScript way), then as the page decides.
-pub fn use_confirm(key: &'static str) -> RwSignal<bool> {
+pub fn use_confirm(key: &str) -> RwSignal<bool> {
     let query = use_query_map();
     let asked = query.with_untracked(|q| q.get(CONFIRM_PARAM).as_deref() == Some(key));
     RwSignal::new(asked)
@@ -22,12 +27,20 @@ pub fn use_confirm(key: &'static str) -> RwSignal<bool> {
 #[component]
 pub fn AskButton(
     /// The dialog's key, as given to `use_confirm`.
-    key: &'static str,
+    #[prop(into)]
+    key: String,
     /// The page the dialog is on.
     page: &'static str,
     open: RwSignal<bool>,
     #[prop(into)] disabled: Signal<bool>,
     class: &'static str,
+    /// The button's accessible name when its text alone is not enough (several "Revoke"
+    /// buttons); it should start with the visible text.
+    #[prop(optional, into)]
+    label: Option<String>,
+    /// The id of a text that says why the button is disabled, or what it does.
+    #[prop(optional, into)]
+    described_by: Option<String>,
     children: Children,
 ) -> impl IntoView {
     view! {
@@ -36,7 +49,15 @@ pub fn AskButton(
             open.set(true);
         }>
             <input type="hidden" name=CONFIRM_PARAM value=key/>
-            <button type="submit" class=class disabled=move || disabled.get()>{children()}</button>
+            <button
+                type="submit"
+                class=class
+                aria-label=label
+                aria-describedby=described_by
+                disabled=move || disabled.get()
+            >
+                {children()}
+            </button>
         </form>
     }
 }
@@ -45,60 +66,171 @@ pub fn AskButton(
 pub fn ConfirmDialog(
     /// Whether the dialog is shown.
     open: RwSignal<bool>,
-    title: &'static str,
-    message: &'static str,
+    /// The dialog's key, as given to `use_confirm`: makes its element ids unique when two
+    /// dialogs share a title (two "Safari on iPhone"). Without it, the title is used.
+    #[prop(optional, into)]
+    key: Option<String>,
+    /// The heading, also the dialog's accessible name.
+    #[prop(into)]
+    title: String,
+    #[prop(into)] message: String,
     /// The confirm button's text, also its accessible name.
-    confirm_label: &'static str,
+    #[prop(into)]
+    confirm_label: String,
     /// Where the confirm button posts without JavaScript: a server function's URL.
     action: &'static str,
     /// The fields of that post, beside the button.
     #[prop(optional)]
-    fields: Vec<(&'static str, &'static str)>,
+    fields: Vec<(&'static str, String)>,
     /// Where Cancel goes without JavaScript: the page without the question.
     cancel_href: &'static str,
     /// Runs when the user confirms, with JavaScript; the dialog closes first.
     on_confirm: Callback<()>,
 ) -> impl IntoView {
-    let title_id = format!("dialog-{}", title.to_lowercase().replace([' ', '?'], "-"));
-    let fields = StoredValue::new(fields);
+    let id = dom_id(key.as_deref().unwrap_or(&title));
+    let title_id = format!("{id}-title");
+    let message_id = format!("{id}-message");
+    let (labelled_by, described_by) = (title_id.clone(), message_id.clone());
+    let dialog = NodeRef::<html::Dialog>::new();
+    // Asked for in the URL: the server renders it open (not modal: only script can make
+    // it modal); the client's first render must say the same, then `follow` takes over.
+    let open_at_first_render = open.get_untracked();
+    #[cfg(feature = "hydrate")]
+    let opener = modal::follow(dialog, open);
+
+    // Escape, the form's own close and `close()` all end in the `close` event: the signal
+    // follows the element, and focus goes back where it came from.
+    let on_close = move |_: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            // The server-rendered `open` dialog is closed once to be reopened as modal.
+            if dialog.get_untracked().is_some_and(|el| el.open()) {
+                return;
+            }
+            modal::return_focus(opener);
+        }
+        open.set(false);
+    };
+    // A click on the dialog element itself (not its content) is a click on the backdrop.
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        #[cfg(feature = "hydrate")]
+        if modal::is_backdrop_click(dialog, &ev) {
+            open.set(false);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+
     view! {
-        <Show when=move || open.get()>
-            <div class="dialog-backdrop" on:click=move |_| open.set(false)>
-                <div
-                    class="dialog"
-                    role="dialog"
-                    aria-modal="true"
-                    aria-labelledby=title_id.clone()
-                    on:click=|ev| ev.stop_propagation()
-                    on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }
-                >
-                    <h2 id=title_id.clone()>{title}</h2>
-                    <p>{message}</p>
-                    <form method="post" action=action class="dialog-actions" on:submit=move |ev| {
-                        ev.prevent_default();
-                        open.set(false);
-                        on_confirm.run(());
-                    }>
-                        {fields.get_value().into_iter().map(|(name, value)| view! {
-                            <input type="hidden" name=name value=value/>
-                        }).collect_view()}
-                        // Without JavaScript, Cancel loads the page without the question.
-                        <button
-                            type="submit"
-                            class="button-secondary"
-                            formmethod="get"
-                            formaction=cancel_href
-                            on:click=move |ev| {
-                                ev.prevent_default();
-                                open.set(false);
-                            }
-                        >
-                            "Cancel"
-                        </button>
-                        <button type="submit" class="button-danger" autofocus>{confirm_label}</button>
-                    </form>
-                </div>
+        <dialog
+            node_ref=dialog
+            class="dialog"
+            open=open_at_first_render
+            aria-labelledby=labelled_by
+            aria-describedby=described_by
+            on:close=on_close
+            on:click=on_click
+        >
+            <div class="dialog-body">
+                <h2 id=title_id>{title}</h2>
+                <p id=message_id>{message}</p>
+                <form method="post" action=action class="dialog-actions" on:submit=move |ev| {
+                    ev.prevent_default();
+                    open.set(false);
+                    on_confirm.run(());
+                }>
+                    {fields.into_iter().map(|(name, value)| view! {
+                        <input type="hidden" name=name value=value/>
+                    }).collect_view()}
+                    // First in the tab order and focused on opening: the safe choice.
+                    // Without JavaScript, Cancel loads the page without the question.
+                    <button
+                        type="submit"
+                        class="button-secondary"
+                        formmethod="get"
+                        formaction=cancel_href
+                        autofocus
+                        on:click=move |ev| {
+                            ev.prevent_default();
+                            open.set(false);
+                        }
+                    >
+                        "Cancel"
+                    </button>
+                    <button type="submit" class="button-danger">{confirm_label}</button>
+                </form>
             </div>
-        </Show>
+        </dialog>
+    }
+}
+
+/// An element id made of `text`: letters and digits, the rest as dashes.
+fn dom_id(text: &str) -> String {
+    let slug: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("dialog-{}", slug.trim_matches('-'))
+}
+
+/// The browser side: the `open` signal drives `showModal()` / `close()`.
+#[cfg(feature = "hydrate")]
+mod modal {
+    use leptos::html;
+    use leptos::prelude::*;
+    use send_wrapper::SendWrapper;
+    use wasm_bindgen::JsCast;
+
+    /// The element that had focus when the dialog opened.
+    pub type Opener = StoredValue<Option<SendWrapper<web_sys::HtmlElement>>>;
+
+    pub fn follow(dialog: NodeRef<html::Dialog>, open: RwSignal<bool>) -> Opener {
+        let opener: Opener = StoredValue::new(None);
+        Effect::new(move |_| {
+            let wanted = open.get();
+            let Some(el) = dialog.get() else { return };
+            if wanted {
+                if el.matches(":modal").unwrap_or(false) {
+                    return;
+                }
+                let focused = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.active_element())
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                    .filter(|e| !el.contains(Some(e.as_ref())));
+                opener.set_value(focused.map(SendWrapper::new));
+                // Rendered open by the server: `showModal()` refuses an open dialog.
+                if el.open() {
+                    el.close();
+                }
+                let _ = el.show_modal();
+            } else if el.open() {
+                el.close();
+            }
+        });
+        opener
+    }
+
+    /// Focus back on the button that asked, if it is still on the page.
+    pub fn return_focus(opener: Opener) {
+        if let Some(el) = opener.try_update_value(Option::take).flatten() {
+            if el.is_connected() {
+                let _ = el.focus();
+            }
+        }
+    }
+
+    pub fn is_backdrop_click(dialog: NodeRef<html::Dialog>, ev: &leptos::ev::MouseEvent) -> bool {
+        let (Some(el), Some(target)) = (dialog.get_untracked(), ev.target()) else {
+            return false;
+        };
+        let el: &web_sys::EventTarget = el.as_ref();
+        el == &target
     }
 }

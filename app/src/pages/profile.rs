@@ -1,12 +1,10 @@
 //! `/profile`: the account, its devices, and every way to end sessions.
 
-use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 
-use crate::app_error::AppError;
 use crate::auth::actions::{LogoutAll, ReportConcern};
 use crate::auth::flows::AuthFlows;
 use crate::auth::store::AuthStore;
@@ -30,114 +28,128 @@ pub fn ProfilePage() -> impl IntoView {
 
 #[component]
 fn Profile() -> impl IntoView {
-    let auth = AuthStore::expect();
-    let session = move || auth.session();
     view! {
         <Title text="Profile · Signout"/>
         <h1>"Profile"</h1>
-        <section class="card" aria-labelledby="account-heading">
-            <h2 id="account-heading">"Account"</h2>
-            <p>"Email: " <strong>{move || session().map(|s| s.user.email)}</strong></p>
-            <p class="muted">"Member since " {move || session().map(|s| format::date(s.user.created_at))}</p>
-            <h3>"Change email"</h3>
-            <p class="muted">"Your other devices will be signed out."</p>
-            <ChangeEmailForm/>
-        </section>
-        <SecuritySection/>
-        <section class="card" aria-labelledby="activity-heading">
-            <h2 id="activity-heading">"Recent security activity"</h2>
+        <DevicesSection/>
+        <SignInSection/>
+        <section class="card" id="activity" aria-labelledby="activity-heading">
+            <h2 id="activity-heading">"Activity"</h2>
+            <p class="muted">"What happened to your account, newest first: sign-ins, sign-outs, changes."</p>
             <SecurityActivity/>
         </section>
     }
 }
 
+/// Where the account is signed in, and the ways to end those sessions: one device (in the
+/// list), the others, or all of them.
 #[component]
-fn SecuritySection() -> impl IntoView {
+fn DevicesSection() -> impl IntoView {
     let auth = AuthStore::expect();
     let flows = AuthFlows::expect();
-    let confirm_everywhere = use_confirm("sign-out-everywhere");
-    let confirm_others = use_confirm("sign-out-others");
-    let confirm_concern = use_confirm("security-concern");
-    let signing_out = Signal::derive(move || auth.is_signing_out());
-
-    // Each follow-up runs in the action's own future (the flows): a refusal comes back
-    // as the action's value and is shown as a toast.
     let toasts = Toasts::expect();
-    let run =
-        move |failed: &'static str,
-              task: fn(AuthFlows) -> LocalBoxFuture<'static, Result<(), AppError>>| {
-            let flows = flows.clone();
-            Callback::new(move |_| {
-                let future = task(flows.clone());
-                spawn_local(async move {
-                    if let Err(e) = future.await {
-                        if !e.is_unauthenticated() {
-                            toasts.error(format!("{failed} {}", e.message()));
-                        }
-                    }
-                })
-            })
-        };
-    let everywhere = run("Could not sign out from all devices.", |flows| {
-        Box::pin(async move { flows.sign_out_everywhere().await })
-    });
-    let concern = run("Could not report the concern.", |flows| {
-        Box::pin(async move { flows.report_concern().await })
-    });
-    let others = run("Could not sign out other devices.", |flows| {
-        Box::pin(async move { flows.sign_out_other_devices().await.map(|_| ()) })
+    let confirm_everywhere = use_confirm("sign-out-everywhere");
+    let signing_out = Signal::derive(move || auth.is_signing_out());
+    // The follow-up runs in the flow's own future: a refusal comes back as a toast.
+    let everywhere = Callback::new(move |_| {
+        let flows = flows.clone();
+        spawn_local(async move {
+            if let Err(e) = flows.sign_out_everywhere().await {
+                if !e.is_unauthenticated() {
+                    toasts.error(format!(
+                        "Could not sign out from all devices. {}",
+                        e.message()
+                    ));
+                }
+            }
+        })
     });
 
     view! {
-        <section class="card" aria-labelledby="security-heading">
-            <h2 id="security-heading">"Security"</h2>
+        <section class="card" aria-labelledby="devices-heading">
+            <h2 id="devices-heading">"Devices"</h2>
             <p class="muted">
                 "Signing out ends a session on the server at once: its tokens stop working on "
                 "the very next request, wherever they are."
             </p>
-            <div class="actions-row">
-                <AskButton key="sign-out-others" page="/profile" open=confirm_others disabled=signing_out class="button-secondary">
-                    "Sign out other devices"
-                </AskButton>
-                <AskButton key="sign-out-everywhere" page="/profile" open=confirm_everywhere disabled=signing_out class="button-danger">
+            <DevicesList/>
+            <div class="device-actions">
+                <AskButton key="sign-out-everywhere" page="/profile" open=confirm_everywhere disabled=signing_out
+                    class="button-secondary" described_by="sign-out-everywhere-what">
                     "Sign out from all devices"
                 </AskButton>
+                <p id="sign-out-everywhere-what" class="muted small">
+                    "Ends every session, this one included."
+                </p>
             </div>
-            <h3>"Signed-in devices"</h3>
-            <DevicesList/>
-            <h3>"Change password"</h3>
-            <p class="muted">"Your other devices will be signed out."</p>
-            <ChangePasswordForm/>
-            <h3>"Something wrong?"</h3>
-            <p class="muted">"If you think someone else is using your account, end every session now."</p>
-            <AskButton key="security-concern" page="/profile" open=confirm_concern disabled=signing_out class="button-danger">
-                "Report a security concern"
-            </AskButton>
         </section>
         <ConfirmDialog
-            open=confirm_others
-            title="Sign out other devices?"
-            message="Every other browser and app signed in to your account will be signed out. This device stays signed in."
-            confirm_label="Sign out others"
-            action=LOGOUT_ALL_URL
-            fields=vec![("keep_current", "true")]
-            cancel_href="/profile"
-            on_confirm=others
-        />
-        <ConfirmDialog
             open=confirm_everywhere
+            key="sign-out-everywhere"
             title="Sign out from all devices?"
             message="Every session of your account ends, including this one. You will need to sign in again everywhere."
             confirm_label="Sign out everywhere"
             action=LOGOUT_ALL_URL
-            fields=vec![("keep_current", "false")]
+            fields=vec![("keep_current", "false".to_owned())]
             cancel_href="/profile"
             on_confirm=everywhere
         />
+    }
+}
+
+/// How the account is signed in to (email, password), and what to do when it may no
+/// longer be only yours.
+#[component]
+fn SignInSection() -> impl IntoView {
+    let auth = AuthStore::expect();
+    let flows = AuthFlows::expect();
+    let toasts = Toasts::expect();
+    let session = move || auth.session();
+    let confirm_concern = use_confirm("security-concern");
+    let signing_out = Signal::derive(move || auth.is_signing_out());
+    let concern = Callback::new(move |_| {
+        let flows = flows.clone();
+        spawn_local(async move {
+            if let Err(e) = flows.report_concern().await {
+                if !e.is_unauthenticated() {
+                    toasts.error(format!("Could not report the concern. {}", e.message()));
+                }
+            }
+        })
+    });
+
+    view! {
+        <section class="card" aria-labelledby="sign-in-heading">
+            <h2 id="sign-in-heading">"Sign-in & security"</h2>
+            <p>"Email: " <strong>{move || session().map(|s| s.user.email)}</strong></p>
+            <p class="muted">"Member since " {move || session().map(|s| format::date(s.user.created_at))}</p>
+            <h3>"Change password"</h3>
+            <p class="muted">"Your other devices will be signed out."</p>
+            <ChangePasswordForm/>
+            <h3>"Change email"</h3>
+            <p class="muted">"Your other devices will be signed out."</p>
+            <ChangeEmailForm/>
+            <div class="concern">
+                <h3>"Someone else in your account?"</h3>
+                // Only what the server does (`backend::account::report_concern`).
+                <p id="concern-what">
+                    "Reporting a security concern does everything “Sign out from all devices” does, "
+                    "and more: it is recorded in your activity as a security concern, apart from "
+                    "ordinary sign-outs, and every session it ends is marked as ended for that reason. "
+                    "Then sign in again and change your password at once: the report does not change "
+                    "it for you."
+                </p>
+                <AskButton key="security-concern" page="/profile" open=confirm_concern disabled=signing_out
+                    class="button-danger" described_by="concern-what">
+                    "Report a security concern"
+                </AskButton>
+            </div>
+        </section>
         <ConfirmDialog
             open=confirm_concern
+            key="security-concern"
             title="Report a security concern?"
-            message="Every session of your account ends at once, including this one. Then sign in again and change your password."
+            message="Every session of your account ends at once, including this one, and the report is recorded in your activity. Then sign in again and change your password."
             confirm_label="End every session"
             action=REPORT_CONCERN_URL
             cancel_href="/profile"

@@ -14,6 +14,7 @@ on_both_databases!(
     an_idle_session_expires_and_says_so,
     a_session_ends_at_its_absolute_lifetime_however_active,
     security_activity_lists_the_users_own_events_newest_first,
+    security_activity_comes_in_pages_of_the_newest_events,
     purge_deletes_what_can_no_longer_matter,
 );
 
@@ -234,6 +235,44 @@ async fn security_activity_lists_the_users_own_events_newest_first(backend: Back
     );
     let others = other.get("/api/auth/activity").await.json;
     assert_eq!(others.as_array().unwrap().len(), 1, "only one's own events");
+}
+
+async fn security_activity_comes_in_pages_of_the_newest_events(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut laptop, email) = app.signed_up_browser().await;
+    for _ in 0..3 {
+        app.clock.advance(1);
+        app.signed_in_browser(&email).await;
+    }
+    let all = laptop.get("/api/auth/activity").await.json;
+    let all = all.as_array().unwrap().clone();
+    assert!(all.len() >= 4, "a sign-up and three sign-ins: {all:?}");
+
+    let two = laptop.get("/api/auth/activity?limit=2").await;
+    assert_eq!(two.status, StatusCode::OK, "{}", two.body);
+    assert_eq!(two.json.as_array().unwrap(), &all[..2], "the newest two");
+    for bad in ["0", "201", "-1", "two"] {
+        let res = laptop.get(&format!("/api/auth/activity?limit={bad}")).await;
+        assert_eq!(
+            res.status,
+            StatusCode::BAD_REQUEST,
+            "limit={bad}: {}",
+            res.body
+        );
+        assert_eq!(res.json["error"], "invalid_input");
+    }
+
+    // The profile's server function says whether a "Show more" has anything to show.
+    let page = laptop.get("/api/account/activity?shown=2").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.json["entries"].as_array().unwrap(), &all[..2]);
+    assert_eq!(page.json["more"], true);
+    let whole = laptop
+        .get(&format!("/api/account/activity?shown={}", all.len()))
+        .await
+        .json;
+    assert_eq!(whole["entries"].as_array().unwrap(), &all[..]);
+    assert_eq!(whole["more"], false);
 }
 
 async fn purge_deletes_what_can_no_longer_matter(backend: Backend) {

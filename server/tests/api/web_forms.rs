@@ -13,6 +13,7 @@ on_both_databases!(
     a_plain_sign_out_everywhere_lands_on_sign_in_and_ends_every_session,
     a_limited_server_function_says_when_to_try_again,
     a_cross_site_form_cannot_sign_anyone_out,
+    a_revoke_names_the_device_it_signed_out_with_and_without_javascript,
 );
 
 /// The sign-in form, submitted by `caller`.
@@ -196,4 +197,64 @@ async fn a_cross_site_form_cannot_sign_anyone_out(backend: Backend) {
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     let mut browser = browser;
     assert_eq!(browser.me().await.status, StatusCode::OK, "still signed in");
+}
+
+async fn a_revoke_names_the_device_it_signed_out_with_and_without_javascript(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut laptop, email) = app.signed_up_browser().await;
+    let mut phone = app.signed_in_browser(&email).await;
+    let mut tablet = app.signed_in_browser(&email).await;
+    let (phone_id, tablet_id) = (phone.session_id().await, tablet.session_id().await);
+    let list = laptop.get("/api/auth/sessions").await.json;
+    let label_of = |id: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .and_then(|s| s["device"].as_str())
+            .expect("listed")
+            .to_owned()
+    };
+    let (phone_label, tablet_label) = (label_of(&phone_id), label_of(&tablet_id));
+
+    let res = laptop
+        .submit(
+            Caller::WasmClient,
+            "/api/auth/web/revoke-session",
+            &[("session_id", &phone_id)],
+            "/profile",
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(
+        res.json["message"],
+        format!("{phone_label} has been signed out")
+    );
+    assert_eq!(phone.me().await.status, StatusCode::UNAUTHORIZED);
+
+    let res = laptop
+        .submit(
+            Caller::PlainForm,
+            "/api/auth/web/revoke-session",
+            &[("session_id", &tablet_id)],
+            &format!("/profile?confirm=revoke:{tablet_id}"),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
+    assert_eq!(res.header("location"), Some("/profile"));
+    assert!(
+        res.set_cookie("flash_device").is_some(),
+        "the device is named"
+    );
+    assert_eq!(tablet.me().await.status, StatusCode::UNAUTHORIZED);
+    // The next page says which device, once.
+    let page = laptop.get("/profile").await;
+    assert!(
+        page.body
+            .contains(&format!("{tablet_label} has been signed out")),
+        "{}",
+        page.body
+    );
+    let again = laptop.get("/profile").await;
+    assert!(!again.body.contains("has been signed out"));
 }

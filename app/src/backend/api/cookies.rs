@@ -95,6 +95,8 @@ pub fn sign_browser_out(headers: &mut HeaderMap, config: &Config) {
 const FLASH_COOKIE: &str = "flash";
 /// The email of a failed plain sign-in or sign-up, so the form shows it again.
 const FLASH_EMAIL_COOKIE: &str = "flash_email";
+/// The device a plain "Revoke" signed out, so that its notice names it.
+const FLASH_DEVICE_COOKIE: &str = "flash_device";
 /// Long enough for the redirect that follows; the page that reads it clears it.
 const FLASH_SECONDS: i64 = 60;
 
@@ -113,31 +115,45 @@ pub fn flash_notice(config: &Config, notice: Notice) -> Option<HeaderValue> {
 }
 
 pub fn flash_email(config: &Config, email: &str) -> Option<HeaderValue> {
+    flash_text(config, FLASH_EMAIL_COOKIE, email)
+}
+
+pub fn flash_device(config: &Config, device: &str) -> Option<HeaderValue> {
+    flash_text(config, FLASH_DEVICE_COOKIE, device)
+}
+
+/// Free text in a cookie: base64url, since it may hold spaces, `;` or `,`.
+fn flash_text(config: &Config, name: &'static str, text: &str) -> Option<HeaderValue> {
     use base64::Engine;
-    let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(email);
-    HeaderValue::from_str(&flash_cookie(config, FLASH_EMAIL_COOKIE, value).to_string()).ok()
+    let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+    HeaderValue::from_str(&flash_cookie(config, name, value).to_string()).ok()
 }
 
 /// What the last plain form post left for this page, if anything.
 pub fn read_flash(headers: &HeaderMap) -> Flash {
     use base64::Engine;
     let value = |name| crate::backend::authn::cookie_value(headers, name).filter(|v| !v.is_empty());
-    Flash {
-        notice: value(FLASH_COOKIE).and_then(|code| Notice::from_code(&code)),
-        email: value(FLASH_EMAIL_COOKIE)
+    let text = |name| {
+        value(name)
             .and_then(|v| {
                 base64::engine::general_purpose::URL_SAFE_NO_PAD
                     .decode(v)
                     .ok()
             })
             .and_then(|bytes| String::from_utf8(bytes).ok())
-            .filter(|email| !email.chars().any(char::is_control)),
+            .filter(|text| !text.chars().any(char::is_control))
+    };
+    Flash {
+        notice: value(FLASH_COOKIE).and_then(|code| Notice::from_code(&code)),
+        email: text(FLASH_EMAIL_COOKIE),
+        // A device label is at most a few dozen characters; a longer one is not ours.
+        device: text(FLASH_DEVICE_COOKIE).filter(|device| device.chars().count() <= 80),
     }
 }
 
 /// A flash is shown once: the page that read it clears it.
 pub fn clear_flash(headers: &mut HeaderMap, config: &Config) {
-    for name in [FLASH_COOKIE, FLASH_EMAIL_COOKIE] {
+    for name in [FLASH_COOKIE, FLASH_EMAIL_COOKIE, FLASH_DEVICE_COOKIE] {
         let mut cookie = flash_cookie(config, name, String::new());
         cookie.make_removal();
         append(headers, &cookie);

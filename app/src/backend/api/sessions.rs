@@ -124,19 +124,33 @@ pub async fn revoke(
     }))
 }
 
-/// The caller's recent security events.
+/// `?limit=`, optional.
+#[derive(Debug, Default, Deserialize)]
+pub struct ActivityQuery {
+    limit: Option<String>,
+}
+
+/// The caller's most recent security events, newest first.
 #[utoipa::path(get, path = "/api/auth/activity", tag = "auth",
     security(("bearer" = []), ("access_cookie" = [])),
+    params(
+        ("limit" = Option<i64>, Query, description = "how many, 1 to 200; 20 when not given"),
+    ),
     responses(
         (status = 200, description = "recent security events", body = Vec<ActivityEntry>),
+        (status = 400, description = "a limit out of range", body = ApiErrorBody),
         (status = 401, description = "not signed in", body = ApiErrorBody),
     ))]
 pub async fn activity(
     State(state): State<AppState>,
     auth: Authenticated,
+    query: Result<Query<ActivityQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<ActivityEntry>>> {
+    let Query(query) =
+        query.map_err(|_| ApiError::InvalidInput("the query string is not valid".into()))?;
+    let limit = devices::activity_limit(query.limit.as_deref())?;
     Ok(Json(
-        devices::activity_entries(&state.db, auth.user_id()).await?,
+        devices::activity_entries(&state.db, auth.user_id(), limit).await?,
     ))
 }
 

@@ -1,11 +1,13 @@
-//! "Recent security activity": what happened to the account, where and when.
+//! "Activity": what happened to the account, where and when, a page at a time.
 
 use leptos::prelude::*;
 use leptos_fetch::QueryClient;
+use leptos_router::hooks::use_query_map;
 
 use crate::auth::store::AuthStore;
 use crate::format;
 use crate::queries::activity_of;
+use crate::wire::{ACTIVITY_MAX, ACTIVITY_PAGE};
 
 fn describe(kind: &str) -> &'static str {
     match kind {
@@ -25,32 +27,77 @@ fn describe(kind: &str) -> &'static str {
     }
 }
 
+/// How many events the page asks for: `?activity=<n>` (the "Show more" link, which works
+/// the same with and without JavaScript), in whole pages, within the API's bounds.
+fn shown_from(param: Option<&str>) -> u32 {
+    let asked = param
+        .and_then(|p| p.trim().parse::<u32>().ok())
+        .unwrap_or(ACTIVITY_PAGE);
+    let pages = asked.div_ceil(ACTIVITY_PAGE).max(1);
+    (pages * ACTIVITY_PAGE).min(ACTIVITY_MAX)
+}
+
 #[component]
 pub fn SecurityActivity() -> impl IntoView {
     let auth = AuthStore::expect();
-    let activity = expect_context::<QueryClient>().resource(activity_of, move || auth.user_id());
+    let query = use_query_map();
+    let shown = Memo::new(move |_| query.with(|q| shown_from(q.get("activity").as_deref())));
+    let activity = expect_context::<QueryClient>()
+        .resource(activity_of, move || (auth.user_id(), shown.get()));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading activity…"</p> }>
             {move || Suspend::new(async move {
                 match activity.await {
-                    Ok(entries) => view! {
-                        <ul class="session-list" aria-label="Recent security activity">
-                            {entries.into_iter().map(|e| view! {
-                                <li>
-                                    <div>
-                                        <strong>{describe(&e.kind)}</strong>
-                                        <div class="muted small">
-                                            {e.device} " · " {e.ip.unwrap_or_default()}
+                    Ok(page) => {
+                        let shown = shown.get_untracked();
+                        view! {
+                            <ul class="session-list" aria-label="Recent security activity">
+                                {page.entries.into_iter().map(|e| view! {
+                                    <li>
+                                        <div>
+                                            <strong>{describe(&e.kind)}</strong>
+                                            <div class="muted small">
+                                                {e.device} " · " {e.ip.unwrap_or_default()}
+                                            </div>
                                         </div>
-                                    </div>
-                                    <span class="muted small">{format::date_time(e.at)}</span>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
+                                        <time class="muted small" datetime=format::machine_time(e.at)>
+                                            {format::date_time(e.at)}
+                                        </time>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            {match (page.more, shown < ACTIVITY_MAX) {
+                                // A plain link: the server renders the longer list by itself.
+                                (true, true) => view! {
+                                    <a class="button-secondary show-more" href=format!("/profile?activity={}#activity", shown + ACTIVITY_PAGE)>
+                                        "Show more"
+                                    </a>
+                                }.into_any(),
+                                (true, false) => view! {
+                                    <p class="muted small">{format!("The {ACTIVITY_MAX} most recent events are shown.")}</p>
+                                }.into_any(),
+                                _ => ().into_any(),
+                            }}
+                        }.into_any()
+                    }
                     Err(_) => view! { <p class="form-error">"The activity could not be loaded."</p> }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_from;
+
+    #[test]
+    fn the_page_length_comes_in_whole_pages_within_bounds() {
+        assert_eq!(shown_from(None), 20);
+        assert_eq!(shown_from(Some("40")), 40);
+        assert_eq!(shown_from(Some("25")), 40);
+        assert_eq!(shown_from(Some("0")), 20);
+        assert_eq!(shown_from(Some("x")), 20);
+        assert_eq!(shown_from(Some("100000")), 200);
     }
 }

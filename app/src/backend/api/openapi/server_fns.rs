@@ -9,8 +9,8 @@
 use utoipa::OpenApi;
 
 use crate::wire::{
-    ActivityEntry, ApiErrorBody, LogoutAllResponse, LogoutResponse, Post, SessionView,
-    SessionsEnded, SignedIn,
+    ActivityPage, ApiErrorBody, LogoutAllResponse, LogoutResponse, Post, SessionsEnded, SignedIn,
+    SignedInDevices,
 };
 
 /// The body encodings of server functions: `input = Json`, and the default (`PostUrl`).
@@ -84,12 +84,13 @@ server_fns! {
     post "/api/posts/publish" => publish_post,
         args crate::posts::PublishPost as PublishPostArgs (JSON) { id: String },
         answer Option<String>, errors [400, 401, 403, 404];
-    /// The caller's active sessions.
+    /// The caller's active sessions, the current one first, and the server's time.
     get "/api/account/sessions" => my_sessions,
-        answer Vec<SessionView>, errors [401];
-    /// The caller's recent security events.
+        answer SignedInDevices, errors [401];
+    /// The caller's recent security events: `?shown=<n>` of them (20 when not given, at
+    /// most 200), and whether older ones exist.
     get "/api/account/activity" => my_security_activity,
-        answer Vec<ActivityEntry>, errors [401];
+        answer ActivityPage, errors [400, 401];
 
     // The web client's actions: each also works as a plain HTML form post, which is then
     // answered with a redirect (`Accept: text/html`); these are their JSON answers.

@@ -1,0 +1,97 @@
+import { test, expect, freshUser } from "./fixtures";
+import type { Locator, Page } from "@playwright/test";
+
+/** Whether focus is on something of the page behind the dialog (not in it, not outside the page). */
+async function focusBehind(page: Page, dialog: Locator) {
+  const inside = await dialog.evaluate((d) => d.contains(document.activeElement));
+  const onPage = await page.evaluate(() => document.activeElement !== null && document.activeElement !== document.body);
+  return onPage && !inside;
+}
+
+async function openProfile(page: Page) {
+  await page.goto("/profile");
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "");
+}
+
+test("the sign-out-everywhere dialog takes focus to Cancel, keeps it, closes on Escape and gives it back", async ({
+  app,
+  page,
+}) => {
+  await app.signUp(freshUser());
+  await openProfile(page);
+  const opener = page.getByRole("button", { name: "Sign out from all devices" });
+  await opener.focus();
+  await page.keyboard.press("Enter");
+
+  const dialog = page.getByRole("dialog", { name: "Sign out from all devices?" });
+  await expect(dialog).toBeVisible();
+  const cancel = dialog.getByRole("button", { name: "Cancel" });
+  const confirm = dialog.getByRole("button", { name: /^Sign out/ });
+  await expect(cancel).toBeFocused();
+
+  // Tab and Shift+Tab never reach the page behind the modal dialog.
+  await page.keyboard.press("Tab");
+  await expect(confirm).toBeFocused();
+  for (const key of ["Tab", "Tab", "Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab"]) {
+    await page.keyboard.press(key);
+    expect(await focusBehind(page, dialog), `after ${key}`).toBe(false);
+  }
+
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(opener).toBeFocused();
+  // Closed by Escape, it opens again (the page's state followed the dialog).
+  await page.keyboard.press("Enter");
+  await expect(dialog).toBeVisible();
+  await expect(cancel).toBeFocused();
+  await cancel.click();
+  await expect(dialog).toBeHidden();
+  await expect(opener).toBeFocused();
+  await expect(app.header().getByRole("button", { name: "Sign out" })).toBeVisible();
+});
+
+for (const width of [390, 320]) {
+  test.describe(`at ${width} px wide`, () => {
+    test.use({ viewport: { width, height: 844 } });
+
+    test("the dialog fits the screen and its buttons are fully visible, one above the other", async ({ app, page }) => {
+      await app.signUp(freshUser());
+      await openProfile(page);
+      await page.getByRole("button", { name: "Sign out from all devices" }).click();
+      await expectFitsWithStackedButtons(page, width);
+    });
+  });
+}
+
+test.describe("without JavaScript, at 390 px", () => {
+  test.use({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+
+  test("the dialog the server renders open is an overlay that fits, with its buttons visible", async ({ app, page }) => {
+    await app.signUp(freshUser());
+    await page.goto("/profile?confirm=sign-out-everywhere");
+    await expectFitsWithStackedButtons(page, 390);
+    // An overlay: it sits over the page, not in its flow.
+    const dialog = page.getByRole("dialog", { name: "Sign out from all devices?" });
+    expect(await dialog.evaluate((d) => getComputedStyle(d).position)).toBe("fixed");
+  });
+});
+
+async function expectFitsWithStackedButtons(page: Page, width: number) {
+  const dialog = page.getByRole("dialog", { name: "Sign out from all devices?" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toBeInViewport({ ratio: 1 });
+  const box = (await dialog.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(width);
+  const cancel = dialog.getByRole("button", { name: "Cancel" });
+  const confirm = dialog.getByRole("button", { name: "Sign out everywhere" });
+  for (const button of [cancel, confirm]) {
+    await expect(button).toBeInViewport({ ratio: 1 });
+    const b = (await button.boundingBox())!;
+    expect(b.x).toBeGreaterThanOrEqual(box.x);
+    expect(b.x + b.width).toBeLessThanOrEqual(box.x + box.width + 0.5);
+  }
+  const [c, s] = [(await cancel.boundingBox())!, (await confirm.boundingBox())!];
+  expect(s.y, "stacked, not side by side").toBeGreaterThanOrEqual(c.y + c.height);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+}
