@@ -75,6 +75,8 @@ test.describe("when sign out from all devices fails", () => {
     const user = freshUser();
     await app.signUp(user);
     await page.goto("/profile");
+    // The error path of the client: before hydration the confirm is a plain post.
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "");
     await page.route("**/api/auth/web/logout-all", (route) => route.abort());
     await page.getByRole("button", { name: "Sign out from all devices" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Sign out everywhere" }).click();

@@ -54,7 +54,8 @@ pub fn AskButton(
                 class=class
                 aria-label=label
                 aria-describedby=described_by
-                disabled=move || disabled.get()
+                // `try_get`: a list re-read can drop the signal a moment before the button.
+                disabled=move || disabled.try_get().unwrap_or(true)
             >
                 {children()}
             </button>
@@ -104,18 +105,23 @@ pub fn ConfirmDialog(
         #[cfg(feature = "hydrate")]
         {
             // The server-rendered `open` dialog is closed once to be reopened as modal.
-            if dialog.get_untracked().is_some_and(|el| el.open()) {
+            if dialog
+                .try_get_untracked()
+                .flatten()
+                .is_some_and(|el| el.open())
+            {
                 return;
             }
             modal::return_focus(opener);
         }
-        open.set(false);
+        // `try_`: the close event of a dialog closed on leaving the page comes after it.
+        open.try_set(false);
     };
     // A click on the dialog element itself (not its content) is a click on the backdrop.
     let on_click = move |ev: leptos::ev::MouseEvent| {
         #[cfg(feature = "hydrate")]
         if modal::is_backdrop_click(dialog, &ev) {
-            open.set(false);
+            open.try_set(false);
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;
@@ -193,7 +199,7 @@ mod modal {
     pub fn follow(dialog: NodeRef<html::Dialog>, open: RwSignal<bool>) -> Opener {
         let opener: Opener = StoredValue::new(None);
         Effect::new(move |_| {
-            let wanted = open.get();
+            let Some(wanted) = open.try_get() else { return };
             let Some(el) = dialog.get() else { return };
             if wanted {
                 if el.matches(":modal").unwrap_or(false) {
@@ -227,7 +233,7 @@ mod modal {
     }
 
     pub fn is_backdrop_click(dialog: NodeRef<html::Dialog>, ev: &leptos::ev::MouseEvent) -> bool {
-        let (Some(el), Some(target)) = (dialog.get_untracked(), ev.target()) else {
+        let (Some(el), Some(target)) = (dialog.try_get_untracked().flatten(), ev.target()) else {
             return false;
         };
         let el: &web_sys::EventTarget = el.as_ref();

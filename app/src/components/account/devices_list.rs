@@ -94,18 +94,13 @@ fn SignOutOthers(
 ) -> impl IntoView {
     let why_id = "sign-out-others-why";
     let why = match others {
-        0 => "You are signed in on this device only: there is no other device to sign out."
-            .to_owned(),
-        1 => "Ends the session of your 1 other device; this one stays signed in.".to_owned(),
-        n => format!("Ends the sessions of your {n} other devices; this one stays signed in."),
+        0 => "You are signed in here only: there is no other device to sign out.".to_owned(),
+        1 => "Ends the session of your 1 other device; you stay signed in here.".to_owned(),
+        n => format!("Ends the sessions of your {n} other devices; you stay signed in here."),
     };
     let message = match others {
-        1 => {
-            "Your other device will be signed out at once. This device stays signed in.".to_owned()
-        }
-        n => format!(
-            "Your {n} other devices will be signed out at once. This device stays signed in."
-        ),
+        1 => "Your other device will be signed out at once. You stay signed in here.".to_owned(),
+        n => format!("Your {n} other devices will be signed out at once. You stay signed in here."),
     };
     view! {
         <div class="device-actions">
@@ -113,7 +108,7 @@ fn SignOutOthers(
                 key="sign-out-others"
                 page="/profile"
                 open
-                disabled=Signal::derive(move || others == 0 || disabled.get())
+                disabled=Signal::derive(move || others == 0 || disabled.try_get().unwrap_or(true))
                 class="button-secondary"
                 described_by=why_id
             >

@@ -41,15 +41,22 @@ fn shown_from(param: Option<&str>) -> u32 {
 pub fn SecurityActivity() -> impl IntoView {
     let auth = AuthStore::expect();
     let query = use_query_map();
-    let shown = Memo::new(move |_| query.with(|q| shown_from(q.get("activity").as_deref())));
-    let activity = expect_context::<QueryClient>()
-        .resource(activity_of, move || (auth.user_id(), shown.get()));
+    // Read in the key itself, not through a memo of this component: the query client
+    // may re-key after the page is gone (on sign-out), and the router's query outlives it.
+    let activity = expect_context::<QueryClient>().resource(activity_of, move || {
+        let shown = query
+            .try_with(|q| shown_from(q.get("activity").as_deref()))
+            .unwrap_or(ACTIVITY_PAGE);
+        (auth.user_id(), shown)
+    });
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading activity…"</p> }>
             {move || Suspend::new(async move {
                 match activity.await {
                     Ok(page) => {
-                        let shown = shown.get_untracked();
+                        // With more to come, the page is full: as long as was asked.
+                        // (Not read from `shown`: this may finish after the page is gone.)
+                        let shown = page.entries.len() as u32;
                         view! {
                             <ul class="session-list" aria-label="Recent security activity">
                                 {page.entries.into_iter().map(|e| view! {
