@@ -3,7 +3,9 @@
 pub mod account;
 pub mod auth_form;
 pub mod confirm_dialog;
+pub mod field;
 pub mod header;
+pub mod page_focus;
 pub mod require_auth;
 pub mod server_form;
 pub mod sign_out_button;
