@@ -59,6 +59,8 @@ test("this device comes first, each row says when it was active and where it sig
   await dialog.getByRole("button", { name: "Revoke Firefox on Mac OSX" }).click();
   await expect(app.toasts()).toContainText("Firefox on Mac OSX has been signed out");
   await expect(rows).toHaveCount(1);
+  // The row that had focus is gone; focus starts again at the list's heading, not the page's top.
+  await expect(page.getByRole("heading", { level: 2, name: "Devices" })).toBeFocused();
   await expect(firefox.page).toHaveURL("/login", { timeout: 2000 });
   await firefox.page.context().close();
 });

@@ -19,11 +19,17 @@ pub fn FocusOnNavigation() -> impl IntoView {
     });
 }
 
-#[cfg(feature = "hydrate")]
 fn focus_main_heading() {
+    focus_heading("main h1");
+}
+
+/// Moves focus to the heading that `selector` finds, for when the control that had focus
+/// is gone (a revoked device's row) and focus would otherwise fall to the page's start.
+#[cfg(feature = "hydrate")]
+pub fn focus_heading(selector: &str) {
     use wasm_bindgen::JsCast;
     let heading = document()
-        .query_selector("main h1")
+        .query_selector(selector)
         .ok()
         .flatten()
         .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
@@ -37,4 +43,4 @@ fn focus_main_heading() {
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn focus_main_heading() {}
+pub fn focus_heading(_selector: &str) {}

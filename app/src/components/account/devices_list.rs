@@ -12,6 +12,7 @@ use crate::auth::actions::{LogoutAll, RevokeSession};
 use crate::auth::flows::AuthFlows;
 use crate::auth::store::AuthStore;
 use crate::components::confirm_dialog::{use_confirm, AskButton, ConfirmDialog};
+use crate::components::page_focus::focus_heading;
 use crate::components::server_form::{browser_action, error_after_plain_post};
 use crate::components::toasts::Toasts;
 use crate::format;
@@ -34,6 +35,10 @@ pub fn DevicesList() -> impl IntoView {
             let (flows, session_id) = (flows.clone(), input.session_id.clone());
             async move {
                 let result = flows.revoke_device(session_id).await;
+                if result.is_ok() {
+                    // The row that had focus is gone: start again at the list's heading.
+                    focus_heading("#devices-heading");
+                }
                 if let Err(e) = &result {
                     if !e.is_unauthenticated() {
                         toasts.error(format!("Could not sign that device out. {}", e.message()));
