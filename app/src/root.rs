@@ -60,6 +60,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <AuthRuntime>
                 <Header/>
+                // In the flow under the header: a message takes its own room rather than
+                // covering what the user is looking at.
+                <ToastRegion/>
                 <main class="page">
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
@@ -69,7 +72,6 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
-                <ToastRegion/>
             </AuthRuntime>
         </Router>
     }

@@ -9,7 +9,7 @@ use crate::auth::flows::AuthFlows;
 use crate::components::server_form::{
     browser_action, error_after_plain_post, form_error, take_submission,
 };
-use crate::wire::{Credentials, Flash};
+use crate::wire::{Flash, Registration, MAX_DISPLAY_NAME_CHARS};
 
 /// Which form: the two differ only in their server function and wording.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
     } else {
         error_after_plain_post::<SignIn>()
     };
-    let submit = browser_action(after_plain_post.map(Err), move |creds: &Credentials| {
+    let submit = browser_action(after_plain_post.map(Err), move |creds: &Registration| {
         let (flows, creds) = (flows.clone(), creds.clone());
         async move { flows.sign_in(creds, new_account).await }
     });
@@ -51,7 +51,7 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
             action=action
             class="card auth-form"
             on:submit=move |ev| {
-                if let Some(creds) = take_submission::<Credentials>(&ev) {
+                if let Some(creds) = take_submission::<Registration>(&ev) {
                     // A wrong password is not left in the field for another try to append to.
                     if let Some(input) = password.get_untracked() {
                         input.set_value("");
@@ -68,6 +68,16 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
                 "Password"
                 <input type="password" name="password" autocomplete=password_autocomplete required minlength=min_length node_ref=password/>
             </label>
+            // Shown with the user's public posts instead of the email address.
+            {new_account.then(|| view! {
+                <label>
+                    "Display name (optional)"
+                    <input type="text" name="display_name" autocomplete="nickname" maxlength=MAX_DISPLAY_NAME_CHARS.to_string() aria-describedby="display-name-hint"/>
+                </label>
+                <p id="display-name-hint" class="muted small field-hint">
+                    "Shown with your public posts, never your email. Left blank, you appear as “Member” and a short code."
+                </p>
+            })}
             <Show when=move || error().is_some()>
                 <p class="form-error" role="alert">{error}</p>
             </Show>

@@ -17,6 +17,23 @@ pub fn use_confirm(key: &'static str) -> RwSignal<bool> {
     RwSignal::new(asked)
 }
 
+/// Hidden fields of a form: written as `vec![("keep_current", "true")]` for a fixed value,
+/// or with a `String` for one known only at run time (the post a delete is about).
+#[derive(Clone, Debug, Default)]
+pub struct HiddenFields(Vec<(&'static str, String)>);
+
+impl From<Vec<(&'static str, &'static str)>> for HiddenFields {
+    fn from(fields: Vec<(&'static str, &'static str)>) -> Self {
+        Self(fields.into_iter().map(|(k, v)| (k, v.to_owned())).collect())
+    }
+}
+
+impl From<Vec<(&'static str, String)>> for HiddenFields {
+    fn from(fields: Vec<(&'static str, String)>) -> Self {
+        Self(fields)
+    }
+}
+
 /// The button that asks. With JavaScript it opens the dialog in place; without, it
 /// loads `page?confirm=<key>`, where the dialog is open.
 #[component]
@@ -28,6 +45,10 @@ pub fn AskButton(
     open: RwSignal<bool>,
     #[prop(into)] disabled: Signal<bool>,
     class: &'static str,
+    /// More of the page's query, for a question about one thing among several
+    /// (`post=<id>`).
+    #[prop(optional, into)]
+    fields: HiddenFields,
     children: Children,
 ) -> impl IntoView {
     view! {
@@ -36,6 +57,9 @@ pub fn AskButton(
             open.set(true);
         }>
             <input type="hidden" name=CONFIRM_PARAM value=key/>
+            {fields.0.into_iter().map(|(name, value)| view! {
+                <input type="hidden" name=name value=value/>
+            }).collect_view()}
             <button type="submit" class=class disabled=move || disabled.get()>{children()}</button>
         </form>
     }
@@ -52,8 +76,8 @@ pub fn ConfirmDialog(
     /// Where the confirm button posts without JavaScript: a server function's URL.
     action: &'static str,
     /// The fields of that post, beside the button.
-    #[prop(optional)]
-    fields: Vec<(&'static str, &'static str)>,
+    #[prop(optional, into)]
+    fields: HiddenFields,
     /// Where Cancel goes without JavaScript: the page without the question.
     cancel_href: &'static str,
     /// Runs when the user confirms, with JavaScript; the dialog closes first.
@@ -79,7 +103,7 @@ pub fn ConfirmDialog(
                         open.set(false);
                         on_confirm.run(());
                     }>
-                        {fields.get_value().into_iter().map(|(name, value)| view! {
+                        {fields.get_value().0.into_iter().map(|(name, value)| view! {
                             <input type="hidden" name=name value=value/>
                         }).collect_view()}
                         // Without JavaScript, Cancel loads the page without the question.

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod auth_form;
 pub mod confirm_dialog;
+pub mod edit_post;
 pub mod header;
 pub mod require_auth;
 pub mod server_form;
