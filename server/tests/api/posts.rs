@@ -313,12 +313,15 @@ async fn someone_elses_post_is_not_found_and_left_untouched(backend: Backend) {
     assert_eq!(post["published"], true);
 }
 
+/// A form door, its fields, the notice code it leaves, and the notice's words.
+type PlainStep<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, &'a str);
+
 async fn plain_form_posts_of_post_changes_land_on_the_dashboard_with_a_notice(backend: Backend) {
     let app = spawn_app(backend).await;
     let (mut author, _) = app.signed_up_browser().await;
     let id = publish(&mut author, "Plain").await;
     let id_field = ("id", id.as_str());
-    let steps: [(&str, Vec<(&str, &str)>, &str, &str); 4] = [
+    let steps: [PlainStep; 4] = [
         (
             "/api/web/posts/edit",
             vec![id_field, ("title", "Plainer"), ("body", "no scripts")],
