@@ -70,6 +70,8 @@ test.describe(() => {
   test("a bad display name is refused with a clear message", async ({ page }) => {
     const user = freshUser();
     await page.goto("/register");
+    // The client's own check, with the server's words (a plain post shows a generic one).
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "");
     await page.getByLabel("Email").fill(user.email);
     await page.getByLabel("Password").fill(user.password);
     await page.getByLabel("Display name").fill(user.email);
@@ -82,6 +84,7 @@ test.describe(() => {
 test("a draft can be edited, published, unpublished and deleted after a confirmation", async ({ app, page }) => {
   await app.signUp(freshUser());
   await page.goto("/dashboard");
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "");
   const stamp = Date.now();
   const [first, second] = [`First ${stamp}`, `Second ${stamp}`];
   await app.writeDraft(first, "one");
