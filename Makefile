@@ -15,7 +15,7 @@ E2E_ENV := DATABASE_URL="sqlite://$(E2E_DB)?mode=rwc" RATE_LIMITS=off \
 RELEASE := --release --precompress
 SITE_PKG := target/site/pkg
 
-.PHONY: dev test test-api test-oauth fuzz test-e2e test-e2e-debug lint build bundle-check tti setup bench
+.PHONY: dev test test-api test-oauth fuzz test-e2e test-e2e-debug lint build bundle-check tti screenshots setup bench
 
 dev:
 	@scripts/setup.sh build
@@ -75,6 +75,10 @@ bundle-check:
 # Time to interactive of /login on a throttled profile, release build (a measurement, not a test).
 tti: build
 	node end2end/scripts/time-to-interactive.mjs
+
+# Pictures of every page at 1280 × 800 and 390 × 844 into docs/screenshots/, release build.
+screenshots: build
+	node end2end/scripts/screenshots.mjs
 
 setup:
 	@scripts/setup.sh test

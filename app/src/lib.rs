@@ -10,6 +10,7 @@ pub mod pages;
 pub mod posts;
 pub mod queries;
 pub mod routes;
+pub mod rules;
 pub mod wire;
 
 #[cfg(feature = "ssr")]

@@ -10,6 +10,7 @@ use crate::auth::runtime::AuthRuntime;
 use crate::auth::session::{initial_flash, initial_session};
 use crate::auth::store::AuthStore;
 use crate::components::header::Header;
+use crate::components::page_focus::FocusOnNavigation;
 use crate::components::toasts::{ToastRegion, Toasts};
 use crate::pages::{
     dashboard::DashboardPage, home::HomePage, login::LoginPage, not_found::NotFound,
@@ -59,6 +60,7 @@ pub fn App() -> impl IntoView {
         <Title text="Signout — a blog that really signs you out"/>
         <Router>
             <AuthRuntime>
+                <FocusOnNavigation/>
                 <Header/>
                 // In the flow under the header: a message takes its own room rather than
                 // covering what the user is looking at.

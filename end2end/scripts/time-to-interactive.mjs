@@ -7,45 +7,15 @@
 // and exits 0.
 //
 //   node end2end/scripts/time-to-interactive.mjs   (after `make build`; `make tti` does both)
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { createConnection } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { chromium } from "@playwright/test";
+import { chromiumOptions, startReleaseServer } from "./release-server.mjs";
 
 const RUNS = Number(process.env.TTI_RUNS ?? 5);
 const PORT = Number(process.env.TTI_PORT ?? 3197);
-const root = resolve(import.meta.dirname, "../..");
-const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
-const serverBin = join(targetDir, "release", "server");
-if (!existsSync(serverBin)) {
-  console.error(`no release server at ${serverBin}: run \`make build\` first`);
-  process.exit(1);
-}
-
-const dataDir = mkdtempSync(join(tmpdir(), "signout-tti-"));
-const server = spawn(serverBin, [], {
-  cwd: root,
-  stdio: ["ignore", "ignore", "inherit"],
-  env: {
-    ...process.env,
-    LEPTOS_SITE_ROOT: join(root, "target/site"),
-    LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,
-    LEPTOS_ENV: "PROD",
-    JWT_SECRET: "tti-secret-tti-secret-tti-secret-0123",
-    DATABASE_URL: `sqlite://${dataDir}/tti.db?mode=rwc`,
-    RUST_LOG: "warn",
-  },
-});
+const server = await startReleaseServer(PORT);
 
 try {
-  await waitForPort(PORT, 20_000);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await chromium.launch(chromiumOptions);
   const results = [];
   for (let run = 0; run < RUNS; run++) {
     results.push(await measureOnce(browser));
@@ -58,7 +28,7 @@ try {
   console.log(`median: first paint ${median("firstPaint").toFixed(0)} ms, interactive ${median("interactive").toFixed(0)} ms ` +
     `(20 Mbps, 40 ms RTT, 4x CPU slowdown, cold cache, /login, release build)`);
 } finally {
-  server.kill("SIGTERM");
+  server.stop();
 }
 
 async function measureOnce(browser) {
@@ -93,21 +63,4 @@ async function measureOnce(browser) {
 
 function ms(n) {
   return `${n.toFixed(0).padStart(8)} ms`;
-}
-
-function waitForPort(port, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolvePort, reject) => {
-    const attempt = () => {
-      const socket = createConnection({ host: "127.0.0.1", port }, () => {
-        socket.end();
-        resolvePort();
-      });
-      socket.on("error", () => {
-        if (Date.now() > deadline) reject(new Error(`the server did not listen on ${port}`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
 }

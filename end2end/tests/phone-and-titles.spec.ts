@@ -1,24 +1,33 @@
 import { test, expect, freshUser } from "./fixtures";
 
-test.describe("on a phone-sized screen", () => {
-  test.use({ viewport: { width: 390, height: 844 } });
+for (const width of [320, 390]) {
+  test.describe(`on a phone ${width} px wide`, () => {
+    test.use({ viewport: { width, height: 844 } });
 
-  test("every page fits the screen and Sign out is within reach", async ({ app, page }) => {
-    const user = freshUser();
-    await app.signUp(user);
-    for (const path of ["/", "/dashboard", "/profile"]) {
-      await page.goto(path);
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
-      expect(width, `${path} is no wider than the screen`).toBeLessThanOrEqual(390);
-      await expect(app.header().getByRole("button", { name: "Sign out" })).toBeInViewport();
-    }
-    await app.signOut();
-    for (const path of ["/", "/login", "/register"]) {
-      await page.goto(path);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
-    }
+    test("every page fits the screen and Sign out is within reach", async ({ app, page }) => {
+      // A long address is the worst case for the header.
+      const user = freshUser();
+      user.email = `a-rather-long-name-${user.email}`;
+      await app.signUp(user);
+      for (const path of ["/", "/dashboard", "/profile", "/profile?confirm=sign-out-everywhere"]) {
+        await page.goto(path);
+        const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+        expect(scrollWidth, `${path} is no wider than the screen`).toBeLessThanOrEqual(width);
+        await expect(app.header().getByRole("button", { name: "Sign out" })).toBeInViewport({ ratio: 1 });
+      }
+      // The confirmation's buttons are whole on the screen.
+      for (const name of [/^Cancel$/, /^Sign out/]) {
+        await expect(page.getByRole("dialog").getByRole("button", { name })).toBeInViewport({ ratio: 1 });
+      }
+      await page.goto("/profile");
+      await app.signOut();
+      for (const path of ["/", "/login", "/register"]) {
+        await page.goto(path);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(width);
+      }
+    });
   });
-});
+}
 
 test("each page has a title of its own", async ({ app, page }) => {
   const titles = new Set<string>();

@@ -15,9 +15,7 @@ use super::state::AppState;
 use super::tokens::AccessClaims;
 use super::users::{self, CreateUser, RowLock, User};
 
-pub const MIN_PASSWORD_CHARS: usize = 8;
-/// Argon2 cost grows with input; a cap keeps one request from being a denial of service.
-pub const MAX_PASSWORD_CHARS: usize = 128;
+pub use crate::rules::MAX_PASSWORD_CHARS;
 
 /// Tokens handed out for a session.
 pub struct IssuedTokens {
@@ -29,18 +27,10 @@ pub struct IssuedTokens {
 }
 
 pub fn validate_new_password(password: &str) -> ApiResult<()> {
-    let chars = password.chars().count();
-    if chars < MIN_PASSWORD_CHARS {
-        return Err(ApiError::InvalidInput(format!(
-            "the password must have at least {MIN_PASSWORD_CHARS} characters"
-        )));
+    match crate::rules::new_password_problem(password) {
+        Some(problem) => Err(ApiError::InvalidInput(problem)),
+        None => Ok(()),
     }
-    if chars > MAX_PASSWORD_CHARS {
-        return Err(ApiError::InvalidInput(format!(
-            "the password must have at most {MAX_PASSWORD_CHARS} characters"
-        )));
-    }
-    Ok(())
 }
 
 pub async fn register(

@@ -1,14 +1,17 @@
 //! The email + password form shared by sign-in and account creation. A real form: it
 //! works as a plain post before the WASM has loaded and with JavaScript off.
 
+use leptos::form::FromFormData;
+use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
+use crate::app_error::AppError;
 use crate::auth::actions::{SignIn, SignUp};
 use crate::auth::flows::AuthFlows;
-use crate::components::server_form::{
-    browser_action, error_after_plain_post, form_error, take_submission,
-};
+use crate::components::field::{show_problems, Field, FieldError};
+use crate::components::server_form::{browser_action, error_after_plain_post};
+use crate::rules;
 use crate::wire::{Flash, Registration, MAX_DISPLAY_NAME_CHARS};
 
 /// Which form: the two differ only in their server function and wording.
@@ -29,17 +32,61 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
     } else {
         error_after_plain_post::<SignIn>()
     };
+    let taken_after_plain_post = matches!(after_plain_post, Some(AppError::EmailTaken));
     let submit = browser_action(after_plain_post.map(Err), move |creds: &Registration| {
         let (flows, creds) = (flows.clone(), creds.clone());
         async move { flows.sign_in(creds, new_account).await }
     });
-    let error = form_error(submit);
     let typed_email = use_context::<Flash>()
         .and_then(|flash| flash.email)
         .unwrap_or_default();
-    let password = NodeRef::<leptos::html::Input>::new();
-    let (action, submit_label, password_autocomplete, min_length) = if new_account {
-        (SignUp::url(), "Create account", "new-password", Some("8"))
+    let (email, password) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
+    let (email_error, password_error): (FieldError, FieldError) = Default::default();
+    // The server's refusal of a display name is shown with the form's error.
+    let display_name_error: FieldError = Default::default();
+
+    // What the server refused: a taken address belongs to the email field; anything else
+    // (wrong credentials, a limit, an outage) to the whole form. After wrong credentials
+    // focus goes back to the (emptied) password field for another try.
+    let form_error = Memo::new(move |_| {
+        submit.value().with(|v| match v {
+            Some(Err(AppError::EmailTaken)) => None,
+            Some(Err(e)) => Some(e.message()),
+            _ => None,
+        })
+    });
+    Effect::new(move |_| {
+        submit.value().with(|v| match v {
+            Some(Err(e @ AppError::EmailTaken)) => {
+                show_problems(&[(email_error, email, Some(e.to_string()))]);
+            }
+            Some(Err(AppError::InvalidCredentials)) => {
+                if let Some(input) = password.get_untracked() {
+                    let _ = input.focus();
+                }
+            }
+            _ => {}
+        })
+    });
+    if taken_after_plain_post {
+        email_error.set(Some(AppError::EmailTaken.to_string()));
+    }
+
+    // Once the client runs it checks the fields itself and says what is wrong beside
+    // each one; until then (or without JavaScript) the browser's own checks apply.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    let (action, submit_label, password_autocomplete, password_hint) = if new_account {
+        (
+            SignUp::url(),
+            "Create account",
+            "new-password",
+            Some(format!(
+                "At least {} characters.",
+                rules::MIN_PASSWORD_CHARS
+            )),
+        )
     } else {
         (SignIn::url(), "Sign in", "current-password", None)
     };
@@ -50,36 +97,64 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
             method="post"
             action=action
             class="card auth-form"
+            novalidate=move || hydrated.get()
             on:submit=move |ev| {
-                if let Some(creds) = take_submission::<Registration>(&ev) {
-                    // A wrong password is not left in the field for another try to append to.
-                    if let Some(input) = password.get_untracked() {
-                        input.set_value("");
-                    }
-                    submit.dispatch(creds);
+                let Ok(creds) = Registration::from_event(&ev) else { return };
+                ev.prevent_default();
+                let password_problem = if new_account {
+                    rules::new_password_problem(&creds.password)
+                } else {
+                    creds.password.is_empty().then(|| "enter your password".to_owned())
+                };
+                if show_problems(&[
+                    (email_error, email, rules::email_problem(&creds.email).map(str::to_owned)),
+                    (password_error, password, password_problem),
+                ]) {
+                    return;
                 }
+                // A wrong password is not left in the field for another try to append to.
+                if let Some(input) = password.get_untracked() {
+                    input.set_value("");
+                }
+                submit.dispatch(creds);
             }
         >
-            <label>
-                "Email"
-                <input type="email" name="email" autocomplete="email" required value=typed_email/>
-            </label>
-            <label>
-                "Password"
-                <input type="password" name="password" autocomplete=password_autocomplete required minlength=min_length node_ref=password/>
-            </label>
+            <Field
+                id="auth-email"
+                label="Email"
+                name="email"
+                input_type="email"
+                autocomplete="email"
+                value=typed_email
+                error=email_error
+                node_ref=email
+            />
+            <Field
+                id="auth-password"
+                label="Password"
+                name="password"
+                input_type="password"
+                autocomplete=password_autocomplete
+                hint=password_hint
+                minlength=new_account.then_some(rules::MIN_PASSWORD_CHARS)
+                error=password_error
+                node_ref=password
+            />
             // Shown with the user's public posts instead of the email address.
             {new_account.then(|| view! {
-                <label>
-                    "Display name (optional)"
-                    <input type="text" name="display_name" autocomplete="nickname" maxlength=MAX_DISPLAY_NAME_CHARS.to_string() aria-describedby="display-name-hint"/>
-                </label>
-                <p id="display-name-hint" class="muted small field-hint">
-                    "Shown with your public posts, never your email. Left blank, you appear as “Member” and a short code."
-                </p>
+                <Field
+                    id="auth-display-name"
+                    label="Display name (optional)"
+                    name="display_name"
+                    autocomplete="nickname"
+                    hint=Some("Shown with your public posts, never your email. Left blank, you appear as “Member” and a short code.".to_owned())
+                    maxlength=Some(MAX_DISPLAY_NAME_CHARS)
+                    required=false
+                    error=display_name_error
+                />
             })}
-            <Show when=move || error().is_some()>
-                <p class="form-error" role="alert">{error}</p>
+            <Show when=move || form_error.get().is_some()>
+                <p class="form-error" role="alert">{move || form_error.get()}</p>
             </Show>
             <button type="submit" class="button-primary" disabled=move || submit.pending().get()>
                 {submit_label}

@@ -10,8 +10,10 @@ use crate::components::auth_form::{AuthForm, AuthFormKind};
 pub fn LoginPage() -> impl IntoView {
     view! {
         <Title text="Sign in · Signout"/>
-        <h1>"Sign in"</h1>
-        <AuthForm kind=AuthFormKind::SignIn/>
-        <p class="muted">"No account yet? " <A href="/register">"Create one"</A></p>
+        <div class="auth-page">
+            <h1>"Sign in"</h1>
+            <AuthForm kind=AuthFormKind::SignIn/>
+            <p class="muted">"No account yet? " <A href="/register">"Create one"</A></p>
+        </div>
     }
 }

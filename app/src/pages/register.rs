@@ -10,8 +10,10 @@ use crate::components::auth_form::{AuthForm, AuthFormKind};
 pub fn RegisterPage() -> impl IntoView {
     view! {
         <Title text="Create account · Signout"/>
-        <h1>"Create account"</h1>
-        <AuthForm kind=AuthFormKind::CreateAccount/>
-        <p class="muted">"Passwords need at least 8 characters. Already registered? " <A href="/login">"Sign in"</A></p>
+        <div class="auth-page">
+            <h1>"Create account"</h1>
+            <AuthForm kind=AuthFormKind::CreateAccount/>
+            <p class="muted">"Already registered? " <A href="/login">"Sign in"</A></p>
+        </div>
     }
 }

@@ -1,0 +1,64 @@
+// The release server (`make build`) started on its own, as the README says, on a
+// throw-away SQLite database: for the measurement and picture scripts, not for tests.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const root = resolve(import.meta.dirname, "../..");
+
+/** Starts the server on 127.0.0.1:`port` and resolves once it listens; `stop()` ends it. */
+export async function startReleaseServer(port, extraEnv = {}) {
+  const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+  const serverBin = join(targetDir, "release", "server");
+  if (!existsSync(serverBin)) {
+    throw new Error(`no release server at ${serverBin}: run \`make build\` first`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), "signout-script-"));
+  const server = spawn(serverBin, [], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: {
+      ...process.env,
+      LEPTOS_SITE_ROOT: join(root, "target/site"),
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_ENV: "PROD",
+      JWT_SECRET: "script-secret-script-secret-script-0123",
+      DATABASE_URL: `sqlite://${dataDir}/script.db?mode=rwc`,
+      RUST_LOG: "warn",
+      ...extraEnv,
+    },
+  });
+  try {
+    await waitForPort(port, 20_000);
+  } catch (e) {
+    server.kill("SIGTERM");
+    throw e;
+  }
+  return { url: `http://127.0.0.1:${port}`, stop: () => server.kill("SIGTERM") };
+}
+
+/** Debian's Chromium with the flags every browser run here uses. */
+export const chromiumOptions = {
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+};
+
+function waitForPort(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolvePort, reject) => {
+    const attempt = () => {
+      const socket = createConnection({ host: "127.0.0.1", port }, () => {
+        socket.end();
+        resolvePort();
+      });
+      socket.on("error", () => {
+        if (Date.now() > deadline) reject(new Error(`the server did not listen on ${port}`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
