@@ -46,26 +46,71 @@ pub async fn write_draft(title: String, body: String) -> Result<String, AppError
 /// Publishes one of the caller's drafts. The JSON door, for scripts.
 #[server(prefix = "/api", endpoint = "posts/publish", input = Json)]
 pub async fn publish_post(id: String) -> Result<(), AppError> {
-    ssr::publish(id).await
+    ssr::set_published(id, true).await
 }
 
 /// The dashboard's "Publish" button (form-encoded, so it also works as a plain post).
 #[server(prefix = "/api/web", endpoint = "posts/publish")]
 pub async fn publish_draft(id: String) -> Result<(), AppError> {
-    ssr::publish(id).await?;
+    ssr::set_published(id, true).await?;
     crate::backend::web::land("/dashboard", Some(crate::wire::Notice::DraftPublished));
     Ok(())
 }
 
-/// What the server functions above do, whichever door they were called by.
+/// Takes one of the caller's published posts off the public list, back to a private
+/// draft: publishing is not a one-way door. The JSON door, for scripts.
+#[server(prefix = "/api", endpoint = "posts/unpublish", input = Json)]
+pub async fn unpublish_post(id: String) -> Result<(), AppError> {
+    ssr::set_published(id, false).await
+}
+
+/// The dashboard's "Unpublish" button.
+#[server(prefix = "/api/web", endpoint = "posts/unpublish")]
+pub async fn unpublish_draft(id: String) -> Result<(), AppError> {
+    ssr::set_published(id, false).await?;
+    crate::backend::web::land("/dashboard", Some(crate::wire::Notice::PostUnpublished));
+    Ok(())
+}
+
+/// Changes the title and body of one of the caller's posts. The JSON door, for scripts.
+#[server(prefix = "/api", endpoint = "posts/update", input = Json)]
+pub async fn update_post(id: String, title: String, body: String) -> Result<(), AppError> {
+    ssr::update(id, title, body).await
+}
+
+/// The dashboard's edit form (`/dashboard?edit=<id>`).
+#[server(prefix = "/api/web", endpoint = "posts/edit")]
+pub async fn edit_draft(id: String, title: String, body: String) -> Result<(), AppError> {
+    ssr::update(id, title, body).await?;
+    crate::backend::web::land("/dashboard", Some(crate::wire::Notice::PostUpdated));
+    Ok(())
+}
+
+/// Deletes one of the caller's posts for good. The JSON door, for scripts.
+#[server(prefix = "/api", endpoint = "posts/delete", input = Json)]
+pub async fn delete_post(id: String) -> Result<(), AppError> {
+    ssr::delete(id).await
+}
+
+/// The dashboard's delete confirmation's "Delete post" button.
+#[server(prefix = "/api/web", endpoint = "posts/delete")]
+pub async fn delete_draft(id: String) -> Result<(), AppError> {
+    ssr::delete(id).await?;
+    crate::backend::web::land("/dashboard", Some(crate::wire::Notice::PostDeleted));
+    Ok(())
+}
+
+/// What the server functions above do, whichever door they were called by. Every change
+/// names the caller as the author in its `WHERE`: someone else's post id is a 404 and is
+/// never touched.
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::app_error::AppError;
     use crate::backend::server_fn_auth::{internal, require_auth};
     use crate::wire::{MAX_BODY_CHARS, MAX_TITLE_CHARS};
 
-    pub async fn create_draft(title: String, body: String) -> Result<String, AppError> {
-        let (state, auth) = require_auth()?;
+    /// The title and body as stored, or why they cannot be.
+    fn checked<'a>(title: &'a str, body: &'a str) -> Result<(&'a str, &'a str), AppError> {
         let title = title.trim();
         if title.is_empty()
             || title.chars().count() > MAX_TITLE_CHARS
@@ -88,30 +133,71 @@ mod ssr {
             ))
             .with_status());
         }
+        Ok((title, body))
+    }
+
+    /// A post id as given, or a 404 for one that cannot be any post's (PostgreSQL
+    /// refuses NUL in text).
+    fn checked_id(id: &str) -> Result<&str, AppError> {
+        if id.chars().any(char::is_control) {
+            Err(AppError::NotFound.with_status())
+        } else {
+            Ok(id)
+        }
+    }
+
+    fn found(found: bool) -> Result<(), AppError> {
+        if found {
+            Ok(())
+        } else {
+            Err(AppError::NotFound.with_status())
+        }
+    }
+
+    pub async fn create_draft(title: String, body: String) -> Result<String, AppError> {
+        let (state, auth) = require_auth()?;
+        let (title, body) = checked(&title, &body)?;
         crate::backend::posts::create_draft(
             &state.db,
             auth.user_id(),
             title,
-            &body,
+            body,
             state.clock.now(),
         )
         .await
         .map_err(internal)
     }
 
-    pub async fn publish(id: String) -> Result<(), AppError> {
+    pub async fn set_published(id: String, published: bool) -> Result<(), AppError> {
         let (state, auth) = require_auth()?;
-        if id.chars().any(char::is_control) {
-            return Err(AppError::NotFound.with_status());
-        }
-        let found =
-            crate::backend::posts::publish(&state.db, auth.user_id(), &id, state.clock.now())
+        let id = checked_id(&id)?;
+        let now = state.clock.now();
+        found(
+            crate::backend::posts::set_published(&state.db, auth.user_id(), id, published, now)
                 .await
-                .map_err(internal)?;
-        if found {
-            Ok(())
-        } else {
-            Err(AppError::NotFound.with_status())
-        }
+                .map_err(internal)?,
+        )
+    }
+
+    pub async fn update(id: String, title: String, body: String) -> Result<(), AppError> {
+        let (state, auth) = require_auth()?;
+        let id = checked_id(&id)?;
+        let (title, body) = checked(&title, &body)?;
+        let now = state.clock.now();
+        found(
+            crate::backend::posts::update(&state.db, auth.user_id(), id, title, body, now)
+                .await
+                .map_err(internal)?,
+        )
+    }
+
+    pub async fn delete(id: String) -> Result<(), AppError> {
+        let (state, auth) = require_auth()?;
+        let id = checked_id(&id)?;
+        found(
+            crate::backend::posts::delete(&state.db, auth.user_id(), id)
+                .await
+                .map_err(internal)?,
+        )
     }
 }

@@ -62,6 +62,9 @@ pub fn App() -> impl IntoView {
             <AuthRuntime>
                 <FocusOnNavigation/>
                 <Header/>
+                // In the flow under the header: a message takes its own room rather than
+                // covering what the user is looking at.
+                <ToastRegion/>
                 <main class="page">
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
@@ -71,7 +74,6 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
-                <ToastRegion/>
             </AuthRuntime>
         </Router>
     }

@@ -11,6 +11,27 @@ pub struct Credentials {
     pub password: String,
 }
 
+/// A sign-up: the credentials and, optionally, the name shown with the user's public
+/// posts (blank or absent: a neutral name derived from the account is shown instead).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    pub email: String,
+    pub password: String,
+    /// At most `MAX_DISPLAY_NAME_CHARS` characters, no control or invisible characters,
+    /// no `@`. (`display_name` is the sign-up form's field name.)
+    #[serde(
+        default,
+        alias = "display_name",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(max_length = 40))]
+    pub display_name: Option<String>,
+}
+
+pub const MAX_DISPLAY_NAME_CHARS: usize = 40;
+
 /// The signed-in user as the client may know it: nothing secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -18,6 +39,10 @@ pub struct Credentials {
 pub struct UserView {
     pub id: String,
     pub email: String,
+    /// The name shown with the user's public posts: the chosen one, or the derived one.
+    /// (Defaulted: a snapshot saved in the browser before it existed still reads.)
+    #[serde(default)]
+    pub display_name: String,
     pub created_at: i64,
 }
 
@@ -166,7 +191,8 @@ pub const ACTIVITY_MAX: u32 = 200;
 /// one ended from elsewhere). Also the stored `revoked_reason` of such a session.
 pub const ENDED_BY_SIGN_OUT: &str = "sign_out";
 
-/// A blog post as readers see it.
+/// A blog post as readers see it. The author is named by their display name only: this
+/// type goes to the public, so it carries no email address at all.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Post {
@@ -175,7 +201,7 @@ pub struct Post {
     pub body: String,
     pub published: bool,
     pub created_at: i64,
-    pub author_email: String,
+    pub author_name: String,
 }
 
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -195,6 +221,9 @@ pub enum Notice {
     EmailChanged(usize),
     DraftSaved,
     DraftPublished,
+    PostUpdated,
+    PostUnpublished,
+    PostDeleted,
 }
 
 impl Notice {
@@ -223,6 +252,9 @@ impl Notice {
             Self::EmailChanged(n) => format!("Email changed. {n} other session(s) signed out."),
             Self::DraftSaved => "Draft saved".into(),
             Self::DraftPublished => "Published".into(),
+            Self::PostUpdated => "Changes saved".into(),
+            Self::PostUnpublished => "Unpublished: it is a private draft again".into(),
+            Self::PostDeleted => "Post deleted".into(),
         }
     }
 
@@ -238,6 +270,9 @@ impl Notice {
             Self::EmailChanged(n) => format!("email:{n}"),
             Self::DraftSaved => "draft_saved".into(),
             Self::DraftPublished => "draft_published".into(),
+            Self::PostUpdated => "post_updated".into(),
+            Self::PostUnpublished => "post_unpublished".into(),
+            Self::PostDeleted => "post_deleted".into(),
         }
     }
 
@@ -256,6 +291,9 @@ impl Notice {
             ("email", Some(n)) => Self::EmailChanged(n),
             ("draft_saved", None) => Self::DraftSaved,
             ("draft_published", None) => Self::DraftPublished,
+            ("post_updated", None) => Self::PostUpdated,
+            ("post_unpublished", None) => Self::PostUnpublished,
+            ("post_deleted", None) => Self::PostDeleted,
             _ => return None,
         })
     }
@@ -303,6 +341,9 @@ mod tests {
             Notice::EmailChanged(12),
             Notice::DraftSaved,
             Notice::DraftPublished,
+            Notice::PostUpdated,
+            Notice::PostUnpublished,
+            Notice::PostDeleted,
         ] {
             assert_eq!(Notice::from_code(&notice.code()), Some(notice));
         }

@@ -14,16 +14,22 @@ use leptos::prelude::*;
 use crate::app_error::AppError;
 use crate::wire::{LogoutAllResponse, LogoutResponse, SessionsEnded, SignedIn};
 
-/// Creates an account and signs it in here.
+/// Creates an account and signs it in here. `display_name` is optional (a plain form
+/// sends it blank when left empty).
 #[server(prefix = "/api/auth/web", endpoint = "sign-up")]
-pub async fn sign_up(email: String, password: String) -> Result<SignedIn, AppError> {
+pub async fn sign_up(
+    email: String,
+    password: String,
+    display_name: Option<String>,
+) -> Result<SignedIn, AppError> {
     use crate::backend::web;
-    use crate::wire::Credentials;
-    let credentials = Credentials {
+    use crate::wire::Registration;
+    let registration = Registration {
         email: email.clone(),
         password,
+        display_name,
     };
-    let result = web::forward("/api/auth/register", &credentials).await;
+    let result = web::forward("/api/auth/register", &registration).await;
     match &result {
         Ok(_) => web::land("/dashboard", None),
         Err(_) => web::keep_typed_email(&email),

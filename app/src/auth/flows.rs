@@ -18,7 +18,7 @@ use super::store::AuthStore;
 use crate::app_error::AppError;
 use crate::components::toasts::Toasts;
 use crate::queries::{activity_of, sessions_of};
-use crate::wire::{Credentials, Notice, SignedIn};
+use crate::wire::{Notice, Registration, SignedIn};
 
 /// How long a tab that found its session gone waits for a sibling tab's own "signed out"
 /// message before it signs out with "your session has ended".
@@ -93,15 +93,16 @@ impl AuthFlows {
         self.go("/dashboard");
     }
 
-    /// "Sign in" and "Create account": on success, this browser is the new user's.
-    pub async fn sign_in(
-        &self,
-        credentials: Credentials,
-        new_account: bool,
-    ) -> Result<(), AppError> {
-        let Credentials { email, password } = credentials;
+    /// "Sign in" and "Create account": on success, this browser is the new user's. (The
+    /// two forms share one shape; the sign-in form has no display name.)
+    pub async fn sign_in(&self, form: Registration, new_account: bool) -> Result<(), AppError> {
+        let Registration {
+            email,
+            password,
+            display_name,
+        } = form;
         let session = if new_account {
-            actions::sign_up(email, password).await?
+            actions::sign_up(email, password, display_name).await?
         } else {
             actions::sign_in(email, password).await?
         };

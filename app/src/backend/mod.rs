@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod devices;
+pub mod display_name;
 pub mod error;
 pub mod password;
 pub mod posts;

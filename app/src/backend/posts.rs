@@ -4,20 +4,24 @@ use sqlx::Row;
 
 use super::clock::UnixTime;
 use super::db::{new_id, Db};
+use super::display_name;
 use crate::wire::Post;
 
 fn post_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Post> {
+    let author_id: String = row.try_get("author_id")?;
     Ok(Post {
         id: row.try_get("id")?,
         title: row.try_get("title")?,
         body: row.try_get("body")?,
         published: row.try_get::<i64, _>("published")? != 0,
         created_at: row.try_get("created_at")?,
-        author_email: row.try_get("email")?,
+        author_name: display_name::shown(row.try_get("display_name")?, &author_id),
     })
 }
 
-const SELECT_POSTS: &str = "SELECT p.id, p.title, p.body, p.published, p.created_at, u.email
+/// The author's display name, never their email: these rows go to the public.
+const SELECT_POSTS: &str =
+    "SELECT p.id, p.title, p.body, p.published, p.created_at, p.author_id, u.display_name
      FROM posts p JOIN users u ON u.id = p.author_id";
 
 pub async fn list_published(db: &Db, limit: i64) -> sqlx::Result<Vec<Post>> {
@@ -67,15 +71,57 @@ pub async fn create_draft(
     Ok(id)
 }
 
-/// Publishes one of the author's own drafts. Returns false if there is no such draft.
-pub async fn publish(db: &Db, author_id: &str, post_id: &str, now: UnixTime) -> sqlx::Result<bool> {
+/// Publishes one of the author's own posts, or takes it back to a private draft.
+/// Returns false if the author has no such post (someone else's is left untouched).
+pub async fn set_published(
+    db: &Db,
+    author_id: &str,
+    post_id: &str,
+    published: bool,
+    now: UnixTime,
+) -> sqlx::Result<bool> {
     let result = sqlx::query(
-        "UPDATE posts SET published = 1, updated_at = $1 WHERE id = $2 AND author_id = $3",
+        "UPDATE posts SET published = $1, updated_at = $2 WHERE id = $3 AND author_id = $4",
     )
+    .bind(i64::from(published))
     .bind(now)
     .bind(post_id)
     .bind(author_id)
     .execute(db)
     .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Changes the title and body of one of the author's own posts. Returns false if the
+/// author has no such post.
+pub async fn update(
+    db: &Db,
+    author_id: &str,
+    post_id: &str,
+    title: &str,
+    body: &str,
+    now: UnixTime,
+) -> sqlx::Result<bool> {
+    let result = sqlx::query(
+        "UPDATE posts SET title = $1, body = $2, updated_at = $3 WHERE id = $4 AND author_id = $5",
+    )
+    .bind(title)
+    .bind(body)
+    .bind(now)
+    .bind(post_id)
+    .bind(author_id)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Deletes one of the author's own posts for good. Returns false if the author has no
+/// such post.
+pub async fn delete(db: &Db, author_id: &str, post_id: &str) -> sqlx::Result<bool> {
+    let result = sqlx::query("DELETE FROM posts WHERE id = $1 AND author_id = $2")
+        .bind(post_id)
+        .bind(author_id)
+        .execute(db)
+        .await?;
     Ok(result.rows_affected() == 1)
 }

@@ -36,6 +36,7 @@ pub fn validate_new_password(password: &str) -> ApiResult<()> {
 pub async fn register(
     state: &AppState,
     email: &str,
+    display_name: Option<&str>,
     password: Secret,
     client: &ClientInfo,
 ) -> ApiResult<IssuedTokens> {
@@ -43,11 +44,12 @@ pub async fn register(
     if !users::is_plausible_email(&email) {
         return Err(ApiError::InvalidInput("enter a valid email address".into()));
     }
+    let display_name = super::display_name::validate(display_name)?;
     validate_new_password(password.expose())?;
     let hash = hash_password(password).await?;
     let now = state.clock.now();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
-    let user = match users::create(&mut tx, &email, &hash, now).await? {
+    let user = match users::create(&mut tx, &email, display_name.as_deref(), &hash, now).await? {
         CreateUser::Created(user) => user,
         CreateUser::EmailTaken => return Err(ApiError::EmailTaken),
     };

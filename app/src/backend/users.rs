@@ -10,8 +10,17 @@ use super::password::PasswordHashString;
 pub struct User {
     pub id: String,
     pub email: String,
+    /// As chosen at sign-up; `None` when none was (see `display_name::shown`).
+    pub display_name: Option<String>,
     pub token_version: i64,
     pub created_at: UnixTime,
+}
+
+impl User {
+    /// The name shown for this user in public.
+    pub fn public_name(&self) -> String {
+        super::display_name::shown(self.display_name.clone(), &self.id)
+    }
 }
 
 /// Emails are compared case-insensitively: stored trimmed and lower-cased.
@@ -29,16 +38,18 @@ pub enum CreateUser {
 pub async fn create(
     conn: &mut AnyConnection,
     email: &str,
+    display_name: Option<&str>,
     hash: &PasswordHashString,
     now: UnixTime,
 ) -> sqlx::Result<CreateUser> {
     let id = new_id();
     let inserted = sqlx::query(
-        "INSERT INTO users (id, email, password_hash, token_version, created_at, password_changed_at)
-         VALUES ($1, $2, $3, 0, $4, $4)",
+        "INSERT INTO users (id, email, display_name, password_hash, token_version, created_at, password_changed_at)
+         VALUES ($1, $2, $3, $4, 0, $5, $5)",
     )
     .bind(&id)
     .bind(email)
+    .bind(display_name)
     .bind(&hash.0)
     .bind(now)
     .execute(&mut *conn)
@@ -47,6 +58,7 @@ pub async fn create(
         Ok(_) => Ok(CreateUser::Created(User {
             id,
             email: email.to_owned(),
+            display_name: display_name.map(str::to_owned),
             token_version: 0,
             created_at: now,
         })),
@@ -59,6 +71,7 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<User> {
     Ok(User {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
         token_version: row.try_get("token_version")?,
         created_at: row.try_get("created_at")?,
     })
@@ -70,7 +83,8 @@ pub async fn find_by_email(
     email: &str,
 ) -> sqlx::Result<Option<(User, PasswordHashString)>> {
     let row = sqlx::query(
-        "SELECT id, email, token_version, created_at, password_hash FROM users WHERE email = $1",
+        "SELECT id, email, display_name, token_version, created_at, password_hash
+         FROM users WHERE email = $1",
     )
     .bind(email)
     .fetch_optional(db)
@@ -85,10 +99,12 @@ pub async fn find_by_email(
 }
 
 pub async fn find_by_id(db: &Db, id: &str) -> sqlx::Result<Option<User>> {
-    let row = sqlx::query("SELECT id, email, token_version, created_at FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, email, display_name, token_version, created_at FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
     row.map(|row| user_from_row(&row)).transpose()
 }
 
@@ -201,6 +217,7 @@ pub async fn signed_in_as(
         .await?
         .map(|user| crate::wire::SignedIn {
             user: crate::wire::UserView {
+                display_name: user.public_name(),
                 id: user.id,
                 email: user.email,
                 created_at: user.created_at,

@@ -12,7 +12,7 @@ use crate::auth::flows::AuthFlows;
 use crate::components::field::{show_problems, Field, FieldError};
 use crate::components::server_form::{browser_action, error_after_plain_post};
 use crate::rules;
-use crate::wire::{Credentials, Flash};
+use crate::wire::{Flash, Registration, MAX_DISPLAY_NAME_CHARS};
 
 /// Which form: the two differ only in their server function and wording.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
         error_after_plain_post::<SignIn>()
     };
     let taken_after_plain_post = matches!(after_plain_post, Some(AppError::EmailTaken));
-    let submit = browser_action(after_plain_post.map(Err), move |creds: &Credentials| {
+    let submit = browser_action(after_plain_post.map(Err), move |creds: &Registration| {
         let (flows, creds) = (flows.clone(), creds.clone());
         async move { flows.sign_in(creds, new_account).await }
     });
@@ -42,6 +42,8 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
         .unwrap_or_default();
     let (email, password) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
     let (email_error, password_error): (FieldError, FieldError) = Default::default();
+    // The server's refusal of a display name is shown with the form's error.
+    let display_name_error: FieldError = Default::default();
 
     // What the server refused: a taken address belongs to the email field; anything else
     // (wrong credentials, a limit, an outage) to the whole form. After wrong credentials
@@ -97,7 +99,7 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
             class="card auth-form"
             novalidate=move || hydrated.get()
             on:submit=move |ev| {
-                let Ok(creds) = Credentials::from_event(&ev) else { return };
+                let Ok(creds) = Registration::from_event(&ev) else { return };
                 ev.prevent_default();
                 let password_problem = if new_account {
                     rules::new_password_problem(&creds.password)
@@ -138,6 +140,19 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
                 error=password_error
                 node_ref=password
             />
+            // Shown with the user's public posts instead of the email address.
+            {new_account.then(|| view! {
+                <Field
+                    id="auth-display-name"
+                    label="Display name (optional)"
+                    name="display_name"
+                    autocomplete="nickname"
+                    hint=Some("Shown with your public posts, never your email. Left blank, you appear as “Member” and a short code.".to_owned())
+                    maxlength=Some(MAX_DISPLAY_NAME_CHARS)
+                    required=false
+                    error=display_name_error
+                />
+            })}
             <Show when=move || form_error.get().is_some()>
                 <p class="form-error" role="alert">{move || form_error.get()}</p>
             </Show>

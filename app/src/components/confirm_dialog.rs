@@ -22,6 +22,23 @@ pub fn use_confirm(key: &str) -> RwSignal<bool> {
     RwSignal::new(asked)
 }
 
+/// Hidden fields of a form: written as `vec![("keep_current", "true")]` for a fixed value,
+/// or with a `String` for one known only at run time (the post a delete is about).
+#[derive(Clone, Debug, Default)]
+pub struct HiddenFields(Vec<(&'static str, String)>);
+
+impl From<Vec<(&'static str, &'static str)>> for HiddenFields {
+    fn from(fields: Vec<(&'static str, &'static str)>) -> Self {
+        Self(fields.into_iter().map(|(k, v)| (k, v.to_owned())).collect())
+    }
+}
+
+impl From<Vec<(&'static str, String)>> for HiddenFields {
+    fn from(fields: Vec<(&'static str, String)>) -> Self {
+        Self(fields)
+    }
+}
+
 /// The button that asks. With JavaScript it opens the dialog in place; without, it
 /// loads `page?confirm=<key>`, where the dialog is open.
 #[component]
@@ -41,6 +58,10 @@ pub fn AskButton(
     /// The id of a text that says why the button is disabled, or what it does.
     #[prop(optional, into)]
     described_by: Option<String>,
+    /// More of the page's query, for a question about one thing among several
+    /// (`post=<id>`).
+    #[prop(optional, into)]
+    fields: HiddenFields,
     children: Children,
 ) -> impl IntoView {
     view! {
@@ -49,6 +70,9 @@ pub fn AskButton(
             open.set(true);
         }>
             <input type="hidden" name=CONFIRM_PARAM value=key/>
+            {fields.0.into_iter().map(|(name, value)| view! {
+                <input type="hidden" name=name value=value/>
+            }).collect_view()}
             <button
                 type="submit"
                 class=class
@@ -81,8 +105,8 @@ pub fn ConfirmDialog(
     /// Where the confirm button posts without JavaScript: a server function's URL.
     action: &'static str,
     /// The fields of that post, beside the button.
-    #[prop(optional)]
-    fields: Vec<(&'static str, String)>,
+    #[prop(optional, into)]
+    fields: HiddenFields,
     /// Where Cancel goes without JavaScript: the page without the question.
     cancel_href: &'static str,
     /// Runs when the user confirms, with JavaScript; the dialog closes first.
@@ -145,7 +169,7 @@ pub fn ConfirmDialog(
                     open.set(false);
                     on_confirm.run(());
                 }>
-                    {fields.into_iter().map(|(name, value)| view! {
+                    {fields.0.into_iter().map(|(name, value)| view! {
                         <input type="hidden" name=name value=value/>
                     }).collect_view()}
                     // First in the tab order and focused on opening: the safe choice.

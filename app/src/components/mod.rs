@@ -3,6 +3,7 @@
 pub mod account;
 pub mod auth_form;
 pub mod confirm_dialog;
+pub mod edit_post;
 pub mod field;
 pub mod header;
 pub mod page_focus;

@@ -1,5 +1,9 @@
 //! Short messages for the user ("You have been signed out"), announced to assistive
 //! technology through a `role="status"` region.
+//!
+//! The region sits in the page's flow under the header (not floating over it), so a
+//! message never covers the control the user is on or the content they read; and a
+//! message that is already shown is renewed rather than shown twice.
 
 use leptos::prelude::*;
 
@@ -47,8 +51,12 @@ impl Toasts {
     fn push(&self, kind: ToastKind, text: String) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
-        self.items
-            .update(|items| items.push(Toast { id, kind, text }));
+        // The same words again (two drafts saved in a row) replace the old message: one
+        // line, announced again, with a fresh timer.
+        self.items.update(|items| {
+            items.retain(|t| !(t.kind == kind && t.text == text));
+            items.push(Toast { id, kind, text });
+        });
         // Timers exist only in the browser; a toast rendered by the server (the notice of a
         // plain form post) is pushed again by hydration, which starts its timer.
         #[cfg(feature = "hydrate")]
@@ -85,5 +93,35 @@ pub fn ToastRegion() -> impl IntoView {
                 </div>
             </For>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_message_twice_is_shown_once() {
+        let owner = Owner::new();
+        owner.set();
+        let toasts = Toasts::provide();
+        toasts.info("Draft saved");
+        toasts.info("Published");
+        toasts.info("Draft saved");
+        toasts.error("Draft saved");
+        let shown: Vec<(ToastKind, String)> = toasts
+            .items
+            .get_untracked()
+            .into_iter()
+            .map(|t| (t.kind, t.text))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (ToastKind::Info, "Published".to_owned()),
+                (ToastKind::Info, "Draft saved".to_owned()),
+                (ToastKind::Error, "Draft saved".to_owned()),
+            ]
+        );
     }
 }

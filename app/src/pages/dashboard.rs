@@ -1,24 +1,47 @@
 //! `/dashboard`: the signed-in user's own posts, drafts included. This is the private
 //! data that must not survive a sign-out anywhere.
+//!
+//! Every change to a post is a real form posting to a server function, so it also works
+//! without JavaScript: editing is the page `/dashboard?edit=<id>`, and deleting asks first
+//! with `/dashboard?confirm=delete-post&post=<id>`, which the server renders with the
+//! question open.
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_fetch::QueryClient;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::app_error::AppError;
 use crate::auth::client::signed_in_call;
 use crate::auth::flows::AuthFlows;
 use crate::auth::store::AuthStore;
+use crate::components::confirm_dialog::{AskButton, ConfirmDialog};
+use crate::components::edit_post::EditPost;
 use crate::components::require_auth::RequireAuth;
 use crate::components::server_form::{
     browser_action, error_after_plain_post, form_error, take_submission,
 };
 use crate::components::toasts::Toasts;
 use crate::format;
-use crate::posts::{publish_draft, write_draft, PublishDraft, WriteDraft};
+use crate::posts::{
+    delete_draft, publish_draft, unpublish_draft, write_draft, DeleteDraft, PublishDraft,
+    UnpublishDraft, WriteDraft,
+};
 use crate::queries::posts_of;
 use crate::wire::{Notice, Post};
+
+/// The delete question's key in the page's query (`?confirm=delete-post&post=<id>`).
+const DELETE_KEY: &str = "delete-post";
+const DELETE_URL: &str = <DeleteDraft as ServerFn>::PATH;
+
+/// A change to one post from the list, run by one action.
+#[derive(Clone, Debug)]
+pub enum PostChange {
+    Publish(String),
+    Unpublish(String),
+    Delete(String),
+}
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -37,12 +60,139 @@ fn Dashboard() -> impl IntoView {
     let queries = expect_context::<QueryClient>();
     let posts = queries.resource(posts_of, move || auth.user_id());
     let refetch = move || queries.invalidate_query(posts_of, auth.user_id_untracked());
+    let query = use_query_map();
+    let editing = Memo::new(move |_| query.with(|q| q.get("edit")));
 
-    // Each action's follow-up (clear the form, re-read the list, say so) runs in its own
+    // A plain post of a list button that failed came back here with its error.
+    let list_error = error_after_plain_post::<PublishDraft>()
+        .or_else(error_after_plain_post::<UnpublishDraft>)
+        .or_else(error_after_plain_post::<DeleteDraft>)
+        .map(|e| e.message());
+
+    let on_posts_lost = flows.clone();
+    let change = browser_action(None, {
+        move |change: &PostChange| {
+            let (flows, change) = (flows.clone(), change.clone());
+            async move {
+                let (done, notice) = match change {
+                    PostChange::Publish(id) => (
+                        signed_in_call(|| publish_draft(id.clone())).await,
+                        Notice::DraftPublished,
+                    ),
+                    PostChange::Unpublish(id) => (
+                        signed_in_call(|| unpublish_draft(id.clone())).await,
+                        Notice::PostUnpublished,
+                    ),
+                    PostChange::Delete(id) => (
+                        signed_in_call(|| delete_draft(id.clone())).await,
+                        Notice::PostDeleted,
+                    ),
+                };
+                match done {
+                    Ok(()) => {
+                        refetch();
+                        toasts.info(notice.text());
+                    }
+                    Err(e) if e.is_unauthenticated() => flows.session_ended(),
+                    Err(e) => toasts.error(e.message()),
+                }
+            }
+        }
+    });
+    Effect::new(move |_| {
+        // The list itself found the session gone (revoked elsewhere).
+        if matches!(posts.get(), Some(Err(AppError::Unauthenticated))) {
+            on_posts_lost.session_ended();
+        }
+    });
+
+    // One delete question for the whole list: the post it is about is remembered when
+    // its Delete button is pressed, or comes from the page's query without JavaScript.
+    let asked_post = query.with_untracked(|q| {
+        q.get("post")
+            .filter(|_| q.get("confirm").as_deref() == Some(DELETE_KEY))
+    });
+    let confirm_delete = RwSignal::new(asked_post.is_some());
+    let deleting = RwSignal::new(asked_post.clone());
+    let on_delete = Callback::new(move |_| {
+        if let Some(id) = deleting.get_untracked() {
+            change.dispatch(PostChange::Delete(id));
+        }
+    });
+    let list = PostList {
+        change,
+        confirm_delete,
+        deleting,
+    };
+
+    let on_saved = Callback::new(move |_| {
+        refetch();
+    });
+    view! {
+        <Title text="Dashboard · Signout"/>
+        <h1>"Dashboard"</h1>
+        <Show when=move || editing.get().is_none()>
+            <NewDraft on_saved/>
+        </Show>
+        // One boundary reads the list, for the edit view too (see ARCHITECTURE.md, "one
+        // resource, one Suspense"): the post to edit is taken from the list, so an id that
+        // is not in it (someone else's, or a deleted one) has nothing to edit.
+        <Suspense fallback=|| view! { <p class="muted">"Loading your posts…"</p> }>
+            {move || {
+                let edit_id = editing.get();
+                let list_error = list_error.clone();
+                Suspend::new(async move {
+                    let items = posts.await;
+                    let edit = edit_id.map(|id| {
+                        let post = items
+                            .as_ref()
+                            .ok()
+                            .and_then(|list| list.iter().find(|p| p.id == id).cloned());
+                        view! { <EditPost post on_saved/> }
+                    });
+                    view! {
+                        {edit}
+                        <section class="card">
+                            <h2>"Your posts"</h2>
+                            {list_error.map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+                            {match items {
+                                Ok(items) if items.is_empty() => view! {
+                                    <p class="muted">"No drafts yet. Write your first one above."</p>
+                                }.into_any(),
+                                Ok(items) => view! {
+                                    <ul class="post-list" aria-label="Your posts">
+                                        {items.into_iter().map(|post| view! { <PostItem post list/> }).collect_view()}
+                                    </ul>
+                                }.into_any(),
+                                Err(_) => view! { <p class="form-error">"Your posts could not be loaded."</p> }.into_any(),
+                            }}
+                        </section>
+                    }
+                })
+            }}
+        </Suspense>
+        <ConfirmDialog
+            open=confirm_delete
+            title="Delete this post?"
+            message="It is deleted for good, whether it is a draft or published. This cannot be undone."
+            confirm_label="Delete post"
+            action=DELETE_URL
+            fields=vec![("id", asked_post.unwrap_or_default())]
+            cancel_href="/dashboard"
+            on_confirm=on_delete
+        />
+    }
+}
+
+/// The "New draft" card.
+#[component]
+fn NewDraft(on_saved: Callback<()>) -> impl IntoView {
+    let flows = AuthFlows::expect();
+    let toasts = Toasts::expect();
+    // The follow-up (clear the form, re-read the list, say so) runs in the action's own
     // future. A plain post (no JavaScript) gets the same answer as a page.
     let form = NodeRef::<leptos::html::Form>::new();
     let save = browser_action(error_after_plain_post::<WriteDraft>().map(Err), {
-        let flows = flows.clone();
         move |input: &WriteDraft| {
             let (flows, input) = (flows.clone(), input.clone());
             async move {
@@ -53,7 +203,7 @@ fn Dashboard() -> impl IntoView {
                         if let Some(form) = form.get_untracked() {
                             form.reset();
                         }
-                        refetch();
+                        on_saved.run(());
                         toasts.info(Notice::DraftSaved.text());
                     }
                     Err(e) if e.is_unauthenticated() => flows.session_ended(),
@@ -63,32 +213,8 @@ fn Dashboard() -> impl IntoView {
             }
         }
     });
-    let on_posts_lost = flows.clone();
-    let publish = browser_action(None, move |input: &PublishDraft| {
-        let (flows, id) = (flows.clone(), input.id.clone());
-        async move {
-            let published = signed_in_call(|| publish_draft(id.clone())).await;
-            match &published {
-                Ok(()) => {
-                    refetch();
-                    toasts.info(Notice::DraftPublished.text());
-                }
-                Err(e) if e.is_unauthenticated() => flows.session_ended(),
-                Err(e) => toasts.error(e.message()),
-            }
-        }
-    });
     let save_error = form_error(save);
-    Effect::new(move |_| {
-        // The list itself found the session gone (revoked elsewhere).
-        if matches!(posts.get(), Some(Err(AppError::Unauthenticated))) {
-            on_posts_lost.session_ended();
-        }
-    });
-
     view! {
-        <Title text="Dashboard · Signout"/>
-        <h1>"Dashboard"</h1>
         <section class="card">
             <h2>"New draft"</h2>
             <p class="muted">"Drafts are private: only you can see them until you publish."</p>
@@ -113,48 +239,105 @@ fn Dashboard() -> impl IntoView {
                 </button>
             </form>
         </section>
-        <section class="card">
-            <h2>"Your posts"</h2>
-            <Suspense fallback=|| view! { <p class="muted">"Loading your posts…"</p> }>
-                {move || Suspend::new(async move {
-                    match posts.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="muted">"No drafts yet. Write your first one above."</p>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="post-list" aria-label="Your posts">
-                                {list.into_iter().map(|post| view! { <PostItem post publish/> }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(_) => view! { <p class="form-error">"Your posts could not be loaded."</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
     }
 }
 
+/// What every item of the list shares.
+#[derive(Clone, Copy)]
+struct PostList {
+    change: Action<PostChange, ()>,
+    confirm_delete: RwSignal<bool>,
+    /// The post the delete question is about.
+    deleting: RwSignal<Option<String>>,
+}
+
+/// One post with its buttons. Each button's visible text is one word; its accessible name
+/// names the post ("Publish My first post"), so a list of them can be told apart.
 #[component]
-fn PostItem(post: Post, publish: Action<PublishDraft, ()>) -> impl IntoView {
-    let id = post.id.clone();
+fn PostItem(post: Post, list: PostList) -> impl IntoView {
+    let Post {
+        id,
+        title,
+        body,
+        published,
+        created_at,
+        ..
+    } = post;
+    let toggle = if published {
+        PostButton {
+            label: "Unpublish",
+            url: <UnpublishDraft as ServerFn>::PATH,
+            change: PostChange::Unpublish,
+        }
+    } else {
+        PostButton {
+            label: "Publish",
+            url: <PublishDraft as ServerFn>::PATH,
+            change: PostChange::Publish,
+        }
+    };
+    let remember = {
+        let id = id.clone();
+        move |_| list.deleting.set(Some(id.clone()))
+    };
     view! {
         <li class="post">
             <h3>
-                {post.title}
-                <span class="badge">{if post.published { "Published" } else { "Draft" }}</span>
+                {title.clone()}
+                <span class="badge">{if published { "Published" } else { "Draft" }}</span>
             </h3>
-            <p class="muted">{format::date(post.created_at)}</p>
-            <p>{post.body}</p>
-            <Show when=move || !post.published>
-                <form method="post" action=PublishDraft::url() class="inline-form" on:submit=move |ev| {
-                    if let Some(input) = take_submission::<PublishDraft>(&ev) {
-                        publish.dispatch(input);
-                    }
-                }>
-                    <input type="hidden" name="id" value=id.clone()/>
-                    <button type="submit" class="button-secondary">"Publish"</button>
-                </form>
-            </Show>
+            <p class="muted">{format::date(created_at)}</p>
+            <p>{body}</p>
+            <div class="post-actions">
+                {toggle.view(id.clone(), title.clone(), list.change)}
+                <a
+                    class="action-link"
+                    href=format!("/dashboard?edit={id}")
+                    aria-label=format!("Edit {title}")
+                >
+                    "Edit"
+                </a>
+                // The click names the post before the button's form opens the question.
+                <span class="inline-form" on:click=remember>
+                    <AskButton
+                        key=DELETE_KEY
+                        page="/dashboard"
+                        open=list.confirm_delete
+                        disabled=false
+                        class="button-secondary"
+                        fields=vec![("post", id.clone())]
+                    >
+                        "Delete"
+                        <span class="visually-hidden">" " {title.clone()}</span>
+                    </AskButton>
+                </span>
+            </div>
         </li>
+    }
+}
+
+/// Publish or Unpublish: a form with the post's id, posted by the browser or by the action.
+struct PostButton {
+    label: &'static str,
+    url: &'static str,
+    change: fn(String) -> PostChange,
+}
+
+impl PostButton {
+    fn view(self, id: String, title: String, action: Action<PostChange, ()>) -> impl IntoView {
+        let Self { label, url, change } = self;
+        view! {
+            <form method="post" action=url class="inline-form" on:submit=move |ev| {
+                // Both buttons' forms have the one field `id`.
+                if let Some(input) = take_submission::<PublishDraft>(&ev) {
+                    action.dispatch(change(input.id));
+                }
+            }>
+                <input type="hidden" name="id" value=id/>
+                <button type="submit" class="button-secondary" aria-label=format!("{label} {title}")>
+                    {label}
+                </button>
+            </form>
+        }
     }
 }

@@ -24,7 +24,7 @@ pub fn HomePage() -> impl IntoView {
                             {list.into_iter().map(|post| view! {
                                 <li class="card post">
                                     <h2>{post.title}</h2>
-                                    <p class="muted">"by " {post.author_email}</p>
+                                    <p class="muted">"by " {post.author_name}</p>
                                     <p>{post.body}</p>
                                 </li>
                             }).collect_view()}

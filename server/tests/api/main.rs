@@ -19,6 +19,7 @@ mod oauth;
 mod openapi;
 mod outage;
 mod pages;
+mod posts;
 mod refresh;
 mod sign_in;
 mod sign_out;

@@ -21,13 +21,14 @@ use crate::backend::users::User;
 use crate::backend::{sessions, users};
 use crate::wire::{
     ApiErrorBody, Credentials, LogoutAllRequest, LogoutAllResponse, LogoutRequest, LogoutResponse,
-    SignedIn, UserView,
+    Registration, SignedIn, UserView,
 };
 
 fn user_view(user: &User) -> UserView {
     UserView {
         id: user.id.clone(),
         email: user.email.clone(),
+        display_name: user.public_name(),
         created_at: user.created_at,
     }
 }
@@ -52,10 +53,10 @@ fn client_key(client: &ClientInfo) -> String {
 
 /// Creates an account and signs it in on this device.
 #[utoipa::path(post, path = "/api/auth/register", tag = "auth",
-    request_body = Credentials,
+    request_body = Registration,
     responses(
         (status = 201, description = "signed up and in; the tokens are set as cookies", body = SignedIn),
-        (status = 400, description = "invalid email or password, or a malformed body", body = ApiErrorBody),
+        (status = 400, description = "invalid email, password or display name, or a malformed body", body = ApiErrorBody),
         (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
         (status = 409, description = "the email has an account", body = ApiErrorBody),
         (status = 413, description = "body too large", body = ApiErrorBody),
@@ -66,11 +67,17 @@ pub async fn register(
     State(state): State<AppState>,
     client: ClientInfo,
     headers: HeaderMap,
-    JsonBody(input): JsonBody<Credentials>,
+    JsonBody(input): JsonBody<Registration>,
 ) -> ApiResult<Response> {
     state.rate_limit(REGISTER_PER_IP, &client_key(&client))?;
-    let tokens =
-        signin::register(&state, &input.email, Secret::new(input.password), &client).await?;
+    let tokens = signin::register(
+        &state,
+        &input.email,
+        input.display_name.as_deref(),
+        Secret::new(input.password),
+        &client,
+    )
+    .await?;
     let mut response = signed_in_response(&state, StatusCode::CREATED, tokens);
     finish_pending_sign_out(&state, &headers, &client, response.headers_mut()).await?;
     Ok(response)

@@ -84,6 +84,18 @@ server_fns! {
     post "/api/posts/publish" => publish_post,
         args crate::posts::PublishPost as PublishPostArgs (JSON) { id: String },
         answer Option<String>, errors [400, 401, 403, 404];
+    /// Takes one of the caller's published posts back to a private draft; answers `null`.
+    post "/api/posts/unpublish" => unpublish_post,
+        args crate::posts::UnpublishPost as UnpublishPostArgs (JSON) { id: String },
+        answer Option<String>, errors [400, 401, 403, 404];
+    /// Changes the title and body of one of the caller's posts; answers `null`.
+    post "/api/posts/update" => update_post,
+        args crate::posts::UpdatePost as UpdatePostArgs (JSON) { id: String, title: String, body: String },
+        answer Option<String>, errors [400, 401, 403, 404];
+    /// Deletes one of the caller's posts for good; answers `null`.
+    post "/api/posts/delete" => delete_post,
+        args crate::posts::DeletePost as DeletePostArgs (JSON) { id: String },
+        answer Option<String>, errors [400, 401, 403, 404];
     /// The caller's active sessions, the current one first, and the server's time.
     get "/api/account/sessions" => my_sessions,
         answer SignedInDevices, errors [401];
@@ -96,7 +108,9 @@ server_fns! {
     // answered with a redirect (`Accept: text/html`); these are their JSON answers.
     /// Creates an account and signs it in here (cookies).
     post "/api/auth/web/sign-up" => sign_up,
-        args crate::auth::actions::SignUp as SignUpArgs (FORM) { email: String, password: String },
+        args crate::auth::actions::SignUp as SignUpArgs (FORM) {
+            email: String, password: String, display_name: Option<String>
+        },
         answer SignedIn, errors [400, 403, 409, 429];
     /// Starts a new session on this device (cookies).
     post "/api/auth/web/sign-in" => sign_in,
@@ -138,5 +152,17 @@ server_fns! {
     /// The dashboard's publish button; answers `null`.
     post "/api/web/posts/publish" => publish_draft,
         args crate::posts::PublishDraft as PublishDraftArgs (FORM) { id: String },
+        answer Option<String>, errors [400, 401, 403, 404];
+    /// The dashboard's unpublish button; answers `null`.
+    post "/api/web/posts/unpublish" => unpublish_draft,
+        args crate::posts::UnpublishDraft as UnpublishDraftArgs (FORM) { id: String },
+        answer Option<String>, errors [400, 401, 403, 404];
+    /// The dashboard's edit form; answers `null`.
+    post "/api/web/posts/edit" => edit_draft,
+        args crate::posts::EditDraft as EditDraftArgs (FORM) { id: String, title: String, body: String },
+        answer Option<String>, errors [400, 401, 403, 404];
+    /// The dashboard's delete confirmation; answers `null`.
+    post "/api/web/posts/delete" => delete_draft,
+        args crate::posts::DeleteDraft as DeleteDraftArgs (FORM) { id: String },
         answer Option<String>, errors [400, 401, 403, 404];
 }
