@@ -9,7 +9,16 @@ export function freshUser(): User {
 
 /** The flows every test repeats, by role and label as the UI contract names them. */
 export class App {
-  constructor(readonly page: Page) {}
+  /** `javaScript`: whether the page runs scripts, so whether to wait for the client. */
+  constructor(readonly page: Page, readonly javaScript = true) {}
+
+  /**
+   * Waits until the client has taken over the page (`<html data-hydrated>`), so that a
+   * test of the client's path does not race a slow WASM download into a plain form post.
+   */
+  async clientReady() {
+    if (this.javaScript) await expect(this.page.locator("html")).toHaveAttribute("data-hydrated", "", { timeout: 15_000 });
+  }
 
   header() {
     return this.page.getByRole("banner");
@@ -17,6 +26,7 @@ export class App {
 
   async signUp(user: User) {
     await this.page.goto("/register");
+    await this.clientReady();
     await this.page.getByLabel("Email").fill(user.email);
     await this.page.getByLabel("Password").fill(user.password);
     await this.page.getByRole("button", { name: "Create account" }).click();
@@ -25,6 +35,7 @@ export class App {
 
   async signIn(user: User) {
     await this.page.goto("/login");
+    await this.clientReady();
     await this.page.getByLabel("Email").fill(user.email);
     await this.page.getByLabel("Password").fill(user.password);
     await this.page.getByRole("button", { name: "Sign in" }).click();
@@ -100,8 +111,8 @@ export const test = base.extend<Fixtures>({
     },
     { auto: true },
   ],
-  app: async ({ page }, use) => {
-    await use(new App(page));
+  app: async ({ page, javaScriptEnabled }, use) => {
+    await use(new App(page, javaScriptEnabled));
   },
 });
 

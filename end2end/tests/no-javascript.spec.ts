@@ -7,7 +7,7 @@ test.use({ javaScriptEnabled: false });
 
 async function signedInDevice(browser: Browser, user: User): Promise<{ context: BrowserContext; device: App }> {
   const context = await browser.newContext({ javaScriptEnabled: false });
-  const device = new App(await context.newPage());
+  const device = new App(await context.newPage(), false);
   await device.signIn(user);
   return { context, device };
 }
