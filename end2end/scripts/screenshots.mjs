@@ -15,6 +15,9 @@ const sizes = {
   desktop: { width: 1280, height: 800 },
   phone: { width: 390, height: 844 },
 };
+// The second device, so that the devices list has another row to show.
+const phoneUserAgent =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 const user = { name: "Grace Hopper", email: "grace@example.com", password: "correct horse battery" };
 
 mkdirSync(outDir, { recursive: true });
@@ -51,13 +54,14 @@ async function seed() {
     await page.getByLabel("Title").fill(title);
     await page.getByLabel("Body").fill(body);
     await page.getByRole("button", { name: "Save draft" }).click();
-    await page.getByRole("list", { name: "Your posts" }).getByText(title).waitFor();
+    await page.getByRole("list", { name: "Your posts" }).getByRole("heading", { name: title }).waitFor();
   }
   await page.getByRole("listitem").filter({ hasText: "What signing out" })
     .getByRole("button", { name: /^Publish/ }).click();
-  await page.getByRole("listitem").filter({ hasText: "What signing out" }).getByText("Published").waitFor();
+  await page.getByRole("listitem").filter({ hasText: "What signing out" })
+    .getByRole("button", { name: /^Unpublish/ }).waitFor();
   await page.context().close();
-  const phone = await newPage(sizes.phone, devicesUserAgent);
+  const phone = await newPage(sizes.phone, phoneUserAgent);
   await signIn(phone);
   await phone.context().close();
 }
@@ -92,9 +96,6 @@ async function signedInPages(sizeName, viewport) {
   await shoot(page, `sign-out-everywhere-${sizeName}`, false);
   await page.context().close();
 }
-
-const devicesUserAgent =
-  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 
 async function newPage(viewport, userAgent) {
   const context = await browser.newContext({ viewport, baseURL: server.url, userAgent });
