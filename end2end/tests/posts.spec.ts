@@ -76,7 +76,11 @@ test.describe(() => {
     await page.getByLabel("Password").fill(user.password);
     await page.getByLabel("Display name").fill(user.email);
     await page.getByRole("button", { name: "Create account" }).click();
-    await expect(page.getByRole("alert")).toContainText("may not contain @");
+    // Beside the field, before anything is sent, in the server's own words (one rule).
+    const field = page.getByLabel("Display name");
+    await expect(field).toHaveAttribute("aria-invalid", "true");
+    await expect(field).toBeFocused();
+    await expect(page.locator("#auth-display-name-error")).toContainText("may not contain @");
     await expect(page).toHaveURL("/register");
   });
 });

@@ -2,38 +2,17 @@
 //! must not reveal who has an account here, nor how to reach them.
 
 use super::error::{ApiError, ApiResult};
-use crate::wire::MAX_DISPLAY_NAME_CHARS;
 
-/// Characters that are invisible or reorder the text around them (zero-width spaces and
-/// joiners, bidirectional overrides and isolates, the byte-order mark): a public name
-/// made of them could pass for someone else's.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
-}
-
-/// The display name typed at sign-up, checked: `None` when left blank (the derived name is
-/// shown instead), else the trimmed name.
+/// The display name typed at sign-up, checked by the rules the browser checks it with too:
+/// `None` when left blank (the derived name is shown instead), else the trimmed name.
 pub fn validate(raw: Option<&str>) -> ApiResult<Option<String>> {
     let Some(name) = raw.map(str::trim).filter(|n| !n.is_empty()) else {
         return Ok(None);
     };
-    if name.chars().count() > MAX_DISPLAY_NAME_CHARS {
-        return Err(ApiError::InvalidInput(format!(
-            "the display name must have at most {MAX_DISPLAY_NAME_CHARS} characters"
-        )));
+    match crate::rules::display_name_problem(name) {
+        Some(problem) => Err(ApiError::InvalidInput(problem)),
+        None => Ok(Some(name.to_owned())),
     }
-    if name.chars().any(|c| c.is_control() || is_invisible(c)) {
-        return Err(ApiError::InvalidInput(
-            "the display name may not contain control or invisible characters".into(),
-        ));
-    }
-    // Autofill or habit can put an address here; it would then be on every public post.
-    if name.contains('@') {
-        return Err(ApiError::InvalidInput(
-            "the display name is public, so it may not contain @ (no email addresses)".into(),
-        ));
-    }
-    Ok(Some(name.to_owned()))
 }
 
 /// The name of a user who chose none: "Member" and the last six characters of their id.
@@ -72,6 +51,7 @@ mod tests {
 
     #[test]
     fn bad_names_are_refused_with_a_reason() {
+        use crate::wire::MAX_DISPLAY_NAME_CHARS;
         let long = "x".repeat(MAX_DISPLAY_NAME_CHARS + 1);
         for (bad, reason) in [
             (long.as_str(), "at most"),

@@ -42,7 +42,7 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
         .unwrap_or_default();
     let (email, password) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
     let (email_error, password_error): (FieldError, FieldError) = Default::default();
-    // The server's refusal of a display name is shown with the form's error.
+    let display_name = NodeRef::<Input>::new();
     let display_name_error: FieldError = Default::default();
 
     // What the server refused: a taken address belongs to the email field; anything else
@@ -106,9 +106,14 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
                 } else {
                     creds.password.is_empty().then(|| "enter your password".to_owned())
                 };
+                let display_name_problem = creds
+                    .display_name
+                    .as_deref()
+                    .and_then(|name| rules::display_name_problem(name.trim()));
                 if show_problems(&[
                     (email_error, email, rules::email_problem(&creds.email).map(str::to_owned)),
                     (password_error, password, password_problem),
+                    (display_name_error, display_name, display_name_problem),
                 ]) {
                     return;
                 }
@@ -151,6 +156,7 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
                     maxlength=Some(MAX_DISPLAY_NAME_CHARS)
                     required=false
                     error=display_name_error
+                    node_ref=display_name
                 />
             })}
             <Show when=move || form_error.get().is_some()>

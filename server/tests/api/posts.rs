@@ -125,6 +125,10 @@ async fn a_bad_display_name_is_refused_with_a_clear_400_and_no_account(backend: 
         (json!("a\u{0}b"), "control or invisible"),
         (json!("tab\there"), "control or invisible"),
         (json!("evil\u{202E}gpj.exe"), "control or invisible"),
+        // Blank to the eye, an address by a look-alike at sign, someone's given name.
+        (json!("\u{3164}"), "control or invisible"),
+        (json!("grace\u{FF20}example.com"), "may not contain @"),
+        (json!("Member 3f2a9c"), "given to members who choose none"),
         // Not text at all: the body's own error.
         (json!(5), ""),
     ] {

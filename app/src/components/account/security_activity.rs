@@ -32,8 +32,10 @@ fn describe(kind: &str) -> &'static str {
 fn shown_from(param: Option<&str>) -> u32 {
     let asked = param
         .and_then(|p| p.trim().parse::<u32>().ok())
-        .unwrap_or(ACTIVITY_PAGE);
-    let pages = asked.div_ceil(ACTIVITY_PAGE).max(1);
+        .unwrap_or(ACTIVITY_PAGE)
+        // First into bounds: a huge number would overflow the rounding below.
+        .clamp(1, ACTIVITY_MAX);
+    let pages = asked.div_ceil(ACTIVITY_PAGE);
     (pages * ACTIVITY_PAGE).min(ACTIVITY_MAX)
 }
 
@@ -106,5 +108,7 @@ mod tests {
         assert_eq!(shown_from(Some("0")), 20);
         assert_eq!(shown_from(Some("x")), 20);
         assert_eq!(shown_from(Some("100000")), 200);
+        // Once a panic in a debug build (the rounding overflowed u32).
+        assert_eq!(shown_from(Some("4294967295")), 200);
     }
 }
