@@ -9,6 +9,7 @@ use leptos_router::{path, SsrMode};
 use crate::auth::runtime::AuthRuntime;
 use crate::auth::session::{initial_flash, initial_session};
 use crate::auth::store::AuthStore;
+use crate::components::confirm_dialog::UrlQuestion;
 use crate::components::header::Header;
 use crate::components::page_focus::FocusOnNavigation;
 use crate::components::toasts::{ToastRegion, Toasts};
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
         toasts.info(text);
     }
     provide_context(flash);
+    UrlQuestion::provide();
     QueryClient::new().provide();
 
     // The routes sit directly in the router, where the server's route list can see them.

@@ -95,3 +95,33 @@ async function expectFitsWithStackedButtons(page: Page, width: number) {
   expect(s.y, "stacked, not side by side").toBeGreaterThanOrEqual(c.y + c.height);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
 }
+
+test("a question asked in the URL is asked once: cancelled, it does not come back when the list is read again", async ({
+  app,
+  page,
+}) => {
+  const user = freshUser();
+  await app.signUp(user);
+  // Two more devices (API clients), so that one can be revoked while the other was asked about.
+  for (let i = 0; i < 2; i++) {
+    const res = await page.request.post("/api/auth/token", {
+      data: { grant_type: "password", email: user.email, password: user.password },
+    });
+    expect(res.status()).toBe(200);
+  }
+  const sessions: { id: string; current: boolean }[] = await (await page.request.get("/api/auth/sessions")).json();
+  const [asked, revoked] = sessions.filter((s) => !s.current);
+
+  // The no-JavaScript way of asking, then answered with the client running.
+  await page.goto(`/profile?confirm=revoke:${asked.id}`);
+  await app.clientReady();
+  await expect(page.getByRole("dialog")).toBeVisible();
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+
+  // Revoking the other device reads the list again, making every row anew.
+  await page.locator(`form:has(input[value="revoke:${revoked.id}"]) button`).click();
+  await page.getByRole("dialog").getByRole("button", { name: /^Revoke/ }).click();
+  await expect(page.getByRole("list", { name: "Signed-in devices" }).getByRole("listitem")).toHaveCount(2);
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+});

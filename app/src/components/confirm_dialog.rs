@@ -14,12 +14,36 @@ use leptos_router::hooks::use_query_map;
 /// The query parameter that opens a dialog in the server's render.
 const CONFIRM_PARAM: &str = "confirm";
 
+/// Whether the question the page's URL asked (`?confirm=<key>`) has been answered. The URL
+/// still says `confirm` after its dialog closes, and a component made again later (a
+/// devices list read again) would ask the question again; once one is answered, only the
+/// page decides. Provided once, at the root.
+#[derive(Clone, Copy)]
+pub struct UrlQuestion {
+    answered: StoredValue<bool>,
+}
+
+impl UrlQuestion {
+    pub fn provide() {
+        provide_context(Self {
+            answered: StoredValue::new(false),
+        });
+    }
+
+    fn answered(self) {
+        self.answered.try_update_value(|answered| *answered = true);
+    }
+}
+
 /// The open state of the dialog named `key`: open in the first render when the page was
-/// asked for with `?confirm=<key>` (the no-JavaScript way), then as the page decides.
+/// asked for with `?confirm=<key>` (the no-JavaScript way) and that question is not yet
+/// answered, then as the page decides.
 pub fn use_confirm(key: &str) -> RwSignal<bool> {
+    let answered =
+        use_context::<UrlQuestion>().is_some_and(|q| q.answered.try_get_value().unwrap_or(true));
     let query = use_query_map();
     let asked = query.with_untracked(|q| q.get(CONFIRM_PARAM).as_deref() == Some(key));
-    RwSignal::new(asked)
+    RwSignal::new(asked && !answered)
 }
 
 /// Hidden fields of a form: written as `vec![("keep_current", "true")]` for a fixed value,
@@ -125,6 +149,7 @@ pub fn ConfirmDialog(
 
     // Escape, the form's own close and `close()` all end in the `close` event: the signal
     // follows the element, and focus goes back where it came from.
+    let url_question = use_context::<UrlQuestion>();
     let on_close = move |_: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
@@ -137,6 +162,9 @@ pub fn ConfirmDialog(
                 return;
             }
             modal::return_focus(opener);
+        }
+        if let Some(question) = url_question {
+            question.answered();
         }
         // `try_`: the close event of a dialog closed on leaving the page comes after it.
         open.try_set(false);
