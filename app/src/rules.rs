@@ -22,13 +22,18 @@ pub fn is_plausible_email(email: &str) -> bool {
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// Emails are compared case-insensitively: stored trimmed and lower-cased.
+pub fn normalize_email(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
+
 /// What is wrong with an email address as typed (surrounding spaces and case do not
 /// count), in words for the person typing it.
 pub fn email_problem(typed: &str) -> Option<&'static str> {
-    let email = typed.trim();
+    let email = normalize_email(typed);
     if email.is_empty() {
         Some("enter your email address")
-    } else if !is_plausible_email(&email.to_lowercase()) {
+    } else if !is_plausible_email(&email) {
         Some("enter a valid email address, like name@example.com")
     } else {
         None

@@ -67,10 +67,11 @@ pub async fn change_email(
     new_email: &str,
     client: &ClientInfo,
 ) -> ApiResult<usize> {
-    let new_email = users::normalize_email(new_email);
-    if !users::is_plausible_email(&new_email) {
-        return Err(ApiError::InvalidInput("enter a valid email address".into()));
+    // The words the browser shows beside the field, from the same rule.
+    if let Some(problem) = crate::rules::email_problem(new_email) {
+        return Err(ApiError::InvalidInput(problem.into()));
     }
+    let new_email = users::normalize_email(new_email);
     confirm_password(state, caller, current).await?;
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
     if !users::set_email(&mut tx, &caller.sub, &new_email).await? {

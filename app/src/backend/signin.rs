@@ -40,10 +40,11 @@ pub async fn register(
     password: Secret,
     client: &ClientInfo,
 ) -> ApiResult<IssuedTokens> {
-    let email = users::normalize_email(email);
-    if !users::is_plausible_email(&email) {
-        return Err(ApiError::InvalidInput("enter a valid email address".into()));
+    // The words the browser shows beside the field, from the same rule.
+    if let Some(problem) = crate::rules::email_problem(email) {
+        return Err(ApiError::InvalidInput(problem.into()));
     }
+    let email = users::normalize_email(email);
     let display_name = super::display_name::validate(display_name)?;
     validate_new_password(password.expose())?;
     let hash = hash_password(password).await?;

@@ -23,12 +23,7 @@ impl User {
     }
 }
 
-/// Emails are compared case-insensitively: stored trimmed and lower-cased.
-pub fn normalize_email(raw: &str) -> String {
-    raw.trim().to_lowercase()
-}
-
-pub use crate::rules::is_plausible_email;
+pub use crate::rules::normalize_email;
 
 pub enum CreateUser {
     Created(User),
