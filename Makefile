@@ -11,8 +11,10 @@ export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 E2E_DB := $(CURDIR)/target/e2e/e2e.db
 E2E_ENV := DATABASE_URL="sqlite://$(E2E_DB)?mode=rwc" RATE_LIMITS=off \
 	JWT_SECRET=e2e-secret-e2e-secret-e2e-secret-123
-# What a production build is: optimised, hashed file names, precompressed (brotli, gzip).
-RELEASE := --release --precompress
+# What a production build is: optimised, hashed file names, precompressed (brotli, gzip),
+# and split: the signed-in pages' code is fetched when they are first shown (`--split` with
+# the `split` feature; see `app::pages::page_of_its_own`).
+RELEASE := --release --precompress --split --lib-features split
 SITE_PKG := target/site/pkg
 
 .PHONY: dev test test-api test-oauth fuzz test-e2e test-e2e-debug lint build bundle-check tti screenshots setup bench
@@ -37,6 +39,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
 	cargo clippy -p app -p frontend --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown --features split -- -D warnings
 
 # Unit tests and the black-box API suite (every scenario on SQLite and on PostgreSQL).
 test-api:

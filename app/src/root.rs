@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_fetch::QueryClient;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 use crate::auth::runtime::AuthRuntime;
 use crate::auth::session::{initial_flash, initial_session};
@@ -14,8 +14,8 @@ use crate::components::header::Header;
 use crate::components::page_focus::FocusOnNavigation;
 use crate::components::toasts::{ToastRegion, Toasts};
 use crate::pages::{
-    dashboard::DashboardPage, home::HomePage, login::LoginPage, not_found::NotFound,
-    profile::ProfilePage, register::RegisterPage,
+    dashboard::DashboardRoute, home::HomePage, login::LoginPage, not_found::NotFound,
+    profile::ProfileRoute, register::RegisterPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -72,8 +72,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                         <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
-                        <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
-                        <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
+                        <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
                     </Routes>
                 </main>
             </AuthRuntime>

@@ -14,6 +14,7 @@ pub mod devices;
 pub mod display_name;
 pub mod error;
 pub mod password;
+pub mod pieces;
 pub mod posts;
 pub mod purge;
 pub mod rate_limit;

@@ -11,6 +11,7 @@ use super::clock::Clock;
 use super::config::Config;
 use super::db::{self, Db, Dialect};
 use super::error::{ApiError, ApiResult};
+use super::pieces::PiecePreloads;
 use super::rate_limit::{Policy, RateLimiter, Slot};
 use super::revocation::RevocationView;
 use super::sessions::SessionPolicy;
@@ -28,6 +29,7 @@ pub struct AppState {
     pub activity: Arc<ActivityThrottle>,
     pub clock: Clock,
     pub leptos_options: LeptosOptions,
+    pub pieces: Arc<PiecePreloads>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -69,6 +71,7 @@ impl AppState {
             dialect,
             revocations,
             clock,
+            pieces: Arc::new(PiecePreloads::load(&leptos_options)),
             leptos_options,
             config: Arc::new(config),
         })

@@ -43,6 +43,11 @@ pub enum PostChange {
     Delete(String),
 }
 
+super::page_of_its_own! {
+    /// `/dashboard` as a route: its code is fetched when the page is first shown.
+    DashboardRoute => DashboardPage, piece dashboard_page
+}
+
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     view! {

@@ -6,3 +6,110 @@ pub mod login;
 pub mod not_found;
 pub mod profile;
 pub mod register;
+
+/// A route whose page is its own piece of the wasm bundle: the browser fetches that code the
+/// first time the page is shown (on a client-side visit, or before hydrating it on a first
+/// visit), so the pages everyone opens do not download the code only signed-in users need.
+///
+/// The split is made by `cargo leptos --split`, which `make build` and `make test` pass
+/// together with the `split` feature. Without the feature the page is in the one ordinary
+/// bundle, so that a plain `cargo leptos watch` (which does not split) works.
+///
+/// This is leptos's `#[lazy_route]` written out, for one difference: a piece that cannot be
+/// fetched is not a panic that stops the client for good (as `#[lazy_route]`'s would be), but
+/// [`piece_unavailable`]. The usual cause is a deploy since the tab was opened: the pieces
+/// are content-hashed, and the old ones are gone.
+macro_rules! page_of_its_own {
+    ($(#[$doc:meta])* $route:ident => $page:ident, piece $piece:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        pub struct $route;
+
+        /// The piece: the page's code, and the function that fetches it.
+        #[cfg(feature = "split")]
+        mod $piece {
+            use super::$page;
+
+            #[leptos::wasm_split::wasm_split(
+                $piece,
+                wasm_split_path = ::leptos::wasm_split,
+                fallible,
+                preload(fetch)
+            )]
+            pub(super) fn page(
+            ) -> Result<leptos::prelude::AnyView, leptos::wasm_split::SplitLoaderError> {
+                Ok(leptos::prelude::IntoAny::into_any(leptos::prelude::view! { <$page/> }))
+            }
+        }
+
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            // The router awaits this before it renders or hydrates the page, so the page's
+            // code is in place by then: hydration must find the view ready, not pending.
+            async fn preload() {
+                #[cfg(feature = "split")]
+                if $piece::fetch().await.is_err() {
+                    $crate::pages::piece_unavailable().await
+                }
+            }
+
+            async fn view(_this: Self) -> leptos::prelude::AnyView {
+                #[cfg(feature = "split")]
+                {
+                    match $piece::page().await {
+                        Ok(view) => view,
+                        Err(_) => $crate::pages::piece_unavailable().await,
+                    }
+                }
+                #[cfg(not(feature = "split"))]
+                {
+                    // The server's render adds `<link rel="preload">` for the pieces the
+                    // split manifest lists under this name (when the build made one).
+                    #[cfg(feature = "ssr")]
+                    leptos::prefetch_lazy_fn_on_server(stringify!($piece));
+                    leptos::prelude::IntoAny::into_any(leptos::prelude::view! { <$page/> })
+                }
+            }
+        }
+    };
+}
+pub(crate) use page_of_its_own;
+
+/// A page's piece could not be fetched. On a client-side visit, the browser loads the page
+/// from the server instead, as if the link had been followed without the client: that page
+/// comes with the current bundle. On a first visit (the page being hydrated is the one whose
+/// piece is missing) nothing is reloaded, which could loop: the server's page stays as it is,
+/// and every form on it works as a plain HTML form.
+///
+/// Never returns: either the browser is leaving, or the page stays as the server sent it.
+#[cfg(feature = "split")]
+pub(crate) async fn piece_unavailable<T>() -> T {
+    use leptos::prelude::GetUntracked;
+
+    let target = leptos_router::hooks::use_location();
+    let path = target.pathname.get_untracked();
+    let here = leptos::prelude::window().location();
+    if here.pathname().ok().as_deref() != Some(path.as_str()) {
+        let search = target.search.get_untracked();
+        let hash = target.hash.get_untracked();
+        let search = if search.is_empty() || search.starts_with('?') {
+            search
+        } else {
+            format!("?{search}")
+        };
+        let hash = if hash.is_empty() || hash.starts_with('#') {
+            hash
+        } else {
+            format!("#{hash}")
+        };
+        let _ = here.assign(&format!("{path}{search}{hash}"));
+    } else {
+        leptos::logging::error!(
+            "the code of {path} could not be fetched; the page works without it, as plain HTML"
+        );
+    }
+    std::future::pending().await
+}

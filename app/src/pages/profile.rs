@@ -17,6 +17,11 @@ use crate::components::require_auth::RequireAuth;
 use crate::components::toasts::Toasts;
 use crate::format;
 
+super::page_of_its_own! {
+    /// `/profile` as a route: its code is fetched when the page is first shown.
+    ProfileRoute => ProfilePage, piece profile_page
+}
+
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     view! {
