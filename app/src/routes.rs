@@ -8,7 +8,7 @@ pub const PROTECTED_PATHS: [&str; 2] = ["/dashboard", "/profile"];
 
 /// The pages whose client code is a wasm piece of its own (`pages::page_of_its_own`), with
 /// the piece's name in the split manifest. The server names a page's pieces in a `Link`
-/// preload header (`backend::pieces`), so a first visit fetches them beside the main bundle.
+/// preload header (`backend::bundle`), so a first visit fetches them beside the main bundle.
 pub const PAGES_OF_THEIR_OWN: [(&str, &str); 2] = [
     ("/dashboard", "dashboard_page"),
     ("/profile", "profile_page"),

@@ -44,7 +44,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             guards::require_same_origin,
         ))
-        .layer(middleware::from_fn(guards::cache_policy))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guards::cache_policy,
+        ))
         // Pages and JSON are compressed on the fly (brotli or gzip, as the client accepts);
         // the bundle is served from the files `--precompress` wrote beside it, and a response
         // that already has a Content-Encoding is left alone. Server-sent events are never

@@ -7,11 +7,11 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::activity::ActivityThrottle;
+use super::bundle::SiteBundle;
 use super::clock::Clock;
 use super::config::Config;
 use super::db::{self, Db, Dialect};
 use super::error::{ApiError, ApiResult};
-use super::pieces::PiecePreloads;
 use super::rate_limit::{Policy, RateLimiter, Slot};
 use super::revocation::RevocationView;
 use super::sessions::SessionPolicy;
@@ -29,7 +29,7 @@ pub struct AppState {
     pub activity: Arc<ActivityThrottle>,
     pub clock: Clock,
     pub leptos_options: LeptosOptions,
-    pub pieces: Arc<PiecePreloads>,
+    pub bundle: Arc<SiteBundle>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -71,7 +71,7 @@ impl AppState {
             dialect,
             revocations,
             clock,
-            pieces: Arc::new(PiecePreloads::load(&leptos_options)),
+            bundle: Arc::new(SiteBundle::load(&leptos_options)),
             leptos_options,
             config: Arc::new(config),
         })

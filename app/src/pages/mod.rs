@@ -27,7 +27,7 @@ macro_rules! page_of_its_own {
 
         /// The piece: the page's code, and the function that fetches it.
         #[cfg(feature = "split")]
-        mod $piece {
+        pub(crate) mod $piece {
             use super::$page;
 
             #[leptos::wasm_split::wasm_split(
@@ -36,7 +36,7 @@ macro_rules! page_of_its_own {
                 fallible,
                 preload(fetch)
             )]
-            pub(super) fn page(
+            pub(crate) fn page(
             ) -> Result<leptos::prelude::AnyView, leptos::wasm_split::SplitLoaderError> {
                 Ok(leptos::prelude::IntoAny::into_any(leptos::prelude::view! { <$page/> }))
             }
@@ -78,13 +78,24 @@ macro_rules! page_of_its_own {
 }
 pub(crate) use page_of_its_own;
 
-/// A page's piece could not be fetched. On a client-side visit, the browser loads the page
-/// from the server instead, as if the link had been followed without the client: that page
-/// comes with the current bundle. On a first visit (the page being hydrated is the one whose
-/// piece is missing) nothing is reloaded, which could loop: the server's page stays as it is,
-/// and every form on it works as a plain HTML form.
+/// Fetches the piece of the page at `path`, if it is a page of its own (the same pages as
+/// `routes::PAGES_OF_THEIR_OWN`), before the client hydrates it: `frontend` does not hydrate
+/// a page whose piece is missing, since hydration would stop halfway through it.
+#[cfg(feature = "split")]
+pub async fn fetch_own_piece(path: &str) -> Result<(), leptos::wasm_split::SplitLoaderError> {
+    match path {
+        "/dashboard" => dashboard::dashboard_page::fetch().await,
+        "/profile" => profile::profile_page::fetch().await,
+        _ => Ok(()),
+    }
+}
+
+/// A page's piece could not be fetched during a client-side visit. The browser loads the
+/// page from the server instead, as if the link had been followed without the client: that
+/// page comes with the current bundle. If its piece is still missing, the page is not
+/// hydrated (`frontend`) and works as plain HTML, so this cannot loop.
 ///
-/// Never returns: either the browser is leaving, or the page stays as the server sent it.
+/// Never returns: the browser is leaving.
 #[cfg(feature = "split")]
 pub(crate) async fn piece_unavailable<T>() -> T {
     use leptos::prelude::GetUntracked;
@@ -92,7 +103,11 @@ pub(crate) async fn piece_unavailable<T>() -> T {
     let target = leptos_router::hooks::use_location();
     let path = target.pathname.get_untracked();
     let here = leptos::prelude::window().location();
-    if here.pathname().ok().as_deref() != Some(path.as_str()) {
+    if here.pathname().ok().as_deref() == Some(path.as_str()) {
+        // Back or Forward: the address is already the page's.
+        let _ = here.reload();
+    } else {
+        // A click: the router moves the address only once the page is ready.
         let search = target.search.get_untracked();
         let hash = target.hash.get_untracked();
         let search = if search.is_empty() || search.starts_with('?') {
@@ -106,10 +121,6 @@ pub(crate) async fn piece_unavailable<T>() -> T {
             format!("#{hash}")
         };
         let _ = here.assign(&format!("{path}{search}{hash}"));
-    } else {
-        leptos::logging::error!(
-            "the code of {path} could not be fetched; the page works without it, as plain HTML"
-        );
     }
     std::future::pending().await
 }

@@ -97,14 +97,16 @@ pub async fn page_session(State(state): State<AppState>, mut req: Request, next:
     }
     let flash = cookies::read_flash(req.headers());
     let had_flash = flash != Flash::default();
-    let preload = state.pieces.for_path(path).cloned();
+    let preloads: Vec<HeaderValue> = state.bundle.preloads(path).cloned().collect();
     req.extensions_mut().insert(PageSession { session, flash });
     let mut response = next.run(req).await;
     if had_flash {
         cookies::clear_flash(response.headers_mut(), &state.config);
     }
-    if let Some(preload) = preload.filter(|_| response.status().is_success()) {
-        response.headers_mut().append(header::LINK, preload);
+    if response.status().is_success() {
+        for preload in preloads {
+            response.headers_mut().append(header::LINK, preload);
+        }
     }
     response
 }
@@ -112,23 +114,20 @@ pub async fn page_session(State(state): State<AppState>, mut req: Request, next:
 /// The bundle and the icon: the same for everyone, so cacheable, and no reason to look up
 /// who is asking.
 fn is_static_asset(path: &str) -> bool {
-    is_hashed_asset(path) || path == "/favicon.svg"
-}
-
-/// Every file under `/pkg/` carries a content hash in its name (cargo-leptos `hash-files`),
-/// so a changed file is a new URL and the old one may be kept for good.
-fn is_hashed_asset(path: &str) -> bool {
-    path.starts_with("/pkg/")
+    path.starts_with("/pkg/") || path == "/favicon.svg"
 }
 
 /// How long a response may be kept, decided by what it is:
-/// - the hashed bundle: a year, and never revalidated (`immutable`);
-/// - the icon: kept, but revalidated each time (its name has no hash);
+/// - a bundle file whose name carries the hash of its bytes (`SiteBundle::is_content_named`):
+///   a year, and never revalidated (`immutable`): a changed file is a new URL;
+/// - any other bundle file, and the icon: kept, but revalidated each time. In a split build
+///   the main js and wasm are such files: their names were given before the split loader's
+///   name was written into them, so after a deploy the same name can mean new bytes;
 /// - everything else (pages and API answers may show a user's data): `no-store`, so no
 ///   browser, proxy or back-forward cache keeps it.
-pub async fn cache_policy(req: Request, next: Next) -> Response {
+pub async fn cache_policy(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let policy = if is_hashed_asset(path) {
+    let policy = if state.bundle.is_content_named(path) {
         "public, max-age=31536000, immutable"
     } else if is_static_asset(path) {
         "no-cache"
