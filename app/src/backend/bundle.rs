@@ -95,6 +95,10 @@ fn content_named_files(pkg: &Path, pkg_dir: &str) -> HashSet<String> {
             let name = entry.file_name().into_string().ok()?;
             let mut parts = name.rsplit('.');
             let (_ext, hash) = (parts.next()?, parts.next()?);
+            // 22 characters: 16 bytes of md5 in base64url; skips `.br`, `.gz` and the rest.
+            if hash.len() != 22 {
+                return None;
+            }
             let bytes = std::fs::read(entry.path()).ok()?;
             (URL_SAFE_NO_PAD.encode(Md5::digest(&bytes)) == hash)
                 .then(|| format!("/{pkg_dir}/{name}"))
