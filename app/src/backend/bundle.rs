@@ -6,9 +6,11 @@
 //!   names every file so, but a split build then writes the split loader's name into the
 //!   main js and wasm without renaming them; their names stay while their bytes change, so
 //!   they must be revalidated (`api::guards::cache_policy`);
-//! - the `Link` preload headers of a page: the split loader, which the main js imports, for
-//!   every page, and for a page with pieces of its own (`routes::PAGES_OF_THEIR_OWN`) those
-//!   pieces, so a first visit fetches them beside the main module instead of after it.
+//! - the `Link` preload headers of a page with pieces of its own (`routes::PAGES_OF_THEIR_OWN`):
+//!   a first visit fetches the pieces beside the main module instead of after it. (The split
+//!   loader, which the main js imports, is not preloaded: measured with `make tti`, a
+//!   `rel=modulepreload` of it on every page made `/login`'s first paint 130 to 180 ms later
+//!   and its time to interactive no shorter.)
 //!   Leptos 0.8 means to add the pieces as `<link>` tags, but its render looks the split
 //!   manifest up outside the render's reactive owner and never finds it
 //!   (leptos_integration_utils 0.8.9, `from_app`).
@@ -28,8 +30,6 @@ use crate::routes::PAGES_OF_THEIR_OWN;
 pub struct SiteBundle {
     /// Request paths (`/pkg/…`) whose name carries the hash of their bytes.
     content_named: HashSet<String>,
-    /// `rel=modulepreload` of the split loader, for every page; none when not split.
-    loader: Option<HeaderValue>,
     /// `rel=preload` of the pieces of each page of its own, by path.
     pieces: HashMap<&'static str, HeaderValue>,
 }
@@ -61,12 +61,6 @@ impl SiteBundle {
             .unwrap_or_default();
         Self {
             content_named: content_named_files(&pkg, pkg_dir),
-            loader: hashes.get("split").and_then(|hash| {
-                HeaderValue::from_str(&format!(
-                    "</{pkg_dir}/__wasm_split.{hash}.js>; rel=modulepreload"
-                ))
-                .ok()
-            }),
             pieces: piece_preloads(&manifest, pkg_dir),
         }
     }
@@ -76,9 +70,9 @@ impl SiteBundle {
         self.content_named.contains(path)
     }
 
-    /// The `Link` headers a page at `path` is sent with.
-    pub fn preloads(&self, path: &str) -> impl Iterator<Item = &HeaderValue> {
-        self.loader.iter().chain(self.pieces.get(path))
+    /// The `Link` preload header a page at `path` is sent with, if it has pieces.
+    pub fn preload(&self, path: &str) -> Option<&HeaderValue> {
+        self.pieces.get(path)
     }
 }
 

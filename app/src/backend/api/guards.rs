@@ -97,16 +97,14 @@ pub async fn page_session(State(state): State<AppState>, mut req: Request, next:
     }
     let flash = cookies::read_flash(req.headers());
     let had_flash = flash != Flash::default();
-    let preloads: Vec<HeaderValue> = state.bundle.preloads(path).cloned().collect();
+    let preload = state.bundle.preload(path).cloned();
     req.extensions_mut().insert(PageSession { session, flash });
     let mut response = next.run(req).await;
     if had_flash {
         cookies::clear_flash(response.headers_mut(), &state.config);
     }
-    if response.status().is_success() {
-        for preload in preloads {
-            response.headers_mut().append(header::LINK, preload);
-        }
+    if let Some(preload) = preload.filter(|_| response.status().is_success()) {
+        response.headers_mut().append(header::LINK, preload);
     }
     response
 }
