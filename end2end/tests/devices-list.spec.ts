@@ -1,4 +1,4 @@
-import { test, expect, freshUser, App, User } from "./fixtures";
+import { test, expect, freshUser, signedInDevice, User } from "./fixtures";
 import type { APIRequestContext, Browser } from "@playwright/test";
 
 const CHROME_LINUX =
@@ -8,10 +8,7 @@ const FIREFOX_MAC = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:125.0) Gec
 test.use({ userAgent: CHROME_LINUX });
 
 async function firefoxOf(browser: Browser, user: User) {
-  const context = await browser.newContext({ userAgent: FIREFOX_MAC });
-  const firefox = new App(await context.newPage());
-  await firefox.signIn(user);
-  return firefox;
+  return (await signedInDevice(browser, user, { userAgent: FIREFOX_MAC })).device;
 }
 
 /** `count` more security events for `user`: sign-ins by an API client. */

@@ -1,15 +1,13 @@
-import { test, expect, freshUser, authCookies, App } from "./fixtures";
+import { test, expect, freshUser, authCookies, signedInDevice, User } from "./fixtures";
 import type { Browser } from "@playwright/test";
 
-async function secondDevice(browser: Browser, user: { email: string; password: string }, options = { push: true }) {
-  const context = await browser.newContext();
-  if (!options.push) {
-    // The push channel is down: only the next request can tell this device.
-    await context.route("**/api/auth/events", (route) => route.abort());
-  }
-  const device = new App(await context.newPage());
-  await device.signIn(user);
-  return { context, device };
+function secondDevice(browser: Browser, user: User, options = { push: true }) {
+  return signedInDevice(browser, user, {}, async (context) => {
+    if (!options.push) {
+      // The push channel is down: only the next request can tell this device.
+      await context.route("**/api/auth/events", (route) => route.abort());
+    }
+  });
 }
 
 test("sign out from all devices asks first, then ends every session, the other device's too", async ({

@@ -1,4 +1,4 @@
-import { test as base, expect, BrowserContext, Locator, Page } from "@playwright/test";
+import { test as base, expect, Browser, BrowserContext, BrowserContextOptions, Locator, Page } from "@playwright/test";
 
 export type User = { email: string; password: string };
 
@@ -74,6 +74,24 @@ export class App {
     if (target) await target.screenshot({ path });
     else await this.page.screenshot({ path, fullPage: true });
   }
+}
+
+/**
+ * `user` signed in on another device: a browser context of its own (its own cookies), made
+ * with `options` (a user agent, JavaScript off). `prepare` runs before the sign-in, e.g. to
+ * cut the push channel the page opens.
+ */
+export async function signedInDevice(
+  browser: Browser,
+  user: User,
+  options: BrowserContextOptions = {},
+  prepare: (context: BrowserContext) => Promise<void> = async () => {},
+): Promise<{ context: BrowserContext; device: App }> {
+  const context = await browser.newContext(options);
+  await prepare(context);
+  const device = new App(await context.newPage(), options.javaScriptEnabled ?? true);
+  await device.signIn(user);
+  return { context, device };
 }
 
 /** The auth cookies the browser holds for the app. */

@@ -1,15 +1,13 @@
-import { test, expect, freshUser, authCookies, App, User } from "./fixtures";
+import { test, expect, freshUser, authCookies, signedInDevice, User } from "./fixtures";
 import type { Browser, BrowserContext } from "@playwright/test";
 
 // Every auth form is a real HTML form: with JavaScript off, each flow works as a plain post
 // and the server answers with a redirect and a one-time notice.
 test.use({ javaScriptEnabled: false });
 
-async function signedInDevice(browser: Browser, user: User): Promise<{ context: BrowserContext; device: App }> {
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const device = new App(await context.newPage(), false);
-  await device.signIn(user);
-  return { context, device };
+/** `user` signed in on another browser that runs no scripts either. */
+function signedInWithoutJavaScript(browser: Browser, user: User) {
+  return signedInDevice(browser, user, { javaScriptEnabled: false });
 }
 
 /** Whether the server still accepts these cookies (a request with only them). */
@@ -71,9 +69,9 @@ test("without JavaScript: sign out other devices, revoke a device, change the pa
 }) => {
   const user = freshUser();
   await app.signUp(user);
-  const second = await signedInDevice(browser, user);
+  const second = await signedInWithoutJavaScript(browser, user);
   const secondCookies = await authCookies(second.context);
-  const third = await signedInDevice(browser, user);
+  const third = await signedInWithoutJavaScript(browser, user);
   const thirdCookies = await authCookies(third.context);
 
   // Revoke one device from the list.
@@ -122,7 +120,7 @@ test("without JavaScript: sign out from all devices asks first and lands on the 
 }) => {
   const user = freshUser();
   await app.signUp(user);
-  const phone = await signedInDevice(browser, user);
+  const phone = await signedInWithoutJavaScript(browser, user);
   const phoneCookies = await authCookies(phone.context);
 
   await page.goto("/profile");
