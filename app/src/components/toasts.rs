@@ -48,6 +48,22 @@ impl Toasts {
         self.push(ToastKind::Error, text.into());
     }
 
+    /// Runs a flow in the background and says so if it is refused: "Could not {what}. {why}".
+    /// A refusal because the session has ended is not said: the sign-out that follows says it.
+    pub fn run_flow<T>(
+        self,
+        what: &'static str,
+        flow: impl std::future::Future<Output = Result<T, crate::app_error::AppError>> + 'static,
+    ) {
+        leptos::task::spawn_local(async move {
+            if let Err(e) = flow.await {
+                if !e.is_unauthenticated() {
+                    self.error(format!("Could not {what}. {}", e.message()));
+                }
+            }
+        })
+    }
+
     fn push(&self, kind: ToastKind, text: String) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);

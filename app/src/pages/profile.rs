@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 
 use crate::auth::actions::{LogoutAll, ReportConcern};
@@ -58,15 +57,8 @@ fn DevicesSection() -> impl IntoView {
     // The follow-up runs in the flow's own future: a refusal comes back as a toast.
     let everywhere = Callback::new(move |_| {
         let flows = flows.clone();
-        spawn_local(async move {
-            if let Err(e) = flows.sign_out_everywhere().await {
-                if !e.is_unauthenticated() {
-                    toasts.error(format!(
-                        "Could not sign out from all devices. {}",
-                        e.message()
-                    ));
-                }
-            }
+        toasts.run_flow("sign out from all devices", async move {
+            flows.sign_out_everywhere().await
         })
     });
 
@@ -114,13 +106,10 @@ fn SignInSection() -> impl IntoView {
     let signing_out = Signal::derive(move || auth.is_signing_out());
     let concern = Callback::new(move |_| {
         let flows = flows.clone();
-        spawn_local(async move {
-            if let Err(e) = flows.report_concern().await {
-                if !e.is_unauthenticated() {
-                    toasts.error(format!("Could not report the concern. {}", e.message()));
-                }
-            }
-        })
+        toasts.run_flow(
+            "report the concern",
+            async move { flows.report_concern().await },
+        )
     });
 
     view! {

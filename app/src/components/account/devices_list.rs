@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos::task::spawn_local;
 use leptos_fetch::QueryClient;
 
 use crate::app_error::AppError;
@@ -50,12 +49,8 @@ pub fn DevicesList() -> impl IntoView {
     };
     let sign_out_others = Callback::new(move |_| {
         let flows = flows.clone();
-        spawn_local(async move {
-            if let Err(e) = flows.sign_out_other_devices().await {
-                if !e.is_unauthenticated() {
-                    toasts.error(format!("Could not sign out other devices. {}", e.message()));
-                }
-            }
+        toasts.run_flow("sign out other devices", async move {
+            flows.sign_out_other_devices().await
         })
     });
     // Outside the list's render, so that a re-read of the list does not close it.
