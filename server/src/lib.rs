@@ -2,6 +2,7 @@
 //! A library so that the black-box tests can start the very same server on port 0.
 
 use std::net::SocketAddr;
+use std::sync::LazyLock;
 
 use app::backend::api::{self, guards};
 use app::backend::clock::Clock;
@@ -10,7 +11,7 @@ use app::backend::AppState;
 use app::{shell, App};
 use axum::{middleware, Router};
 use leptos::config::LeptosOptions;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -21,9 +22,22 @@ use tower_http::trace::TraceLayer;
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The app's page routes, listed once per process, before the first router exists.
+///
+/// Listing them renders the app once with resource loading switched off by a flag that is
+/// process-wide (leptos_router's `SuppressResourceLoad`). A page render of another router in
+/// the same process that first polls a resource while that flag is up waits for it forever
+/// (leptos-rs/leptos#4773): the rare signed-in page that never answered in the test suite,
+/// where every test builds its own router. Listed once, no render can overlap the listing,
+/// since no router can serve before it is done.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+    ROUTES.clone()
+}
+
 /// The whole application as one router, so tests and `main` build exactly the same thing.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let options = state.leptos_options.clone();
     Router::new()
         .merge(api::router())

@@ -1,6 +1,10 @@
 //! The HTML side and the server functions: right first render, no caching, auth checked
 //! by the server functions themselves.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -14,6 +18,7 @@ on_both_databases!(
     published_posts_appear_on_the_home_page,
     server_functions_answer_bad_arguments_with_400,
     every_page_answers_200_and_protected_pages_redirect_when_signed_out,
+    building_more_routers_never_stalls_a_page_being_rendered,
 );
 
 async fn the_first_html_already_shows_who_is_signed_in(backend: Backend) {
@@ -142,4 +147,50 @@ async fn every_page_answers_200_and_protected_pages_redirect_when_signed_out(bac
     let replayed = anonymous.get("/dashboard").await;
     assert_eq!(replayed.status, StatusCode::FOUND);
     assert!(!replayed.body.contains("My secret draft") && !replayed.body.contains(&email));
+}
+
+/// Building a router lists the app's routes, and listing them renders the app with resource
+/// loading switched off for the whole process (leptos-rs/leptos#4773). Every test builds
+/// its own router, so a signed-in page of another test, rendering at that moment, used to
+/// wait for its data forever: about one full run of this suite in five. The list is now
+/// made once per process; this builds routers without pause while pages with data render.
+async fn building_more_routers_never_stalls_a_page_being_rendered(backend: Backend) {
+    const ROUNDS: usize = 40;
+    const MAX_BUILDS: usize = 20_000;
+    let app = spawn_app(backend).await;
+    let (mut browser, _) = app.signed_up_browser().await;
+    browser
+        .post("/api/posts/drafts", json!({"title": "Mine", "body": "x"}))
+        .await;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let builder = {
+        let (state, stop) = (app.state.clone(), stop.clone());
+        let runtime = tokio::runtime::Handle::current();
+        std::thread::spawn(move || {
+            let _runtime = runtime.enter();
+            let mut built = 0;
+            while !stop.load(Ordering::Relaxed) && built < MAX_BUILDS {
+                drop(server::router(state.clone()));
+                built += 1;
+            }
+            built
+        })
+    };
+    let mut stalled = Vec::new();
+    for _ in 0..ROUNDS {
+        for path in ["/dashboard", "/profile", "/"] {
+            match tokio::time::timeout(Duration::from_secs(5), browser.get(path)).await {
+                Ok(page) => assert_eq!(page.status, StatusCode::OK, "{path}"),
+                Err(_) => stalled.push(path),
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let built = builder.join().expect("the router builder does not panic");
+    assert!(built > 0, "routers were built while the pages rendered");
+    assert!(
+        stalled.is_empty(),
+        "renders that never answered: {stalled:?}"
+    );
 }
