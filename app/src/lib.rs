@@ -9,6 +9,7 @@ pub mod format;
 pub mod pages;
 pub mod posts;
 pub mod queries;
+pub mod query_client;
 pub mod routes;
 pub mod rules;
 pub mod wire;

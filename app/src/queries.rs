@@ -1,4 +1,4 @@
-//! The query cache: every server read goes through one `leptos-fetch` client. Keys of
+//! The queries of the query cache (`query_client`): every server read is one of these. Keys of
 //! private data carry the user id, so one user's entries can never answer another's
 //! query, and sign-out clears the whole cache besides.
 

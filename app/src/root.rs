@@ -1,7 +1,7 @@
 //! The HTML shell and the root component: providers, header, routes.
 
+use crate::query_client::QueryClient;
 use leptos::prelude::*;
-use leptos_fetch::QueryClient;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, Lazy, SsrMode};
@@ -53,7 +53,7 @@ pub fn App() -> impl IntoView {
     }
     provide_context(flash);
     UrlQuestion::provide();
-    QueryClient::new().provide();
+    QueryClient::provide();
 
     // The routes sit directly in the router, where the server's route list can see them.
     // Every route renders whole before the first byte is sent (`SsrMode::Async`): the

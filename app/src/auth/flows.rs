@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use crate::query_client::QueryClient;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_fetch::QueryClient;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
@@ -295,7 +295,7 @@ async fn revoke_on_server() -> bool {
 
 /// Re-reads the lists that a change to the user's sessions makes stale.
 pub fn refresh_account_lists(queries: &QueryClient, user: Option<String>) {
-    queries.invalidate_query(sessions_of, user);
+    queries.invalidate(sessions_of, user);
     // Every page length of the activity (`?activity=`) is stale.
-    queries.invalidate_query_scope(activity_of);
+    queries.invalidate_scope(activity_of);
 }

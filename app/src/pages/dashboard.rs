@@ -6,9 +6,9 @@
 //! with `/dashboard?confirm=delete-post&post=<id>`, which the server renders with the
 //! question open.
 
+use crate::query_client::QueryClient;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_fetch::QueryClient;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -64,7 +64,7 @@ fn Dashboard() -> impl IntoView {
     let toasts = Toasts::expect();
     let queries = expect_context::<QueryClient>();
     let posts = queries.resource(posts_of, move || auth.user_id());
-    let refetch = move || queries.invalidate_query(posts_of, auth.user_id_untracked());
+    let refetch = move || queries.invalidate(posts_of, auth.user_id_untracked());
     let query = use_query_map();
     let editing = Memo::new(move |_| query.with(|q| q.get("edit")));
 

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use leptos_fetch::QueryClient;
+use crate::query_client::QueryClient;
 
 use crate::queries::published;
 

@@ -2,9 +2,9 @@
 //! others, or all of them. Each Revoke asks first, in a dialog that names the device; the
 //! question and the answer are real forms, so they work without JavaScript too.
 
+use crate::query_client::QueryClient;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_fetch::QueryClient;
 
 use crate::app_error::AppError;
 use crate::auth::actions::{LogoutAll, RevokeSession};

@@ -1,7 +1,7 @@
 //! "Activity": what happened to the account, where and when, a page at a time.
 
+use crate::query_client::QueryClient;
 use leptos::prelude::*;
-use leptos_fetch::QueryClient;
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::store::AuthStore;

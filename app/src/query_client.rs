@@ -1,0 +1,334 @@
+//! The query cache of the client: every server read goes through one `QueryClient`, which
+//! keeps each answer by its query and key, so a page shown again answers from memory, and
+//! which forgets answers on purpose: one query's (`invalidate`), one fetcher's
+//! (`invalidate_scope`), or all of them (`clear`, on every sign-in and sign-out).
+//!
+//! It is the query half of the client's state; the auth store is the other, and neither
+//! reads the other's insides (the keys carry the user id, which the callers take from
+//! the store). A query is named by its fetcher: every `fn` item has a type of its own, so
+//! two fetchers can never share an entry, even with equal keys.
+//!
+//! Nothing is ever stale by age (no background refetch): an answer is re-read when an action
+//! that changes it says so. The few entries of one user live until the next sign-in or
+//! sign-out clears them, so there is no timed eviction either.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Answers by fetcher, each a `HashMap<K, V>` of that fetcher's key and value types.
+type Answers = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
+
+/// How many times answers were forgotten: all of them (`cleared`), and each fetcher's. A
+/// query resource reads its own pair, so forgetting re-runs exactly the resources it
+/// concerns; and an answer that arrives after its pair moved on is not kept.
+#[derive(Clone, Default, PartialEq)]
+struct Generations {
+    cleared: u64,
+    invalidated: HashMap<TypeId, u64>,
+}
+
+/// One fetcher's place in the generations.
+type Generation = (u64, u64);
+
+impl Generations {
+    fn of(&self, scope: TypeId) -> Generation {
+        (
+            self.cleared,
+            self.invalidated.get(&scope).copied().unwrap_or(0),
+        )
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct QueryClient {
+    answers: StoredValue<Answers>,
+    generations: RwSignal<Generations>,
+}
+
+impl QueryClient {
+    /// A new, empty cache, provided to the whole app.
+    pub fn provide() -> Self {
+        let client = Self {
+            answers: StoredValue::new(Answers::new()),
+            generations: RwSignal::new(Generations::default()),
+        };
+        provide_context(client);
+        client
+    }
+
+    pub fn expect() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// A resource of `fetcher`'s answer for the key that `key` gives (reactively): taken
+    /// from the cache when it is there, fetched and kept when it is not. Its value goes from
+    /// the server's render to the browser like any resource's, and the browser keeps it.
+    pub fn resource<F, K, V, Fut>(
+        self,
+        fetcher: F,
+        key: impl Fn() -> K + Send + Sync + 'static,
+    ) -> Resource<V>
+    where
+        F: Fn(K) -> Fut + Copy + Send + Sync + 'static,
+        K: Hash + Eq + Clone + Send + Sync + 'static,
+        V: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+        Fut: Future<Output = V> + Send + 'static,
+    {
+        let scope = TypeId::of::<F>();
+        let generations = self.generations;
+        let key = Arc::new(key);
+        let resource = Resource::new(
+            {
+                let key = Arc::clone(&key);
+                move || (key(), generations.with(|g| g.of(scope)))
+            },
+            move |(key, generation)| {
+                let kept_or_fetch = match self.kept::<K, V>(scope, &key) {
+                    Some(value) => Ok(value),
+                    None => Err(fetcher(key.clone())),
+                };
+                async move {
+                    match kept_or_fetch {
+                        Ok(value) => value,
+                        Err(fetch) => {
+                            let value = fetch.await;
+                            self.keep(scope, generation, key, value.clone());
+                            value
+                        }
+                    }
+                }
+            },
+        );
+        // The browser starts with the answers of the server's render, which no fetch of its
+        // own kept: keep them when the page comes to life. (Nothing is tracked, so this runs
+        // once; effects do not run on the server.)
+        Effect::new(move || {
+            untrack(|| {
+                if let Some(value) = resource.get_untracked() {
+                    let generation = generations.with(|g| g.of(scope));
+                    if self.kept::<K, V>(scope, &key()).is_none() {
+                        self.keep(scope, generation, key(), value);
+                    }
+                }
+            })
+        });
+        resource
+    }
+
+    /// Forgets `fetcher`'s answer for `key`; a page showing it reads it again.
+    pub fn invalidate<F, K, V, Fut>(self, _fetcher: F, key: K)
+    where
+        F: Fn(K) -> Fut + 'static,
+        K: Hash + Eq + Send + Sync + 'static,
+        V: Send + Sync + 'static,
+        Fut: Future<Output = V>,
+    {
+        let scope = TypeId::of::<F>();
+        self.answers.update_value(|answers| {
+            if let Some(kept) = answers
+                .get_mut(&scope)
+                .and_then(|a| a.downcast_mut::<HashMap<K, V>>())
+            {
+                kept.remove(&key);
+            }
+        });
+        self.bump(scope);
+    }
+
+    /// Forgets every answer of `fetcher`, whatever its key.
+    pub fn invalidate_scope<F: 'static>(self, _fetcher: F) {
+        let scope = TypeId::of::<F>();
+        self.answers.update_value(|answers| {
+            answers.remove(&scope);
+        });
+        self.bump(scope);
+    }
+
+    /// Forgets everything: nothing read for one user may answer anyone after them.
+    pub fn clear(self) {
+        self.answers.update_value(Answers::clear);
+        self.generations.update(|g| g.cleared += 1);
+    }
+
+    fn bump(self, scope: TypeId) {
+        self.generations
+            .update(|g| *g.invalidated.entry(scope).or_default() += 1);
+    }
+
+    fn kept<K, V>(self, scope: TypeId, key: &K) -> Option<V>
+    where
+        K: Hash + Eq + 'static,
+        V: Clone + 'static,
+    {
+        self.answers.with_value(|answers| {
+            answers
+                .get(&scope)?
+                .downcast_ref::<HashMap<K, V>>()?
+                .get(key)
+                .cloned()
+        })
+    }
+
+    /// Keeps an answer fetched in `generation`, unless answers were forgotten since: a
+    /// fetch that was under way when the user signed out must not refill the cache.
+    fn keep<K, V>(self, scope: TypeId, generation: Generation, key: K, value: V)
+    where
+        K: Hash + Eq + Send + Sync + 'static,
+        V: Send + Sync + 'static,
+    {
+        if self.generations.with_untracked(|g| g.of(scope)) != generation {
+            return;
+        }
+        self.answers.update_value(|answers| {
+            if let Some(kept) = answers
+                .entry(scope)
+                .or_insert_with(|| Box::new(HashMap::<K, V>::new()))
+                .downcast_mut::<HashMap<K, V>>()
+            {
+                kept.insert(key, value);
+            }
+        });
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    //! Each test has fetchers of its own: a fetcher's counter is a `static`, and tests run
+    //! in parallel.
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use any_spawner::Executor;
+    use leptos::prelude::*;
+    use tokio::sync::Notify;
+
+    use super::QueryClient;
+
+    fn client() -> (Owner, QueryClient) {
+        let _ = Executor::init_tokio();
+        let owner = Owner::new();
+        owner.set();
+        (owner, QueryClient::provide())
+    }
+
+    static DRAFT_READS: AtomicUsize = AtomicUsize::new(0);
+    async fn drafts_of(user: Option<String>) -> Vec<String> {
+        DRAFT_READS.fetch_add(1, Ordering::SeqCst);
+        user.map(|u| vec![format!("draft of {u}")])
+            .unwrap_or_default()
+    }
+
+    static DEVICE_READS: AtomicUsize = AtomicUsize::new(0);
+    async fn devices_of(user: Option<String>) -> Vec<String> {
+        DEVICE_READS.fetch_add(1, Ordering::SeqCst);
+        user.map(|u| vec![format!("phone of {u}")])
+            .unwrap_or_default()
+    }
+
+    fn ada() -> Option<String> {
+        Some("ada".into())
+    }
+
+    #[tokio::test]
+    async fn a_query_shown_again_is_answered_from_the_cache_and_each_key_apart() {
+        let (_owner, queries) = client();
+        let first = queries.resource(drafts_of, ada).await;
+        let again = queries.resource(drafts_of, ada).await;
+        assert_eq!(first, again);
+        assert_eq!(
+            DRAFT_READS.load(Ordering::SeqCst),
+            1,
+            "one request for one key"
+        );
+
+        let other = queries
+            .resource(drafts_of, || Some("grace".to_string()))
+            .await;
+        assert_eq!(other, vec!["draft of grace".to_string()]);
+        assert_eq!(DRAFT_READS.load(Ordering::SeqCst), 2, "another key is read");
+    }
+
+    #[tokio::test]
+    async fn invalidating_a_query_reads_it_again_and_leaves_the_others_cached() {
+        let (_owner, queries) = client();
+        static READS: AtomicUsize = AtomicUsize::new(0);
+        async fn posts_of(user: Option<String>) -> usize {
+            let _ = user;
+            READS.fetch_add(1, Ordering::SeqCst) + 1
+        }
+        assert_eq!(queries.resource(posts_of, ada).await, 1);
+        queries.resource(devices_of, ada).await;
+
+        queries.invalidate(posts_of, ada());
+        assert_eq!(queries.resource(posts_of, ada).await, 2, "read again");
+        queries.resource(devices_of, ada).await;
+        assert_eq!(
+            DEVICE_READS.load(Ordering::SeqCst),
+            1,
+            "another query stays cached"
+        );
+
+        queries.invalidate_scope(posts_of);
+        assert_eq!(
+            queries.resource(posts_of, ada).await,
+            3,
+            "every key of it read again"
+        );
+    }
+
+    #[tokio::test]
+    async fn clearing_forgets_every_answer() {
+        let (_owner, queries) = client();
+        static READS: AtomicUsize = AtomicUsize::new(0);
+        async fn activity_of(user: Option<String>) -> usize {
+            let _ = user;
+            READS.fetch_add(1, Ordering::SeqCst) + 1
+        }
+        assert_eq!(queries.resource(activity_of, ada).await, 1);
+        queries.clear();
+        assert_eq!(queries.resource(activity_of, ada).await, 2);
+        assert_eq!(
+            queries.resource(activity_of, ada).await,
+            2,
+            "cached again after"
+        );
+    }
+
+    /// The sign-out race: a read under way when the cache is cleared must not put the
+    /// signed-out user's answer back into it when it arrives.
+    #[tokio::test]
+    async fn an_answer_that_arrives_after_a_clear_is_not_kept() {
+        let (_owner, queries) = client();
+        static GATE: Notify = Notify::const_new();
+        static READS: AtomicUsize = AtomicUsize::new(0);
+        async fn sessions_of(user: Option<String>) -> usize {
+            let _ = user;
+            let n = READS.fetch_add(1, Ordering::SeqCst) + 1;
+            if n == 1 {
+                GATE.notified().await;
+            }
+            n
+        }
+        let slow = queries.resource(sessions_of, ada);
+        let under_way = tokio::spawn(async move { slow.await });
+        while READS.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        queries.clear();
+        GATE.notify_one();
+        assert_eq!(under_way.await.expect("the read finishes"), 1);
+
+        assert_eq!(
+            queries.resource(sessions_of, ada).await,
+            2,
+            "the answer from before the clear was not kept"
+        );
+    }
+}
