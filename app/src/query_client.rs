@@ -16,7 +16,6 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::Arc;
 
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
@@ -70,36 +69,39 @@ impl QueryClient {
     /// A resource of `fetcher`'s answer for the key that `key` gives (reactively): taken
     /// from the cache when it is there, fetched and kept when it is not. Its value goes from
     /// the server's render to the browser like any resource's, and the browser keeps it.
-    pub fn resource<F, K, V, Fut>(
+    /// Only answers are kept, never errors: a read that failed is tried again next time.
+    pub fn resource<F, K, T, E, Fut>(
         self,
         fetcher: F,
         key: impl Fn() -> K + Send + Sync + 'static,
-    ) -> Resource<V>
+    ) -> Resource<Result<T, E>>
     where
         F: Fn(K) -> Fut + Copy + Send + Sync + 'static,
         K: Hash + Eq + Clone + Send + Sync + 'static,
-        V: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
-        Fut: Future<Output = V> + Send + 'static,
+        T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+        E: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
     {
         let scope = TypeId::of::<F>();
         let generations = self.generations;
-        let key = Arc::new(key);
+        // What the first value is for: the server's render, or the browser's first read.
+        let first_key = untrack(|| key());
+        let first_generation = generations.with_untracked(|g| g.of(scope));
         let resource = Resource::new(
-            {
-                let key = Arc::clone(&key);
-                move || (key(), generations.with(|g| g.of(scope)))
-            },
+            move || (key(), generations.with(|g| g.of(scope))),
             move |(key, generation)| {
-                let kept_or_fetch = match self.kept::<K, V>(scope, &key) {
-                    Some(value) => Ok(value),
+                let kept_or_fetch = match self.kept::<K, T>(scope, &key) {
+                    Some(answer) => Ok(answer),
                     None => Err(fetcher(key.clone())),
                 };
                 async move {
                     match kept_or_fetch {
-                        Ok(value) => value,
+                        Ok(answer) => Ok(answer),
                         Err(fetch) => {
                             let value = fetch.await;
-                            self.keep(scope, generation, key, value.clone());
+                            if let Ok(answer) = &value {
+                                self.keep(scope, generation, key, answer.clone());
+                            }
                             value
                         }
                     }
@@ -107,34 +109,33 @@ impl QueryClient {
             },
         );
         // The browser starts with the answers of the server's render, which no fetch of its
-        // own kept: keep them when the page comes to life. (Nothing is tracked, so this runs
+        // own kept: keep them when the page comes to life, under the key and in the
+        // generation they were read for. (A sign-out may have changed the key, or cleared
+        // the cache, since: then the answer is not kept. Nothing is tracked, so this runs
         // once; effects do not run on the server.)
         Effect::new(move || {
-            untrack(|| {
-                if let Some(value) = resource.get_untracked() {
-                    let generation = generations.with(|g| g.of(scope));
-                    if self.kept::<K, V>(scope, &key()).is_none() {
-                        self.keep(scope, generation, key(), value);
-                    }
+            if let Some(Ok(answer)) = resource.get_untracked() {
+                if self.kept::<K, T>(scope, &first_key).is_none() {
+                    self.keep(scope, first_generation, first_key.clone(), answer);
                 }
-            })
+            }
         });
         resource
     }
 
     /// Forgets `fetcher`'s answer for `key`; a page showing it reads it again.
-    pub fn invalidate<F, K, V, Fut>(self, _fetcher: F, key: K)
+    pub fn invalidate<F, K, T, E, Fut>(self, _fetcher: F, key: K)
     where
         F: Fn(K) -> Fut + 'static,
         K: Hash + Eq + Send + Sync + 'static,
-        V: Send + Sync + 'static,
-        Fut: Future<Output = V>,
+        T: Send + Sync + 'static,
+        Fut: Future<Output = Result<T, E>>,
     {
         let scope = TypeId::of::<F>();
         self.answers.update_value(|answers| {
             if let Some(kept) = answers
                 .get_mut(&scope)
-                .and_then(|a| a.downcast_mut::<HashMap<K, V>>())
+                .and_then(|a| a.downcast_mut::<HashMap<K, T>>())
             {
                 kept.remove(&key);
             }
@@ -143,7 +144,10 @@ impl QueryClient {
     }
 
     /// Forgets every answer of `fetcher`, whatever its key.
-    pub fn invalidate_scope<F: 'static>(self, _fetcher: F) {
+    pub fn invalidate_scope<F, K, Fut>(self, _fetcher: F)
+    where
+        F: Fn(K) -> Fut + 'static,
+    {
         let scope = TypeId::of::<F>();
         self.answers.update_value(|answers| {
             answers.remove(&scope);
@@ -183,10 +187,12 @@ impl QueryClient {
         K: Hash + Eq + Send + Sync + 'static,
         V: Send + Sync + 'static,
     {
-        if self.generations.with_untracked(|g| g.of(scope)) != generation {
+        // On the server, the request may be gone (and its signals with it) by the time a
+        // read finishes: then there is nothing to keep it for.
+        if self.generations.try_with_untracked(|g| g.of(scope)) != Some(generation) {
             return;
         }
-        self.answers.update_value(|answers| {
+        self.answers.try_update_value(|answers| {
             if let Some(kept) = answers
                 .entry(scope)
                 .or_insert_with(|| Box::new(HashMap::<K, V>::new()))
@@ -211,6 +217,9 @@ mod tests {
 
     use super::QueryClient;
 
+    /// What the fetchers answer: a count of reads, or the error of a failed read.
+    type Answer = Result<usize, String>;
+
     fn client() -> (Owner, QueryClient) {
         let _ = Executor::init_tokio();
         let owner = Owner::new();
@@ -218,57 +227,52 @@ mod tests {
         (owner, QueryClient::provide())
     }
 
-    static DRAFT_READS: AtomicUsize = AtomicUsize::new(0);
-    async fn drafts_of(user: Option<String>) -> Vec<String> {
-        DRAFT_READS.fetch_add(1, Ordering::SeqCst);
-        user.map(|u| vec![format!("draft of {u}")])
-            .unwrap_or_default()
+    fn ada() -> Option<String> {
+        Some("ada".into())
     }
 
     static DEVICE_READS: AtomicUsize = AtomicUsize::new(0);
-    async fn devices_of(user: Option<String>) -> Vec<String> {
-        DEVICE_READS.fetch_add(1, Ordering::SeqCst);
-        user.map(|u| vec![format!("phone of {u}")])
-            .unwrap_or_default()
-    }
-
-    fn ada() -> Option<String> {
-        Some("ada".into())
+    async fn devices_of(user: Option<String>) -> Answer {
+        let _ = user;
+        Ok(DEVICE_READS.fetch_add(1, Ordering::SeqCst) + 1)
     }
 
     #[tokio::test]
     async fn a_query_shown_again_is_answered_from_the_cache_and_each_key_apart() {
         let (_owner, queries) = client();
+        static READS: AtomicUsize = AtomicUsize::new(0);
+        async fn drafts_of(user: Option<String>) -> Result<Vec<String>, String> {
+            READS.fetch_add(1, Ordering::SeqCst);
+            Ok(user
+                .map(|u| vec![format!("draft of {u}")])
+                .unwrap_or_default())
+        }
         let first = queries.resource(drafts_of, ada).await;
         let again = queries.resource(drafts_of, ada).await;
         assert_eq!(first, again);
-        assert_eq!(
-            DRAFT_READS.load(Ordering::SeqCst),
-            1,
-            "one request for one key"
-        );
+        assert_eq!(READS.load(Ordering::SeqCst), 1, "one request for one key");
 
         let other = queries
             .resource(drafts_of, || Some("grace".to_string()))
             .await;
-        assert_eq!(other, vec!["draft of grace".to_string()]);
-        assert_eq!(DRAFT_READS.load(Ordering::SeqCst), 2, "another key is read");
+        assert_eq!(other, Ok(vec!["draft of grace".to_string()]));
+        assert_eq!(READS.load(Ordering::SeqCst), 2, "another key is read");
     }
 
     #[tokio::test]
     async fn invalidating_a_query_reads_it_again_and_leaves_the_others_cached() {
         let (_owner, queries) = client();
         static READS: AtomicUsize = AtomicUsize::new(0);
-        async fn posts_of(user: Option<String>) -> usize {
+        async fn posts_of(user: Option<String>) -> Answer {
             let _ = user;
-            READS.fetch_add(1, Ordering::SeqCst) + 1
+            Ok(READS.fetch_add(1, Ordering::SeqCst) + 1)
         }
-        assert_eq!(queries.resource(posts_of, ada).await, 1);
-        queries.resource(devices_of, ada).await;
+        assert_eq!(queries.resource(posts_of, ada).await, Ok(1));
+        queries.resource(devices_of, ada).await.ok();
 
         queries.invalidate(posts_of, ada());
-        assert_eq!(queries.resource(posts_of, ada).await, 2, "read again");
-        queries.resource(devices_of, ada).await;
+        assert_eq!(queries.resource(posts_of, ada).await, Ok(2), "read again");
+        queries.resource(devices_of, ada).await.ok();
         assert_eq!(
             DEVICE_READS.load(Ordering::SeqCst),
             1,
@@ -278,27 +282,77 @@ mod tests {
         queries.invalidate_scope(posts_of);
         assert_eq!(
             queries.resource(posts_of, ada).await,
-            3,
+            Ok(3),
             "every key of it read again"
         );
+    }
+
+    /// What the devices list and the dashboard rely on: the resource on screen reads its
+    /// query again by itself when an action forgets it.
+    #[tokio::test]
+    async fn a_resource_being_shown_reads_again_when_its_query_is_forgotten() {
+        let (_owner, queries) = client();
+        static READS: AtomicUsize = AtomicUsize::new(0);
+        async fn sessions_of(user: Option<String>) -> Answer {
+            let _ = user;
+            Ok(READS.fetch_add(1, Ordering::SeqCst) + 1)
+        }
+        /// Lets the reactive system run (bounded) until the `n`th read has begun.
+        async fn read_begun(n: usize) {
+            for _ in 0..10_000 {
+                if READS.load(Ordering::SeqCst) >= n {
+                    return;
+                }
+                tokio::task::yield_now().await;
+            }
+        }
+        let shown = queries.resource(sessions_of, ada);
+        // As a page shows it: something on screen reads it.
+        Effect::new_isomorphic(move |_| shown.track());
+        assert_eq!(shown.await, Ok(1));
+        queries.invalidate(sessions_of, ada());
+        read_begun(2).await;
+        assert_eq!(shown.await, Ok(2), "after invalidate");
+        queries.clear();
+        read_begun(3).await;
+        assert_eq!(shown.await, Ok(3), "after clear");
     }
 
     #[tokio::test]
     async fn clearing_forgets_every_answer() {
         let (_owner, queries) = client();
         static READS: AtomicUsize = AtomicUsize::new(0);
-        async fn activity_of(user: Option<String>) -> usize {
+        async fn activity_of(user: Option<String>) -> Answer {
             let _ = user;
-            READS.fetch_add(1, Ordering::SeqCst) + 1
+            Ok(READS.fetch_add(1, Ordering::SeqCst) + 1)
         }
-        assert_eq!(queries.resource(activity_of, ada).await, 1);
+        assert_eq!(queries.resource(activity_of, ada).await, Ok(1));
         queries.clear();
-        assert_eq!(queries.resource(activity_of, ada).await, 2);
+        assert_eq!(queries.resource(activity_of, ada).await, Ok(2));
         assert_eq!(
             queries.resource(activity_of, ada).await,
-            2,
+            Ok(2),
             "cached again after"
         );
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_is_not_kept() {
+        let (_owner, queries) = client();
+        static READS: AtomicUsize = AtomicUsize::new(0);
+        async fn published(_: ()) -> Answer {
+            match READS.fetch_add(1, Ordering::SeqCst) {
+                0 => Err("the server is unreachable".into()),
+                n => Ok(n + 1),
+            }
+        }
+        assert!(queries.resource(published, || ()).await.is_err());
+        assert_eq!(
+            queries.resource(published, || ()).await,
+            Ok(2),
+            "tried again"
+        );
+        assert_eq!(queries.resource(published, || ()).await, Ok(2), "then kept");
     }
 
     /// The sign-out race: a read under way when the cache is cleared must not put the
@@ -308,13 +362,13 @@ mod tests {
         let (_owner, queries) = client();
         static GATE: Notify = Notify::const_new();
         static READS: AtomicUsize = AtomicUsize::new(0);
-        async fn sessions_of(user: Option<String>) -> usize {
+        async fn sessions_of(user: Option<String>) -> Answer {
             let _ = user;
             let n = READS.fetch_add(1, Ordering::SeqCst) + 1;
             if n == 1 {
                 GATE.notified().await;
             }
-            n
+            Ok(n)
         }
         let slow = queries.resource(sessions_of, ada);
         let under_way = tokio::spawn(async move { slow.await });
@@ -323,12 +377,12 @@ mod tests {
         }
         queries.clear();
         GATE.notify_one();
-        assert_eq!(under_way.await.expect("the read finishes"), 1);
+        under_way.await.expect("the read finishes").ok();
 
-        assert_eq!(
-            queries.resource(sessions_of, ada).await,
-            2,
-            "the answer from before the clear was not kept"
+        let after = queries.resource(sessions_of, ada).await;
+        assert!(
+            after.as_ref().is_ok_and(|n| *n >= 2),
+            "the answer from before the clear was not kept: {after:?}"
         );
     }
 }

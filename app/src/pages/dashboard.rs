@@ -28,7 +28,7 @@ use crate::posts::{
     delete_draft, publish_draft, unpublish_draft, write_draft, DeleteDraft, PublishDraft,
     UnpublishDraft, WriteDraft,
 };
-use crate::queries::posts_of;
+use crate::queries::{posts_of, published};
 use crate::wire::{Notice, Post};
 
 /// The delete question's key in the page's query (`?confirm=delete-post&post=<id>`).
@@ -64,7 +64,12 @@ fn Dashboard() -> impl IntoView {
     let toasts = Toasts::expect();
     let queries = expect_context::<QueryClient>();
     let posts = queries.resource(posts_of, move || auth.user_id());
-    let refetch = move || queries.invalidate(posts_of, auth.user_id_untracked());
+    // A change to a post may change the public list too (publish, unpublish, an edit or a
+    // delete of a published post).
+    let refetch = move || {
+        queries.invalidate(posts_of, auth.user_id_untracked());
+        queries.invalidate(published, ());
+    };
     let query = use_query_map();
     let editing = Memo::new(move |_| query.with(|q| q.get("edit")));
 
