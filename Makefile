@@ -6,8 +6,9 @@ SHELL := /bin/bash
 # be the current binaryen installed there, not an older one the system may have.
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-# The end-to-end run gets its own throw-away SQLite database and no rate limits (the
-# suite signs up many users from one IP); the API tests cover the limits.
+# The debug end-to-end run (`make test-e2e-debug`) gets its own throw-away SQLite database
+# and no rate limits (the suite signs up many users from one IP); the API tests cover the
+# limits. The release run does the same in end2end/scripts/release-suite.mjs.
 E2E_DB := $(CURDIR)/target/e2e/e2e.db
 E2E_ENV := DATABASE_URL="sqlite://$(E2E_DB)?mode=rwc" RATE_LIMITS=off \
 	JWT_SECRET=e2e-secret-e2e-secret-e2e-secret-123
@@ -16,6 +17,19 @@ E2E_ENV := DATABASE_URL="sqlite://$(E2E_DB)?mode=rwc" RATE_LIMITS=off \
 # the `split` feature; see `app::pages::page_of_its_own`).
 RELEASE := --release --precompress --split --lib-features split
 SITE_PKG := target/site/pkg
+
+# The release wasm only (not the server, not debug builds): the standard library is rebuilt
+# so that a panic aborts at once (wasm aborts on a panic anyway; this drops the messages
+# and their formatting), and neither source locations nor `Debug` text are kept. 10 % of the
+# first load (see "Production serving" in docs/ARCHITECTURE.md). These compiler options are
+# unstable; RUSTC_BOOTSTRAP=1 lets this stable toolchain take them, for the wasm's cargo
+# process alone. `SMALL_WASM=off make build` builds without them.
+SMALL_WASM ?= on
+ifeq ($(SMALL_WASM),on)
+WASM_ENV := RUSTC_BOOTSTRAP=1 \
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
+WASM_ARGS := --lib-cargo-args=-Zbuild-std=std,panic_abort
+endif
 
 .PHONY: dev test test-api test-oauth fuzz test-e2e test-e2e-debug lint build bundle-check tti screenshots setup bench
 
@@ -56,10 +70,10 @@ test-oauth:
 fuzz:
 	scripts/oauth/run.sh fuzz
 
-# Playwright in Debian's Chromium against the real server, release build, by cargo-leptos.
-test-e2e:
-	@rm -rf $(dir $(E2E_DB)) && mkdir -p $(dir $(E2E_DB))
-	$(E2E_ENV) cargo leptos end-to-end $(RELEASE)
+# Playwright in Debian's Chromium against the release server and site of `make build`,
+# started on their own as the README says (end2end/scripts/release-suite.mjs).
+test-e2e: build
+	node end2end/scripts/release-suite.mjs
 
 # The same suite on the debug build, quicker to rebuild while working on the client. It is
 # not split, so the tests of the split (split-bundle.spec.ts) are skipped.
@@ -67,9 +81,11 @@ test-e2e-debug:
 	@rm -rf $(dir $(E2E_DB)) && mkdir -p $(dir $(E2E_DB))
 	$(E2E_ENV) UNSPLIT_BUILD=1 cargo leptos end-to-end
 
+# The wasm and the server in two cargo processes, so that the wasm's options stay its own.
 build:
 	@scripts/setup.sh release
-	cargo leptos build $(RELEASE)
+	$(WASM_ENV) cargo leptos build $(RELEASE) --frontend-only $(WASM_ARGS)
+	cargo leptos build $(RELEASE) --server-only
 	@node tools/bundle-size.mjs $(SITE_PKG)
 
 # Fails when the release bundle's first load or all its files grew more than 5 % over

@@ -4,7 +4,8 @@
 #
 #   scripts/setup.sh build   Rust target, cargo-leptos, wasm-bindgen-cli (for `make dev`)
 #   scripts/setup.sh test    the release set, plus PostgreSQL up, Chromium and the npm packages
-#   scripts/setup.sh release the build set, plus the build tools of tools/ (a current wasm-opt)
+#   scripts/setup.sh release the build set, plus rust-src and the build tools of tools/ (a
+#                            current wasm-opt)
 #   scripts/setup.sh python  the OAuth client and the fuzzer (target/py), for
 #                            `make test-oauth` and `make fuzz` (also part of `test`)
 set -euo pipefail
@@ -28,6 +29,13 @@ ensure_wasm_target() {
   if rustup target list --installed | grep -qx wasm32-unknown-unknown; then return; fi
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
+}
+
+ensure_rust_src() {
+  # The release wasm is built with its own standard library (`-Zbuild-std`, see the Makefile).
+  if rustup component list --installed | grep -q '^rust-src'; then return; fi
+  say "adding the rust-src component"
+  rustup component add rust-src
 }
 
 ensure_cargo_leptos() {
@@ -112,9 +120,9 @@ ensure_python_tools() {
 
 case "${1:-build}" in
   build) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen ;;
-  test) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_build_tools
+  test) ensure_wasm_target; ensure_rust_src; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_build_tools
         ensure_postgres; ensure_chromium; ensure_node; ensure_npm_packages; ensure_python_tools ;;
   python) ensure_python_tools ;;
-  release) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_build_tools ;;
+  release) ensure_wasm_target; ensure_rust_src; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_build_tools ;;
   *) echo "usage: $0 [build|test|release|python]" >&2; exit 2 ;;
 esac

@@ -13,8 +13,9 @@
 //   node tools/bundle-size.mjs <pkg dir>                 prints the sizes
 //   node tools/bundle-size.mjs <pkg dir> --check <json>  also fails when the first load or all
 //                                                        files grew more than 5 % over the
-//                                                        sizes recorded there, or when a wasm
-//                                                        or js has no hash in its name
+//                                                        sizes recorded there, when the first
+//                                                        load is over the goal there, or when
+//                                                        a wasm or js has no hash in its name
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
@@ -73,14 +74,16 @@ if (flag === "--check") {
       console.log(`${what}: no more than 5 % over the recorded size: ${measured} <= ${allowed} bytes brotli`);
     }
   }
-  if (failed) process.exit(1);
+  // The design's budget, met since the app's own query cache and the release wasm's
+  // options: a limit from now on, whatever the 5 % allowance above would let through.
   const goal = budget.goalFirstLoadBrotliBytes;
   if (firstLoad.brotli > goal) {
-    // The design's budget, not yet met: said on every run so that it is not forgotten.
-    console.log(`first load still over the goal of ${goal} bytes brotli by ${firstLoad.brotli - goal}`);
+    console.error(`first load over the goal of ${goal} bytes brotli by ${firstLoad.brotli - goal}`);
+    failed = true;
   } else {
     console.log(`first load within the goal of ${goal} bytes brotli (${goal - firstLoad.brotli} to spare)`);
   }
+  if (failed) process.exit(1);
 }
 
 // A piece of a split build: any wasm besides the main one (named after the js that loads it).

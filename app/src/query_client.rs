@@ -85,7 +85,7 @@ impl QueryClient {
         let scope = TypeId::of::<F>();
         let generations = self.generations;
         // What the first value is for: the server's render, or the browser's first read.
-        let first_key = untrack(|| key());
+        let first_key = untrack(&key);
         let first_generation = generations.with_untracked(|g| g.of(scope));
         let resource = Resource::new(
             move || (key(), generations.with(|g| g.of(scope))),

@@ -1,5 +1,6 @@
 // The release server (`make build`) started on its own, as the README says, on a
-// throw-away SQLite database: for the measurement and picture scripts, not for tests.
+// throw-away SQLite database: for the browser suite on the release build
+// (`release-suite.mjs`) and for the measurement and picture scripts.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { createConnection } from "node:net";
@@ -8,8 +9,11 @@ import { join, resolve } from "node:path";
 
 export const root = resolve(import.meta.dirname, "../..");
 
-/** Starts the server on 127.0.0.1:`port` and resolves once it listens; `stop()` ends it. */
-export async function startReleaseServer(port, extraEnv = {}) {
+/**
+ * Starts the server on 127.0.0.1:`port` and resolves once it listens; `stop()` ends it.
+ * `logs: true` shows its log (warnings and errors) beside the caller's output.
+ */
+export async function startReleaseServer(port, extraEnv = {}, { logs = false } = {}) {
   const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
   const serverBin = join(targetDir, "release", "server");
   if (!existsSync(serverBin)) {
@@ -18,7 +22,7 @@ export async function startReleaseServer(port, extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "signout-script-"));
   const server = spawn(serverBin, [], {
     cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", logs ? "inherit" : "ignore", "inherit"],
     env: {
       ...process.env,
       LEPTOS_SITE_ROOT: join(root, "target/site"),
