@@ -17,6 +17,8 @@ E2E_ENV := DATABASE_URL="sqlite://$(E2E_DB)?mode=rwc" RATE_LIMITS=off \
 # the `split` feature; see `app::pages::page_of_its_own`).
 RELEASE := --release --precompress --split --lib-features split
 SITE_PKG := target/site/pkg
+# Where cargo-leptos writes the bundle's hashed names, beside the release server binary.
+HASH_FILE := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/release/hash.txt
 
 # The release wasm only (not the server, not debug builds): the standard library is rebuilt
 # so that a panic aborts at once (wasm aborts on a panic anyway; this drops the messages
@@ -81,10 +83,12 @@ test-e2e-debug:
 	@rm -rf $(dir $(E2E_DB)) && mkdir -p $(dir $(E2E_DB))
 	$(E2E_ENV) UNSPLIT_BUILD=1 cargo leptos end-to-end
 
-# The wasm and the server in two cargo processes, so that the wasm's options stay its own.
+# The wasm and the server in two cargo processes, so that the wasm's options stay its own;
+# between them, the main wasm gets the name of its bytes (tools/content-names.mjs).
 build:
 	@scripts/setup.sh release
 	$(WASM_ENV) cargo leptos build $(RELEASE) --frontend-only $(WASM_ARGS)
+	node tools/content-names.mjs $(SITE_PKG) $(HASH_FILE)
 	cargo leptos build $(RELEASE) --server-only
 	@node tools/bundle-size.mjs $(SITE_PKG)
 

@@ -5,7 +5,8 @@
 //!   the name can never mean other bytes and the file may be cached for good. cargo-leptos
 //!   names every file so, but a split build then writes the split loader's name into the
 //!   main js and wasm without renaming them; their names stay while their bytes change, so
-//!   they must be revalidated (`api::guards::cache_policy`);
+//!   they must be revalidated (`api::guards::cache_policy`). `make build` renames the main
+//!   wasm after its bytes (`tools/content-names.mjs`); the main js keeps its stale name;
 //! - the `Link` preload headers of a page with pieces of its own (`routes::PAGES_OF_THEIR_OWN`):
 //!   a first visit fetches the pieces beside the main module instead of after it. (The split
 //!   loader, which the main js imports, is not preloaded: measured with `make tti`, a
