@@ -27,7 +27,7 @@ HASH_FILE := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/release/hash.txt
 # unstable; RUSTC_BOOTSTRAP=1 lets this stable toolchain take them, for the wasm's cargo
 # process alone. `SMALL_WASM=off make build` builds without them.
 SMALL_WASM ?= on
-ifeq ($(SMALL_WASM),on)
+ifneq ($(SMALL_WASM),off)
 WASM_ENV := RUSTC_BOOTSTRAP=1 \
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
 WASM_ARGS := --lib-cargo-args=-Zbuild-std=std,panic_abort
@@ -93,7 +93,7 @@ build:
 	@node tools/bundle-size.mjs $(SITE_PKG)
 
 # Fails when the release bundle's first load or all its files grew more than 5 % over
-# tools/bundle-budget.json.
+# tools/bundle-budget.json, or when the first load is over the goal recorded there.
 bundle-check:
 	node tools/bundle-size.mjs $(SITE_PKG) --check tools/bundle-budget.json
 

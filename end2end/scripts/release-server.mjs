@@ -2,22 +2,28 @@
 // throw-away SQLite database: for the browser suite on the release build
 // (`release-suite.mjs`) and for the measurement and picture scripts.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { createConnection } from "node:net";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const root = resolve(import.meta.dirname, "../..");
 
 /**
- * Starts the server on 127.0.0.1:`port` and resolves once it listens; `stop()` ends it.
- * `logs: true` shows its log (warnings and errors) beside the caller's output.
+ * Starts the server on 127.0.0.1:`port` (0: a free one) and resolves once it listens;
+ * `stop()` ends it and removes its database. `logs: true` shows its log (warnings and
+ * errors) beside the caller's output. Refuses a port that something else already holds, so
+ * that nobody tests another server by mistake.
  */
 export async function startReleaseServer(port, extraEnv = {}, { logs = false } = {}) {
   const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
   const serverBin = join(targetDir, "release", "server");
   if (!existsSync(serverBin)) {
     throw new Error(`no release server at ${serverBin}: run \`make build\` first`);
+  }
+  port = port === 0 ? await freePort() : port;
+  if (await listening(port)) {
+    throw new Error(`127.0.0.1:${port} is already taken: stop what listens there, or choose another port`);
   }
   const dataDir = mkdtempSync(join(tmpdir(), "signout-script-"));
   const server = spawn(serverBin, [], {
@@ -34,13 +40,44 @@ export async function startReleaseServer(port, extraEnv = {}, { logs = false } =
       ...extraEnv,
     },
   });
-  try {
-    await waitForPort(port, 20_000);
-  } catch (e) {
+  const exited = new Promise((_, reject) =>
+    server.once("exit", (code, signal) => reject(new Error(`the server stopped before it listened (${signal ?? code})`))),
+  );
+  const stop = () => {
     server.kill("SIGTERM");
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.race([waitForPort(port, 20_000), exited]);
+  } catch (e) {
+    stop();
     throw e;
   }
-  return { url: `http://127.0.0.1:${port}`, stop: () => server.kill("SIGTERM") };
+  exited.catch(() => {});
+  return { url: `http://127.0.0.1:${port}`, stop };
+}
+
+/** A port of 127.0.0.1 that nothing listens on right now. */
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Whether something already accepts connections on 127.0.0.1:`port`. */
+function listening(port) {
+  return new Promise((answer) => {
+    const socket = createConnection({ host: "127.0.0.1", port }, () => {
+      socket.end();
+      answer(true);
+    });
+    socket.on("error", () => answer(false));
+  });
 }
 
 /** Debian's Chromium with the flags every browser run here uses. */

@@ -4,6 +4,8 @@ use leptos::prelude::document;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Debug builds print a panic's message with it; the release wasm aborts at once on a
+    // panic (`-Cpanic=immediate-abort`, see the Makefile), so there it never runs.
     console_error_panic_hook::set_once();
     // What `leptos::mount::hydrate_lazy` does, written out to know when it ends, and to put
     // the page's own piece first (`app::pages::page_of_its_own`).
