@@ -21,7 +21,7 @@ use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// Answers by fetcher, each a `HashMap<K, V>` of that fetcher's key and value types.
+/// Answers by fetcher, each a `HashMap` from that fetcher's keys to its answers (never errors).
 type Answers = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
 
 /// How many times answers were forgotten: all of them (`cleared`), and each fetcher's. A
