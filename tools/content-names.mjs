@@ -12,7 +12,7 @@
 //
 //   node tools/content-names.mjs <pkg dir> <hash.txt>
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const [pkgDir, hashFile] = process.argv.slice(2);
@@ -28,22 +28,23 @@ if (at < 0) {
   process.exit(1);
 }
 const named = lines[at].slice("wasm:".length).trim();
-const outputName = process.env.LEPTOS_OUTPUT_NAME ?? "signout";
-const file = join(pkgDir, `${outputName}.${named}.wasm`);
-if (!existsSync(file)) {
-  console.error(`${file} is not there: hash.txt and the site are from different builds`);
+// The main wasm is the one hash.txt names (the pieces are named only by the split loader).
+const main = readdirSync(pkgDir).find((f) => f.endsWith(`.${named}.wasm`));
+if (!main) {
+  console.error(`no wasm named ${named} in ${pkgDir}: hash.txt and the site are from different builds`);
   process.exit(1);
 }
 
-const actual = createHash("md5").update(readFileSync(file)).digest("base64url");
+const actual = createHash("md5").update(readFileSync(join(pkgDir, main))).digest("base64url");
+const renamed = main.replace(`.${named}.wasm`, `.${actual}.wasm`);
 if (actual === named) {
-  console.log(`${outputName}.${named}.wasm is already named by its bytes`);
+  console.log(`${main} is already named by its bytes`);
   process.exit(0);
 }
 for (const suffix of ["", ".br", ".gz"]) {
-  const from = `${file}${suffix}`;
-  if (existsSync(from)) renameSync(from, join(pkgDir, `${outputName}.${actual}.wasm${suffix}`));
+  const from = join(pkgDir, `${main}${suffix}`);
+  if (existsSync(from)) renameSync(from, join(pkgDir, `${renamed}${suffix}`));
 }
 lines[at] = `wasm: ${actual}`;
 writeFileSync(hashFile, lines.join("\n"));
-console.log(`${outputName}.${named}.wasm is now ${outputName}.${actual}.wasm, the name of its bytes`);
+console.log(`${main} is now ${renamed}, the name of its bytes`);

@@ -87,19 +87,11 @@ export const chromiumOptions = {
     "--disable-component-update", "--disable-sync"],
 };
 
-function waitForPort(port, timeoutMs) {
+/** Resolves once something accepts connections on `port`, checking every 100 ms. */
+async function waitForPort(port, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
-  return new Promise((resolvePort, reject) => {
-    const attempt = () => {
-      const socket = createConnection({ host: "127.0.0.1", port }, () => {
-        socket.end();
-        resolvePort();
-      });
-      socket.on("error", () => {
-        if (Date.now() > deadline) reject(new Error(`the server did not listen on ${port}`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
+  while (!(await listening(port))) {
+    if (Date.now() > deadline) throw new Error(`the server did not listen on ${port}`);
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
 }
