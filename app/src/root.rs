@@ -1,6 +1,5 @@
 //! The HTML shell and the root component: providers, header, routes.
 
-use crate::query_client::QueryClient;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -17,6 +16,7 @@ use crate::pages::{
     dashboard::DashboardRoute, home::HomePage, login::LoginPage, not_found::NotFound,
     profile::ProfileRoute, register::RegisterPage,
 };
+use crate::query_client::QueryClient;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

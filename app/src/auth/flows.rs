@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use crate::query_client::QueryClient;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
@@ -18,6 +17,7 @@ use super::store::AuthStore;
 use crate::app_error::AppError;
 use crate::components::toasts::Toasts;
 use crate::queries::{activity_of, sessions_of};
+use crate::query_client::QueryClient;
 use crate::wire::{Notice, Registration, SignedIn};
 
 /// How long a tab that found its session gone waits for a sibling tab's own "signed out"
@@ -58,7 +58,7 @@ impl AuthFlows {
     pub fn provide() -> Self {
         let flows = Self {
             auth: AuthStore::expect(),
-            queries: expect_context::<QueryClient>(),
+            queries: QueryClient::expect(),
             toasts: Toasts::expect(),
             navigate: Arc::new(use_navigate()),
             retrying: RwSignal::new(false),

@@ -6,7 +6,6 @@
 //! with `/dashboard?confirm=delete-post&post=<id>`, which the server renders with the
 //! question open.
 
-use crate::query_client::QueryClient;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -29,6 +28,7 @@ use crate::posts::{
     UnpublishDraft, WriteDraft,
 };
 use crate::queries::{posts_of, published};
+use crate::query_client::QueryClient;
 use crate::wire::{Notice, Post};
 
 /// The delete question's key in the page's query (`?confirm=delete-post&post=<id>`).
@@ -62,7 +62,7 @@ fn Dashboard() -> impl IntoView {
     let auth = AuthStore::expect();
     let flows = AuthFlows::expect();
     let toasts = Toasts::expect();
-    let queries = expect_context::<QueryClient>();
+    let queries = QueryClient::expect();
     let posts = queries.resource(posts_of, move || auth.user_id());
     // A change to a post may change the public list too (publish, unpublish, an edit or a
     // delete of a published post).

@@ -3,13 +3,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::query_client::QueryClient;
-
 use crate::queries::published;
+use crate::query_client::QueryClient;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let posts = expect_context::<QueryClient>().resource(published, || ());
+    let posts = QueryClient::expect().resource(published, || ());
     view! {
         <Title text="Latest posts · Signout"/>
         <h1>"Latest posts"</h1>

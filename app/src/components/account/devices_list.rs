@@ -26,7 +26,7 @@ pub fn DevicesList() -> impl IntoView {
     let auth = AuthStore::expect();
     let flows = AuthFlows::expect();
     let toasts = Toasts::expect();
-    let sessions = expect_context::<QueryClient>().resource(sessions_of, move || auth.user_id());
+    let sessions = QueryClient::expect().resource(sessions_of, move || auth.user_id());
     // The follow-up (toast, lists re-read) runs in the action's own future.
     let revoke = {
         let flows = flows.clone();

@@ -45,7 +45,7 @@ pub fn SecurityActivity() -> impl IntoView {
     let query = use_query_map();
     // Read in the key itself, not through a memo of this component: the query client
     // may re-key after the page is gone (on sign-out), and the router's query outlives it.
-    let activity = expect_context::<QueryClient>().resource(activity_of, move || {
+    let activity = QueryClient::expect().resource(activity_of, move || {
         let shown = query
             .try_with(|q| shown_from(q.get("activity").as_deref()))
             .unwrap_or(ACTIVITY_PAGE);
