@@ -231,11 +231,29 @@ mod tests {
         Some("ada".into())
     }
 
-    static DEVICE_READS: AtomicUsize = AtomicUsize::new(0);
-    async fn devices_of(user: Option<String>) -> Answer {
-        let _ = user;
-        Ok(DEVICE_READS.fetch_add(1, Ordering::SeqCst) + 1)
+    /// A fetcher of its own, `$fetcher`, that counts its reads in `$reads` and answers
+    /// with that count.
+    macro_rules! counting_fetcher {
+        ($fetcher:ident, $reads:ident) => {
+            static $reads: AtomicUsize = AtomicUsize::new(0);
+            async fn $fetcher(_user: Option<String>) -> Answer {
+                Ok($reads.fetch_add(1, Ordering::SeqCst) + 1)
+            }
+        };
     }
+
+    /// Lets the reactive system and the tasks run until `reads` has reached `n`, or gives up
+    /// after a bounded number of turns (the test's assertion then says what is missing).
+    async fn reads_reach(reads: &AtomicUsize, n: usize) {
+        for _ in 0..10_000 {
+            if reads.load(Ordering::SeqCst) >= n {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
+    counting_fetcher!(devices_of, DEVICE_READS);
 
     #[tokio::test]
     async fn a_query_shown_again_is_answered_from_the_cache_and_each_key_apart() {
@@ -262,11 +280,7 @@ mod tests {
     #[tokio::test]
     async fn invalidating_a_query_reads_it_again_and_leaves_the_others_cached() {
         let (_owner, queries) = client();
-        static READS: AtomicUsize = AtomicUsize::new(0);
-        async fn posts_of(user: Option<String>) -> Answer {
-            let _ = user;
-            Ok(READS.fetch_add(1, Ordering::SeqCst) + 1)
-        }
+        counting_fetcher!(posts_of, READS);
         assert_eq!(queries.resource(posts_of, ada).await, Ok(1));
         queries.resource(devices_of, ada).await.ok();
 
@@ -292,40 +306,23 @@ mod tests {
     #[tokio::test]
     async fn a_resource_being_shown_reads_again_when_its_query_is_forgotten() {
         let (_owner, queries) = client();
-        static READS: AtomicUsize = AtomicUsize::new(0);
-        async fn sessions_of(user: Option<String>) -> Answer {
-            let _ = user;
-            Ok(READS.fetch_add(1, Ordering::SeqCst) + 1)
-        }
-        /// Lets the reactive system run (bounded) until the `n`th read has begun.
-        async fn read_begun(n: usize) {
-            for _ in 0..10_000 {
-                if READS.load(Ordering::SeqCst) >= n {
-                    return;
-                }
-                tokio::task::yield_now().await;
-            }
-        }
+        counting_fetcher!(sessions_of, READS);
         let shown = queries.resource(sessions_of, ada);
         // As a page shows it: something on screen reads it.
         Effect::new_isomorphic(move |_| shown.track());
         assert_eq!(shown.await, Ok(1));
         queries.invalidate(sessions_of, ada());
-        read_begun(2).await;
+        reads_reach(&READS, 2).await;
         assert_eq!(shown.await, Ok(2), "after invalidate");
         queries.clear();
-        read_begun(3).await;
+        reads_reach(&READS, 3).await;
         assert_eq!(shown.await, Ok(3), "after clear");
     }
 
     #[tokio::test]
     async fn clearing_forgets_every_answer() {
         let (_owner, queries) = client();
-        static READS: AtomicUsize = AtomicUsize::new(0);
-        async fn activity_of(user: Option<String>) -> Answer {
-            let _ = user;
-            Ok(READS.fetch_add(1, Ordering::SeqCst) + 1)
-        }
+        counting_fetcher!(activity_of, READS);
         assert_eq!(queries.resource(activity_of, ada).await, Ok(1));
         queries.clear();
         assert_eq!(queries.resource(activity_of, ada).await, Ok(2));
@@ -372,9 +369,12 @@ mod tests {
         }
         let slow = queries.resource(sessions_of, ada);
         let under_way = tokio::spawn(async move { slow.await });
-        while READS.load(Ordering::SeqCst) == 0 {
-            tokio::task::yield_now().await;
-        }
+        reads_reach(&READS, 1).await;
+        assert_eq!(
+            READS.load(Ordering::SeqCst),
+            1,
+            "the slow read is under way"
+        );
         queries.clear();
         GATE.notify_one();
         under_way.await.expect("the read finishes").ok();
