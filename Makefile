@@ -49,12 +49,13 @@ test:
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory bundle-check
 
-# rustfmt and clippy for both builds (ssr, and hydrate on wasm32) come first: cheap, and
-# they fail fast.
+# rustfmt and clippy come first: cheap, and they fail fast. One pass for the server's
+# target (every crate but the wasm entry, with its tests) and one for the wasm target; the
+# wasm target's second pass is the split build, whose pages are compiled differently.
 lint:
 	cargo fmt --all -- --check
-	cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
-	cargo clippy -p app -p frontend --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
+	cargo clippy --workspace --exclude frontend --all-targets --features app/ssr -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown --features split -- -D warnings
 
 # Unit tests and the black-box API suite (every scenario on SQLite and on PostgreSQL).

@@ -6,33 +6,33 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use crate::app_error::AppError;
-use crate::wire::{ActivityPage, SignedInDevices};
+use wire::{ActivityPage, SignedInDevices};
 
 /// Every active session of the caller, the current one first, with the server's time
 /// (the page counts "2 hours ago" from it, the same on the server and in the browser).
 #[server(prefix = "/api", endpoint = "account/sessions", input = GetUrl)]
 pub async fn my_sessions() -> Result<SignedInDevices, AppError> {
-    use crate::backend::server_fn_auth::{internal, require_auth};
-    let (state, auth) = require_auth()?;
-    crate::backend::devices::signed_in_devices(
+    use crate::web_door::{refused, require_auth};
+    let (state, auth, _) = require_auth()?;
+    backend::devices::signed_in_devices(
         &state.db,
         auth.user_id(),
         auth.session_id(),
         state.clock.now(),
     )
     .await
-    .map_err(internal)
+    .map_err(refused)
 }
 
 /// The caller's `shown` most recent security events (20 when not given, at most 200), and
 /// whether older ones exist: the profile's "Show more" asks for 20 more each time.
 #[server(prefix = "/api", endpoint = "account/activity", input = GetUrl)]
 pub async fn my_security_activity(shown: Option<u32>) -> Result<ActivityPage, AppError> {
-    use crate::backend::server_fn_auth::{internal, require_auth};
-    use crate::wire::ACTIVITY_PAGE;
-    let (state, auth) = require_auth()?;
+    use crate::web_door::{refused, require_auth};
+    use wire::ACTIVITY_PAGE;
+    let (state, auth, _) = require_auth()?;
     let shown = shown.unwrap_or(ACTIVITY_PAGE);
-    crate::backend::devices::activity_page(&state.db, auth.user_id(), shown)
+    backend::devices::activity_page(&state.db, auth.user_id(), shown)
         .await
-        .map_err(internal)
+        .map_err(refused)
 }

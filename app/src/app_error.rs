@@ -7,7 +7,7 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-use crate::wire::ApiErrorBody;
+use wire::ApiErrorBody;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(from = "ApiErrorBody", into = "ApiErrorBody")]
@@ -104,7 +104,7 @@ impl AppError {
     /// `backend::web`).
     #[cfg(feature = "ssr")]
     pub fn with_status(self) -> Self {
-        if !crate::backend::web::is_plain_form_post() {
+        if !crate::web_door::is_plain_form_post() {
             if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
                 options.set_status(self.status());
                 if let Self::RateLimited { retry_after } | Self::Unavailable { retry_after } = self

@@ -1,5 +1,7 @@
-//! The whole UI and every server function. Server-only code lives in `backend`, behind
-//! the `ssr` feature, so that it can never reach the WASM bundle.
+//! The whole UI and every server function. The types both sides share are the `wire`
+//! crate's; server-only code is the `backend` crate's, a dependency only of the `ssr`
+//! feature, so that it can never reach the WASM bundle. Server functions reach it through
+//! `web_door`.
 
 pub mod account;
 pub mod app_error;
@@ -10,12 +12,9 @@ pub mod pages;
 pub mod posts;
 pub mod queries;
 pub mod query_client;
-pub mod routes;
-pub mod rules;
-pub mod wire;
 
 #[cfg(feature = "ssr")]
-pub mod backend;
+pub mod web_door;
 
 mod root;
 

@@ -5,27 +5,27 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
 use crate::app_error::AppError;
-use crate::wire::Post;
+use wire::Post;
 
 /// The newest published posts, for the home page. Public.
 #[server(prefix = "/api", endpoint = "posts/published", input = GetUrl)]
 pub async fn published_posts() -> Result<Vec<Post>, AppError> {
-    use crate::backend::server_fn_auth::{app_state, internal};
+    use crate::web_door::{app_state, refused};
     let state = app_state()?;
-    crate::backend::posts::list_published(&state.db, 50)
+    backend::posts::list_published(&state.db, 50)
         .await
-        .map_err(internal)
+        .map_err(refused)
 }
 
 /// The caller's own posts, drafts included. Requires a valid, unrevoked access token:
 /// this is the private data that must never outlive a sign-out.
 #[server(prefix = "/api", endpoint = "posts/mine", input = GetUrl)]
 pub async fn my_posts() -> Result<Vec<Post>, AppError> {
-    use crate::backend::server_fn_auth::{internal, require_auth};
-    let (state, auth) = require_auth()?;
-    crate::backend::posts::list_by_author(&state.db, auth.user_id())
+    use crate::web_door::{refused, require_auth};
+    let (state, auth, _) = require_auth()?;
+    backend::posts::list_by_author(&state.db, auth.user_id())
         .await
-        .map_err(internal)
+        .map_err(refused)
 }
 
 /// Saves a new private draft for the caller and returns its id. The JSON door, for
@@ -39,7 +39,7 @@ pub async fn save_draft(title: String, body: String) -> Result<String, AppError>
 #[server(prefix = "/api/web", endpoint = "posts/write-draft")]
 pub async fn write_draft(title: String, body: String) -> Result<String, AppError> {
     let id = ssr::create_draft(title, body).await?;
-    crate::backend::web::land("/dashboard", Some(crate::wire::Notice::DraftSaved));
+    crate::web_door::land(wire::Landing::Dashboard, Some(wire::Notice::DraftSaved));
     Ok(id)
 }
 
@@ -53,7 +53,7 @@ pub async fn publish_post(id: String) -> Result<(), AppError> {
 #[server(prefix = "/api/web", endpoint = "posts/publish")]
 pub async fn publish_draft(id: String) -> Result<(), AppError> {
     ssr::set_published(id, true).await?;
-    crate::backend::web::land("/dashboard", Some(crate::wire::Notice::DraftPublished));
+    crate::web_door::land(wire::Landing::Dashboard, Some(wire::Notice::DraftPublished));
     Ok(())
 }
 
@@ -68,7 +68,10 @@ pub async fn unpublish_post(id: String) -> Result<(), AppError> {
 #[server(prefix = "/api/web", endpoint = "posts/unpublish")]
 pub async fn unpublish_draft(id: String) -> Result<(), AppError> {
     ssr::set_published(id, false).await?;
-    crate::backend::web::land("/dashboard", Some(crate::wire::Notice::PostUnpublished));
+    crate::web_door::land(
+        wire::Landing::Dashboard,
+        Some(wire::Notice::PostUnpublished),
+    );
     Ok(())
 }
 
@@ -82,7 +85,7 @@ pub async fn update_post(id: String, title: String, body: String) -> Result<(), 
 #[server(prefix = "/api/web", endpoint = "posts/edit")]
 pub async fn edit_draft(id: String, title: String, body: String) -> Result<(), AppError> {
     ssr::update(id, title, body).await?;
-    crate::backend::web::land("/dashboard", Some(crate::wire::Notice::PostUpdated));
+    crate::web_door::land(wire::Landing::Dashboard, Some(wire::Notice::PostUpdated));
     Ok(())
 }
 
@@ -96,7 +99,7 @@ pub async fn delete_post(id: String) -> Result<(), AppError> {
 #[server(prefix = "/api/web", endpoint = "posts/delete")]
 pub async fn delete_draft(id: String) -> Result<(), AppError> {
     ssr::delete(id).await?;
-    crate::backend::web::land("/dashboard", Some(crate::wire::Notice::PostDeleted));
+    crate::web_door::land(wire::Landing::Dashboard, Some(wire::Notice::PostDeleted));
     Ok(())
 }
 
@@ -106,8 +109,8 @@ pub async fn delete_draft(id: String) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::app_error::AppError;
-    use crate::backend::server_fn_auth::{internal, require_auth};
-    use crate::wire::{MAX_BODY_CHARS, MAX_TITLE_CHARS};
+    use crate::web_door::{refused, require_auth};
+    use wire::{MAX_BODY_CHARS, MAX_TITLE_CHARS};
 
     /// The title and body as stored, or why they cannot be.
     fn checked<'a>(title: &'a str, body: &'a str) -> Result<(&'a str, &'a str), AppError> {
@@ -155,49 +158,43 @@ mod ssr {
     }
 
     pub async fn create_draft(title: String, body: String) -> Result<String, AppError> {
-        let (state, auth) = require_auth()?;
+        let (state, auth, _) = require_auth()?;
         let (title, body) = checked(&title, &body)?;
-        crate::backend::posts::create_draft(
-            &state.db,
-            auth.user_id(),
-            title,
-            body,
-            state.clock.now(),
-        )
-        .await
-        .map_err(internal)
+        backend::posts::create_draft(&state.db, auth.user_id(), title, body, state.clock.now())
+            .await
+            .map_err(refused)
     }
 
     pub async fn set_published(id: String, published: bool) -> Result<(), AppError> {
-        let (state, auth) = require_auth()?;
+        let (state, auth, _) = require_auth()?;
         let id = checked_id(&id)?;
         let now = state.clock.now();
         found(
-            crate::backend::posts::set_published(&state.db, auth.user_id(), id, published, now)
+            backend::posts::set_published(&state.db, auth.user_id(), id, published, now)
                 .await
-                .map_err(internal)?,
+                .map_err(refused)?,
         )
     }
 
     pub async fn update(id: String, title: String, body: String) -> Result<(), AppError> {
-        let (state, auth) = require_auth()?;
+        let (state, auth, _) = require_auth()?;
         let id = checked_id(&id)?;
         let (title, body) = checked(&title, &body)?;
         let now = state.clock.now();
         found(
-            crate::backend::posts::update(&state.db, auth.user_id(), id, title, body, now)
+            backend::posts::update(&state.db, auth.user_id(), id, title, body, now)
                 .await
-                .map_err(internal)?,
+                .map_err(refused)?,
         )
     }
 
     pub async fn delete(id: String) -> Result<(), AppError> {
-        let (state, auth) = require_auth()?;
+        let (state, auth, _) = require_auth()?;
         let id = checked_id(&id)?;
         found(
-            crate::backend::posts::delete(&state.db, auth.user_id(), id)
+            backend::posts::delete(&state.db, auth.user_id(), id)
                 .await
-                .map_err(internal)?,
+                .map_err(refused)?,
         )
     }
 }

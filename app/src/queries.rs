@@ -6,8 +6,8 @@ use crate::account::{my_security_activity, my_sessions};
 use crate::app_error::AppError;
 use crate::auth::client::signed_in_call;
 use crate::posts::{my_posts, published_posts};
-use crate::wire::Post;
-use crate::wire::{ActivityPage, SignedInDevices};
+use wire::Post;
+use wire::{ActivityPage, SignedInDevices};
 
 /// The public posts. Not user data, but cached and cleared the same way.
 pub async fn published(_: ()) -> Result<Vec<Post>, AppError> {

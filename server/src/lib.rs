@@ -1,15 +1,18 @@
-//! Wires the app into an axum server: router, middleware, listener, graceful shutdown.
+//! Wires the app into an axum server: router (the backend's JSON API, the OpenAPI document
+//! and the Leptos pages and server functions), middleware, listener, graceful shutdown.
 //! A library so that the black-box tests can start the very same server on port 0.
+
+pub mod openapi;
 
 use std::net::SocketAddr;
 use std::sync::LazyLock;
 
-use app::backend::api::{self, guards};
-use app::backend::clock::Clock;
-use app::backend::config::Config;
-use app::backend::AppState;
 use app::{shell, App};
 use axum::{middleware, Router};
+use backend::api::{self, guards};
+use backend::clock::Clock;
+use backend::config::Config;
+use backend::AppState;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::time::Duration;
@@ -41,6 +44,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .merge(api::router())
+        .merge(openapi::router())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // No request may hold a connection forever, whatever goes wrong below...

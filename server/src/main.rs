@@ -1,7 +1,7 @@
 //! The server binary: configuration, logging, then serve until Ctrl-C or SIGTERM.
 
-use app::backend::clock::Clock;
-use app::backend::config::Config;
+use backend::clock::Clock;
+use backend::config::Config;
 use leptos::config::get_configuration;
 use server::Server;
 use tracing_subscriber::EnvFilter;

@@ -2,7 +2,7 @@
 //! messages that keep tabs in step. Every function is a no-op in the server build, where
 //! there is no browser.
 
-use crate::wire::UserView;
+use wire::UserView;
 
 /// Every key this app writes to web storage starts with this, so sign-out can remove
 /// exactly ours and nothing of another app on the same origin.
@@ -52,9 +52,9 @@ mod imp {
     /// where `BroadcastChannel` is missing.
     const EVENT_KEY: &str = "signout:event";
     const CHANNEL_NAME: &str = "signout:auth";
-    /// Mirrors `backend::authn::SIGNOUT_PENDING_COOKIE`. A cookie rather than web storage so
-    /// that the server sees it too and renders the first HTML signed out.
-    const PENDING_COOKIE: &str = "signout_pending";
+    /// A cookie rather than web storage so that the server sees it too and renders the
+    /// first HTML signed out.
+    const PENDING_COOKIE: &str = wire::SIGNOUT_PENDING_COOKIE;
 
     pub fn save_user_snapshot(user: &UserView) {
         let _ = LocalStorage::set(USER_SNAPSHOT_KEY, user);

@@ -18,27 +18,11 @@ use crate::app_error::AppError;
 use crate::components::toasts::Toasts;
 use crate::queries::{activity_of, sessions_of};
 use crate::query_client::QueryClient;
-use crate::wire::{Notice, Registration, SignedIn};
+use wire::{Landing, Notice, Registration, SignedIn};
 
 /// How long a tab that found its session gone waits for a sibling tab's own "signed out"
 /// message before it signs out with "your session has ended".
 const SIBLING_SIGN_OUT_GRACE: std::time::Duration = std::time::Duration::from_millis(400);
-
-/// Where the user lands after a sign-out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Landing {
-    Home,
-    Login,
-}
-
-impl Landing {
-    fn path(self) -> &'static str {
-        match self {
-            Self::Home => "/",
-            Self::Login => "/login",
-        }
-    }
-}
 
 /// The router's navigate function, kept so flows can leave a page when they finish.
 type Navigate = Arc<dyn Fn(&str, NavigateOptions) + Send + Sync>;
@@ -90,7 +74,7 @@ impl AuthFlows {
             user_id: session.user.id.clone(),
         });
         self.auth.signed_in(session);
-        self.go("/dashboard");
+        self.go(Landing::Dashboard.path());
     }
 
     /// "Sign in" and "Create account": on success, this browser is the new user's. (The

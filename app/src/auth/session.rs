@@ -4,15 +4,16 @@
 use leptos::prelude::*;
 
 use crate::app_error::AppError;
-use crate::wire::{Flash, SignedIn};
+use wire::{Flash, SignedIn};
 
 /// The caller, if their access token is valid and unrevoked; `None` otherwise (not an
 /// error: being signed out is a normal state).
 #[server(prefix = "/api", endpoint = "session/current", input = leptos::server_fn::codec::GetUrl)]
 pub async fn current_session() -> Result<Option<SignedIn>, AppError> {
-    use crate::backend::{authn::authenticate, server_fn_auth, users};
+    use crate::web_door;
+    use backend::{authn::authenticate, users};
 
-    let state = server_fn_auth::app_state()?;
+    let state = web_door::app_state()?;
     let Some(parts) = use_context::<http::request::Parts>() else {
         return Ok(None);
     };
@@ -21,7 +22,7 @@ pub async fn current_session() -> Result<Option<SignedIn>, AppError> {
     };
     users::signed_in_as(&state.db, &auth)
         .await
-        .map_err(server_fn_auth::internal)
+        .map_err(web_door::refused)
 }
 
 /// The session the first render starts from. On the server it is read from the request;
@@ -40,10 +41,10 @@ pub fn initial_flash() -> Flash {
 }
 
 #[cfg(feature = "ssr")]
-fn page_session() -> Option<crate::backend::api::guards::PageSession> {
+fn page_session() -> Option<backend::api::guards::PageSession> {
     use_context::<http::request::Parts>()?
         .extensions
-        .get::<crate::backend::api::guards::PageSession>()
+        .get::<backend::api::guards::PageSession>()
         .cloned()
 }
 

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use reactive_stores::Store;
 
-use crate::wire::SignedIn;
+use wire::SignedIn;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum AuthStatus {

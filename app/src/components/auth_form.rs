@@ -11,8 +11,8 @@ use crate::auth::actions::{SignIn, SignUp};
 use crate::auth::flows::AuthFlows;
 use crate::components::field::{show_problems, Field, FieldError};
 use crate::components::server_form::{browser_action, error_after_plain_post};
-use crate::rules;
-use crate::wire::{Flash, Registration, MAX_DISPLAY_NAME_CHARS};
+use wire::rules;
+use wire::{Flash, Registration, MAX_DISPLAY_NAME_CHARS};
 
 /// Which form: the two differ only in their server function and wording.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use crate::components::server_form::{
 };
 use crate::components::toasts::Toasts;
 use crate::posts::{edit_draft, EditDraft};
-use crate::wire::{Notice, Post, MAX_TITLE_CHARS};
+use wire::{Notice, Post, MAX_TITLE_CHARS};
 
 /// `post` is `None` when the id asked for is not one of the caller's posts.
 #[component]

@@ -29,7 +29,7 @@ use crate::posts::{
 };
 use crate::queries::{posts_of, published};
 use crate::query_client::QueryClient;
-use crate::wire::{Notice, Post};
+use wire::{Notice, Post};
 
 /// The delete question's key in the page's query (`?confirm=delete-post&post=<id>`).
 const DELETE_KEY: &str = "delete-post";

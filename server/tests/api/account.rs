@@ -276,7 +276,7 @@ async fn security_activity_comes_in_pages_of_the_newest_events(backend: Backend)
 }
 
 async fn purge_deletes_what_can_no_longer_matter(backend: Backend) {
-    use app::backend::purge::{purge_expired, RETENTION_SECS};
+    use backend::purge::{purge_expired, RETENTION_SECS};
     let app = spawn_app(backend).await;
     let (mut gone, email) = app.signed_up_browser().await;
     let mut kept = app.signed_in_browser(&email).await;

@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{AbortHandle, JoinHandle};
 
-use app::backend::config::Config;
+use backend::config::Config;
 
 use crate::harness::{postgres_admin_url, spawn_app_with, Backend, TestApp};
 

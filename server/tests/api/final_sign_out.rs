@@ -16,7 +16,7 @@ on_both_databases!(
     an_issuing_process_15_seconds_ahead_does_not_revive_tokens_early,
 );
 
-fn long_ttl(config: &mut app::backend::config::Config) {
+fn long_ttl(config: &mut backend::config::Config) {
     config.access_token_ttl = 3600;
 }
 

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use app::backend::clock::Clock;
-use app::backend::config::{Config, IntrospectionClient, RateLimitMode};
-use app::backend::db::Db;
-use app::backend::AppState;
+use backend::clock::Clock;
+use backend::config::{Config, IntrospectionClient, RateLimitMode};
+use backend::db::Db;
+use backend::AppState;
 use leptos::config::LeptosOptions;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::{Method, StatusCode};
@@ -650,7 +650,7 @@ pub fn basic_auth(id: &str, secret: &str) -> String {
 pub fn with_introspection(config: &mut Config) {
     config.introspection_client = Some(IntrospectionClient {
         id: "resource-server".into(),
-        secret: app::backend::secret::Secret::new("introspection-secret-for-the-tests-0123"),
+        secret: backend::secret::Secret::new("introspection-secret-for-the-tests-0123"),
     });
 }
 

@@ -402,7 +402,7 @@ async fn a_flood_of_made_up_tokens_never_blocks_a_real_revocation(backend: Backe
     let app = spawn_app(backend).await;
     let (_, email) = app.signed_up_browser().await;
     let (access, refresh) = form_tokens(&app, &email).await;
-    for _ in 0..app::backend::rate_limit::SIGN_OUT.limit {
+    for _ in 0..backend::rate_limit::SIGN_OUT.limit {
         assert_eq!(app.revoke("made-up", None).await.status, StatusCode::OK);
     }
     let limited = app.revoke("made-up", None).await;

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use app::backend::api::openapi;
-use app::backend::clock::Clock;
-use app::backend::AppState;
+use backend::clock::Clock;
+use backend::AppState;
 use leptos::config::LeptosOptions;
 use reqwest::{Method, StatusCode};
+use server::openapi;
 
 use crate::harness::{fresh_database, send, spawn_app, test_config, Backend};
 

@@ -1,6 +1,6 @@
 //! The server refuses to start on a database it cannot migrate, and says why.
 
-use app::backend::clock::Clock;
+use backend::clock::Clock;
 use leptos::config::LeptosOptions;
 use server::Server;
 

@@ -1,9 +1,9 @@
 //! Following `revocation_events` by id: a poll reads only what it has not seen, and an
 //! event whose transaction commits after one with a higher id (PostgreSQL) is not lost.
 
-use app::backend::db::{begin_write, Dialect};
-use app::backend::revocation::{record, Revocation, RevocationView};
-use app::backend::tail::Tail;
+use backend::db::{begin_write, Dialect};
+use backend::revocation::{record, Revocation, RevocationView};
+use backend::tail::Tail;
 use reqwest::StatusCode;
 use serde_json::json;
 

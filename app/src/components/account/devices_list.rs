@@ -16,7 +16,7 @@ use crate::components::server_form::{browser_action, error_after_plain_post};
 use crate::components::toasts::Toasts;
 use crate::format;
 use crate::queries::sessions_of;
-use crate::wire::SessionView;
+use wire::SessionView;
 
 const REVOKE_URL: &str = <RevokeSession as ServerFn>::PATH;
 const LOGOUT_ALL_URL: &str = <LogoutAll as ServerFn>::PATH;

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 use crate::auth::store::AuthStore;
 use crate::format;
 use crate::queries::activity_of;
-use crate::wire::{ACTIVITY_MAX, ACTIVITY_PAGE};
+use wire::{ACTIVITY_MAX, ACTIVITY_PAGE};
 
 fn describe(kind: &str) -> &'static str {
     match kind {

@@ -1,0 +1,108 @@
+//! Security-sensitive account changes. Each one ends sessions by itself: a password or
+//! email change keeps only the device that made it; a reported concern ends them all.
+
+use super::audit::{AuditKind, ClientInfo};
+use super::db;
+use super::error::{ApiError, ApiResult};
+use super::password::{hash_password, verify_password};
+use super::secret::Secret;
+use super::sessions::RevokeReason;
+use super::signin::validate_new_password;
+use super::signout::{end_sessions_and_commit, Cause, SignOutScope};
+use super::state::AppState;
+use super::tokens::AccessClaims;
+use super::users;
+
+/// The current password must be given again: a session alone (a borrowed laptop, a
+/// stolen cookie) must not be enough to take over the account.
+async fn confirm_password(
+    state: &AppState,
+    caller: &AccessClaims,
+    password: Secret,
+) -> ApiResult<()> {
+    let stored = users::password_hash_of(&state.db, &caller.sub).await?;
+    if stored.is_none() {
+        return Err(ApiError::Unauthenticated);
+    }
+    if verify_password(password, stored).await? {
+        Ok(())
+    } else {
+        Err(ApiError::WrongPassword)
+    }
+}
+
+/// Returns how many other sessions ended.
+pub async fn change_password(
+    state: &AppState,
+    caller: &AccessClaims,
+    current: Secret,
+    new: Secret,
+    client: &ClientInfo,
+) -> ApiResult<usize> {
+    validate_new_password(new.expose())?;
+    confirm_password(state, caller, current).await?;
+    let hash = hash_password(new).await?;
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
+    users::set_password(&mut tx, &caller.sub, &hash, state.clock.now()).await?;
+    let cause = Cause {
+        reason: RevokeReason::PasswordChanged,
+        audit: AuditKind::PasswordChanged,
+    };
+    end_sessions_and_commit(
+        state,
+        tx,
+        caller,
+        SignOutScope::OthersKeepCurrent,
+        cause,
+        client,
+    )
+    .await
+}
+
+/// Returns how many other sessions ended.
+pub async fn change_email(
+    state: &AppState,
+    caller: &AccessClaims,
+    current: Secret,
+    new_email: &str,
+    client: &ClientInfo,
+) -> ApiResult<usize> {
+    // The words the browser shows beside the field, from the same rule.
+    if let Some(problem) = wire::rules::email_problem(new_email) {
+        return Err(ApiError::InvalidInput(problem.into()));
+    }
+    let new_email = users::normalize_email(new_email);
+    confirm_password(state, caller, current).await?;
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
+    if !users::set_email(&mut tx, &caller.sub, &new_email).await? {
+        return Err(ApiError::EmailTaken);
+    }
+    let cause = Cause {
+        reason: RevokeReason::EmailChanged,
+        audit: AuditKind::EmailChanged,
+    };
+    end_sessions_and_commit(
+        state,
+        tx,
+        caller,
+        SignOutScope::OthersKeepCurrent,
+        cause,
+        client,
+    )
+    .await
+}
+
+/// "Report a security concern": the user suspects someone else is in. Everything ends,
+/// this device included, and every access token of the user dies.
+pub async fn report_concern(
+    state: &AppState,
+    caller: &AccessClaims,
+    client: &ClientInfo,
+) -> ApiResult<usize> {
+    let tx = db::begin_write(&state.db, state.dialect).await?;
+    let cause = Cause {
+        reason: RevokeReason::SecurityConcern,
+        audit: AuditKind::SecurityConcern,
+    };
+    end_sessions_and_commit(state, tx, caller, SignOutScope::Everywhere, cause, client).await
+}

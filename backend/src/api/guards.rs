@@ -1,0 +1,176 @@
+//! Middleware every request passes: the same-origin check for state-changing requests,
+//! who is signed in for a page render (and the server-side guard of protected pages), and the
+//! `Cache-Control` of every response (`no-store` on everything that may carry a user's data).
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::cookies;
+use crate::authn::authenticate;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::users;
+use wire::routes::PROTECTED_PATHS;
+use wire::{Flash, SignedIn};
+
+/// Refuses a cross-origin browser request that could change state (CSRF defence in depth
+/// on top of SameSite cookies). Requests without `Origin` come from non-browser clients
+/// (curl, mobile apps), which carry no ambient cookies to abuse.
+pub async fn require_same_origin(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"));
+    let origin_ok = match headers.get(header::ORIGIN).map(|v| v.to_str()) {
+        None => true,
+        Some(Ok(origin)) => is_allowed_origin(
+            origin,
+            headers.get(header::HOST),
+            state.config.public_origin.as_deref(),
+        ),
+        Some(Err(_)) => false,
+    };
+    if cross_site || !origin_ok {
+        return ApiError::CrossOrigin.into_response();
+    }
+    next.run(req).await
+}
+
+/// Same origin means: the Origin's host (with port) is the Host this request was sent to,
+/// or the configured public origin (for deployments behind a proxy that rewrites Host).
+fn is_allowed_origin(
+    origin: &str,
+    host: Option<&HeaderValue>,
+    public_origin: Option<&str>,
+) -> bool {
+    if public_origin.is_some_and(|p| p.eq_ignore_ascii_case(origin)) {
+        return true;
+    }
+    let Some(origin_host) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
+        return false; // includes the opaque origin "null"
+    };
+    host.and_then(|h| h.to_str().ok())
+        .is_some_and(|host| host.eq_ignore_ascii_case(origin_host))
+}
+
+/// What `page_session` found out before a page renders: who is signed in, and the one-time
+/// notice a plain form post left for this page. Carried in the request's extensions; read
+/// by `auth::session::initial_session` and `initial_flash`.
+#[derive(Clone, Debug, Default)]
+pub struct PageSession {
+    pub session: Option<SignedIn>,
+    pub flash: Flash,
+}
+
+/// For page requests: finds out who is signed in before anything renders, hands it to
+/// the render (`PageSession`), and sends a signed-out visitor of a
+/// protected page to `/login`. Doing this up front keeps the render synchronous about
+/// auth, and a redirect never has to cut a render short.
+pub async fn page_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if req.method() != Method::GET || path.starts_with("/api/") || is_static_asset(path) {
+        return next.run(req).await;
+    }
+    let session = match authenticate(&state, req.headers()) {
+        Ok(auth) => match users::signed_in_as(&state.db, &auth).await {
+            Ok(session) => session,
+            Err(err) => return ApiError::from(err).into_response(),
+        },
+        Err(_) => None,
+    };
+    if session.is_none() && PROTECTED_PATHS.contains(&path) {
+        // 302, as leptos's own server redirect answers.
+        return (StatusCode::FOUND, [(header::LOCATION, "/login")]).into_response();
+    }
+    let flash = cookies::read_flash(req.headers());
+    let had_flash = flash != Flash::default();
+    let preload = state.bundle.preload(path).cloned();
+    req.extensions_mut().insert(PageSession { session, flash });
+    let mut response = next.run(req).await;
+    if had_flash {
+        cookies::clear_flash(response.headers_mut(), &state.config);
+    }
+    if let Some(preload) = preload.filter(|_| response.status().is_success()) {
+        response.headers_mut().append(header::LINK, preload);
+    }
+    response
+}
+
+/// The bundle and the icon: the same for everyone, so cacheable, and no reason to look up
+/// who is asking.
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg"
+}
+
+/// How long a response may be kept, decided by what it is:
+/// - a bundle file whose name carries the hash of its bytes (`SiteBundle::is_content_named`):
+///   a year, and never revalidated (`immutable`): a changed file is a new URL;
+/// - any other bundle file, and the icon: kept, but revalidated each time. In a split build
+///   the main js and wasm are such files: their names were given before the split loader's
+///   name was written into them, so after a deploy the same name can mean new bytes;
+/// - everything else (pages and API answers may show a user's data): `no-store`, so no
+///   browser, proxy or back-forward cache keeps it.
+pub async fn cache_policy(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let policy = if state.bundle.is_content_named(path) {
+        "public, max-age=31536000, immutable"
+    } else if is_static_asset(path) {
+        "no-cache"
+    } else {
+        "no-store"
+    };
+    let mut response = next.run(req).await;
+    // Errors under /pkg/ (a stale hash after a deploy) must not be cached for a year.
+    let kept = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+    let policy = if kept { policy } else { "no-store" };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    if policy != "no-store" {
+        // The bundle is sent brotli, gzip or plain as the client asks: a shared cache must
+        // keep one copy per encoding.
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_allowed_origin;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn only_the_requests_own_host_or_the_public_origin_pass() {
+        let host = HeaderValue::from_static("127.0.0.1:3000");
+        assert!(is_allowed_origin(
+            "http://127.0.0.1:3000",
+            Some(&host),
+            None
+        ));
+        assert!(!is_allowed_origin("http://evil.example", Some(&host), None));
+        assert!(!is_allowed_origin(
+            "http://127.0.0.1:3001",
+            Some(&host),
+            None
+        ));
+        assert!(!is_allowed_origin("null", Some(&host), None));
+        assert!(!is_allowed_origin("http://127.0.0.1:3000", None, None));
+        assert!(is_allowed_origin(
+            "https://app.example",
+            Some(&host),
+            Some("https://app.example")
+        ));
+    }
+}

@@ -1,0 +1,184 @@
+//! The devices list, revoking one device, the security activity, and the push channel
+//! that tells an open page at once that its session has ended.
+
+use std::convert::Infallible;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures::Stream;
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::extract::JsonBody;
+use super::respond::respond;
+use crate::audit::ClientInfo;
+use crate::authn::Authenticated;
+use crate::devices;
+use crate::error::{ApiError, ApiResult};
+use crate::session_page::Page;
+use crate::state::AppState;
+use crate::{service, sessions};
+use wire::{
+    ActivityEntry, ApiErrorBody, RevokeSessionRequest, SessionView, SessionsEnded,
+    ENDED_BY_SIGN_OUT,
+};
+
+/// `?limit=&cursor=`, both optional; kept as text so that a bad value gets this API's
+/// own 400 body.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// The caller's active sessions, newest activity first: the whole list (a JSON array, as
+/// always), or with `?limit=` one page of that array and, when more follow, a
+/// `Link: <…>; rel="next"` header (RFC 8288) whose target carries the next `cursor`.
+#[utoipa::path(get, path = "/api/auth/sessions", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    params(
+        ("limit" = Option<i64>, Query, description = "page size, 1 to 200; without it, the whole list"),
+        ("cursor" = Option<String>, Query, description = "where the page starts, from the previous page's `Link` header"),
+    ),
+    responses(
+        (status = 200, description = "the active sessions, or one page of them", body = Vec<SessionView>,
+            headers(("link" = String, description = "`<…>; rel=\"next\"` when another page follows"))),
+        (status = 400, description = "a limit out of range or a cursor this server did not make", body = ApiErrorBody),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(query) =
+        query.map_err(|_| ApiError::InvalidInput("the query string is not valid".into()))?;
+    let page = Page::from_query(query.limit.as_deref(), query.cursor.as_deref())?;
+    let (views, next) = devices::session_views(
+        &state.db,
+        auth.user_id(),
+        auth.session_id(),
+        state.clock.now(),
+        page.as_ref(),
+    )
+    .await?;
+    let mut headers = HeaderMap::new();
+    if let (Some(page), Some(next)) = (&page, next) {
+        let link = format!(
+            "</api/auth/sessions?limit={}&cursor={}>; rel=\"next\"",
+            page.limit,
+            next.encode()
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            headers.insert(header::LINK, value);
+        }
+    }
+    Ok((headers, Json::<Vec<SessionView>>(views)).into_response())
+}
+
+#[utoipa::path(post, path = "/api/auth/sessions/revoke", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    request_body = RevokeSessionRequest,
+    responses(
+        (status = 200, description = "the session ended", body = SessionsEnded),
+        (status = 400, description = "no session id, or a malformed body", body = ApiErrorBody),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+        (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
+        (status = 404, description = "no such active session of the caller", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = ApiErrorBody),
+        (status = 415, description = "not JSON", body = ApiErrorBody),
+        (status = 429, description = "too many sign-out requests", body = ApiErrorBody),
+    ))]
+/// Ends one of the caller's sessions. Someone else's session, or one that is already
+/// over, is a 404 and changes nothing. Only those count against the sign-out limit: a
+/// revoke that ends a live session is always carried out.
+pub async fn revoke(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    auth: Authenticated,
+    JsonBody(input): JsonBody<RevokeSessionRequest>,
+) -> Response {
+    let outcome = service::revoke_device(&state, &auth, &client, input.session_id).await;
+    respond(&state, StatusCode::OK, outcome)
+}
+
+/// `?limit=`, optional.
+#[derive(Debug, Default, Deserialize)]
+pub struct ActivityQuery {
+    limit: Option<String>,
+}
+
+/// The caller's most recent security events, newest first.
+#[utoipa::path(get, path = "/api/auth/activity", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    params(
+        ("limit" = Option<i64>, Query, description = "how many, 1 to 200; 20 when not given"),
+    ),
+    responses(
+        (status = 200, description = "recent security events", body = Vec<ActivityEntry>),
+        (status = 400, description = "a limit out of range", body = ApiErrorBody),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+    ))]
+pub async fn activity(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    query: Result<Query<ActivityQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<ActivityEntry>>> {
+    let Query(query) =
+        query.map_err(|_| ApiError::InvalidInput("the query string is not valid".into()))?;
+    let limit = devices::activity_limit(query.limit.as_deref())?;
+    Ok(Json(
+        devices::activity_entries(&state.db, auth.user_id(), limit).await?,
+    ))
+}
+
+/// `GET /api/auth/events`: server-sent events for this session. The stream sends one
+/// `session-ended` event (its data: `sign_out` if this device signed out, else `revoked`)
+/// the moment the revocation view stops allowing the caller's
+/// token (whichever process revoked it), then closes. Keep-alive comments hold it open.
+#[utoipa::path(get, path = "/api/auth/events", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    responses(
+        (status = 200, description = "a server-sent-events stream: one `session-ended` event, then the end",
+            content_type = "text/event-stream", body = String),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+    ))]
+pub async fn events(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let receiver = state.revocations.subscribe();
+    let start = Some((receiver, state, auth.claims));
+    let stream = futures::stream::unfold(start, |current| async move {
+        let (mut receiver, state, claims) = current?;
+        loop {
+            // Checked before every wait, so a revocation between the authentication and
+            // the subscription is not missed.
+            if !state.revocations.allows(&claims) {
+                // Why it ended lets the page say the right thing: its own browser's
+                // sign-out in another tab, or an end decided elsewhere.
+                // Only two words leave the server: a thief holding the stream must not
+                // learn from it that they were detected (`refresh_token_reuse`).
+                let reason = sessions::revoked_reason(&state.db, &claims.sid)
+                    .await
+                    .ok()
+                    .flatten();
+                let said = match reason.as_deref() {
+                    Some(ENDED_BY_SIGN_OUT) => ENDED_BY_SIGN_OUT,
+                    _ => "revoked",
+                };
+                let ended = Event::default().event("session-ended").data(said);
+                return Some((Ok(ended), None));
+            }
+            match receiver.recv().await {
+                Ok(()) | Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

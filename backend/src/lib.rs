@@ -1,0 +1,36 @@
+//! Server-only code: storage, tokens, sessions, revocation, audit, rate limits, the
+//! services (`service`: one function per action, returning a typed outcome) and the JSON
+//! API built on them. A crate of its own so that the compiler keeps the boundary: the
+//! WASM build cannot depend on it, and nothing here can reach the UI.
+
+pub mod access_grant;
+pub mod account;
+pub mod activity;
+pub mod api;
+pub mod audit;
+pub mod authn;
+pub mod bundle;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod devices;
+pub mod display_name;
+pub mod error;
+pub mod password;
+pub mod posts;
+pub mod purge;
+pub mod rate_limit;
+pub mod revocation;
+pub mod secret;
+pub mod service;
+pub mod session_page;
+pub mod sessions;
+pub mod signin;
+pub mod signout;
+pub mod state;
+pub mod tail;
+pub mod token_status;
+pub mod tokens;
+pub mod users;
+
+pub use state::AppState;

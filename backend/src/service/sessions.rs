@@ -1,0 +1,131 @@
+//! Starting a session in a browser (sign up, sign in) and continuing it (refresh). The
+//! tokens travel only in HttpOnly cookies, never in an answer.
+
+use tracing::Span;
+use wire::{Credentials, Landing, Registration, SignedIn, UserView};
+
+use super::outcome::{CookieChange, Next, Outcome};
+use super::sign_out::end_presented_session;
+use super::{ip_key, Caller};
+use crate::error::{ApiError, ApiResult};
+use crate::rate_limit::{REFRESH_PER_IP, REGISTER_PER_IP};
+use crate::secret::Secret;
+use crate::signin::{self, IssuedTokens, Refreshed};
+use crate::state::AppState;
+use crate::users::User;
+
+pub fn user_view(user: &User) -> UserView {
+    UserView {
+        id: user.id.clone(),
+        email: user.email.clone(),
+        display_name: user.public_name(),
+        created_at: user.created_at,
+    }
+}
+
+/// The outcome of every action that starts or continues a session in a browser: the
+/// cookies, and the user it is.
+fn signed_in(tokens: IssuedTokens) -> Outcome<SignedIn> {
+    record_ids(&tokens.access_claims.sub, &tokens.access_claims.sid);
+    let mut outcome = Outcome::done(SignedIn {
+        user: user_view(&tokens.user),
+        session_id: tokens.access_claims.sid.clone(),
+    })
+    .with_cookie(CookieChange::SetAccess(tokens.access_token));
+    if let Some(refresh) = tokens.refresh_token {
+        outcome = outcome.with_cookie(CookieChange::SetRefresh(refresh));
+    }
+    outcome
+}
+
+/// Names the session and user of this action in its span, once they are known.
+pub(super) fn record_ids(user_id: &str, session_id: &str) {
+    Span::current().record("user_id", user_id);
+    Span::current().record("session_id", session_id);
+}
+
+/// Creates an account and signs it in on this device.
+#[tracing::instrument(name = "sign_up", skip_all, fields(user_id, session_id))]
+pub async fn sign_up(state: &AppState, caller: &Caller, input: Registration) -> Outcome<SignedIn> {
+    if let Err(limited) = state.rate_limit(REGISTER_PER_IP, &ip_key(&caller.client)) {
+        return limited.into();
+    }
+    let started = signin::register(
+        state,
+        &input.email,
+        input.display_name.as_deref(),
+        Secret::new(input.password),
+        &caller.client,
+    )
+    .await;
+    start_in_browser(state, caller, started).await
+}
+
+/// Starts a new session (a new session id every time: fixation defence).
+#[tracing::instrument(name = "sign_in", skip_all, fields(user_id, session_id))]
+pub async fn sign_in(state: &AppState, caller: &Caller, input: Credentials) -> Outcome<SignedIn> {
+    let started = signin::sign_in(
+        state,
+        &input.email,
+        Secret::new(input.password),
+        &caller.client,
+    )
+    .await;
+    start_in_browser(state, caller, started).await
+}
+
+/// A new session's cookies, after any sign-out of this browser that never reached us.
+async fn start_in_browser(
+    state: &AppState,
+    caller: &Caller,
+    started: ApiResult<IssuedTokens>,
+) -> Outcome<SignedIn> {
+    let outcome = match started {
+        Ok(tokens) => signed_in(tokens).then(Next {
+            landing: Landing::Dashboard,
+            notice: None,
+            named_device: None,
+        }),
+        Err(refused) => return refused.into(),
+    };
+    finish_pending_sign_out(state, caller, outcome).await
+}
+
+/// A browser whose earlier sign-out never reached us signs in again: that sign-out is
+/// finished first (the new cookies are about to replace the old ones, the last trace of
+/// it), and the marker goes so that the new session's cookies count.
+async fn finish_pending_sign_out(
+    state: &AppState,
+    caller: &Caller,
+    outcome: Outcome<SignedIn>,
+) -> Outcome<SignedIn> {
+    if !caller.presented.sign_out_pending() {
+        return outcome;
+    }
+    match end_presented_session(state, caller, None).await {
+        Ok(_) => outcome.with_cookie(CookieChange::ClearSignOutPending),
+        // The new session's cookies are not given: the old ones, still marked, keep
+        // counting for nothing, and the next attempt finishes the sign-out.
+        Err(error) => error.into(),
+    }
+}
+
+/// Exchanges the refresh cookie for new cookies. When refused, the cookies are cleared so
+/// the browser stops presenting a dead token.
+#[tracing::instrument(name = "refresh", skip_all, fields(user_id, session_id))]
+pub async fn refresh(state: &AppState, caller: &Caller) -> Outcome<SignedIn> {
+    if let Err(limited) = state.rate_limit(REFRESH_PER_IP, &ip_key(&caller.client)) {
+        return limited.into();
+    }
+    let refused = |error: ApiError| Outcome::refused(error).with_cookie(CookieChange::ClearAuth);
+    // A browser whose sign-out is still pending must not be signed back in.
+    let Some(presented) = caller.presented.refresh_cookie_to_continue() else {
+        return refused(ApiError::InvalidRefreshToken);
+    };
+    match signin::refresh(state, &presented, true, &caller.client).await {
+        Ok(Refreshed::Tokens(tokens)) => signed_in(*tokens),
+        Ok(Refreshed::Refused) => refused(ApiError::InvalidRefreshToken),
+        Ok(Refreshed::Expired) => refused(ApiError::SessionExpired),
+        Err(error) => error.into(),
+    }
+}

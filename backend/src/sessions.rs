@@ -1,0 +1,491 @@
+//! Sessions (one per signed-in device) and their rotating refresh tokens.
+
+use sqlx::{AnyConnection, Row};
+
+use super::access_grant::{self, AccessGrant};
+use super::audit::{self, AuditEvent, AuditKind, ClientInfo, ClientKind};
+use super::clock::UnixTime;
+use super::db::{new_id, Db, Dialect};
+use super::secret::Secret;
+use super::session_page::{Cursor, Page};
+use super::tokens::{hash_refresh_token, new_refresh_token};
+use super::users::{self, RowLock};
+
+/// The lifetimes that govern a session, taken from the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    pub refresh_ttl: i64,
+    pub idle_timeout: i64,
+    pub reuse_grace: i64,
+}
+
+/// Why a session ended; stored in `sessions.revoked_reason`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RevokeReason {
+    SignOut,
+    SignOutEverywhere,
+    SignedOutByOtherDevice,
+    RevokedFromDevicesList,
+    PasswordChanged,
+    EmailChanged,
+    SecurityConcern,
+    RefreshTokenReuse,
+}
+
+impl RevokeReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignOut => wire::ENDED_BY_SIGN_OUT,
+            Self::SignOutEverywhere => "sign_out_everywhere",
+            Self::SignedOutByOtherDevice => "signed_out_by_other_device",
+            Self::RevokedFromDevicesList => "revoked_from_devices_list",
+            Self::PasswordChanged => "password_changed",
+            Self::EmailChanged => "email_changed",
+            Self::SecurityConcern => "security_concern",
+            Self::RefreshTokenReuse => "refresh_token_reuse",
+        }
+    }
+}
+
+pub struct NewSession {
+    pub session_id: String,
+    pub refresh_token: Secret,
+}
+
+/// Starts a session with a fresh id (never one the client chose: fixation defence) and
+/// its first refresh token.
+pub async fn create(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    client: &ClientInfo,
+    policy: SessionPolicy,
+    now: UnixTime,
+) -> sqlx::Result<NewSession> {
+    let session_id = new_id();
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, idle_expires_at, user_agent, ip, client_kind)
+         VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&session_id)
+    .bind(user_id)
+    .bind(now)
+    .bind(now + policy.refresh_ttl)
+    .bind(now + policy.idle_timeout)
+    .bind(client.user_agent.as_deref().map(|ua| truncate(ua, 512)))
+    .bind(client.ip.as_deref())
+    .bind(client.kind.as_str())
+    .execute(&mut *conn)
+    .await?;
+    let refresh_token = insert_refresh_token(conn, &session_id, policy, now).await?;
+    Ok(NewSession {
+        session_id,
+        refresh_token,
+    })
+}
+
+async fn insert_refresh_token(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    policy: SessionPolicy,
+    now: UnixTime,
+) -> sqlx::Result<Secret> {
+    let token = new_refresh_token();
+    sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(hash_refresh_token(&token))
+        .bind(session_id)
+        .bind(now)
+        .bind(now + policy.refresh_ttl)
+        .execute(&mut *conn)
+        .await?;
+    Ok(token)
+}
+
+/// What presenting a refresh token led to.
+#[derive(Debug)]
+pub enum RefreshOutcome {
+    /// The session goes on with an access token per `grant`. `refresh_token` replaces the
+    /// presented one; it is `None` when a browser session's token was rotated moments ago,
+    /// most likely by another tab, which holds the new one already.
+    Continued {
+        user_id: String,
+        session_id: String,
+        refresh_token: Option<Secret>,
+        grant: AccessGrant,
+    },
+    /// The token was rotated before: someone kept a copy. The caller revokes the session.
+    Reused { user_id: String, session_id: String },
+    /// The session reached its absolute lifetime or its idle timeout.
+    Expired,
+    /// Unknown, or its session was revoked.
+    Invalid,
+}
+
+/// Exchanges a refresh token. `allow_grace` lets a browser tab that raced another one
+/// within the grace window continue without a new refresh token; API clients hold exactly
+/// one token, so for them any second use is a copy.
+#[allow(clippy::too_many_arguments)]
+pub async fn rotate_refresh_token(
+    db: &Db,
+    dialect: Dialect,
+    presented: &Secret,
+    policy: SessionPolicy,
+    allow_grace: bool,
+    access_ttl: i64,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> sqlx::Result<RefreshOutcome> {
+    let hash = hash_refresh_token(presented);
+    let mut tx = super::db::begin_write(db, dialect).await?;
+    let Some(row) = sqlx::query(
+        "SELECT rt.session_id, rt.expires_at AS token_expires_at, rt.rotated_at, s.user_id,
+                s.revoked_at, s.expires_at AS session_expires_at, s.idle_expires_at, s.client_kind
+         FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
+         WHERE rt.token_hash = $1",
+    )
+    .bind(&hash)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(RefreshOutcome::Invalid);
+    };
+    let session_id: String = row.try_get("session_id")?;
+    let user_id: String = row.try_get("user_id")?;
+    let revoked_at: Option<i64> = row.try_get("revoked_at")?;
+    let rotated_at: Option<i64> = row.try_get("rotated_at")?;
+    let token_expires_at: i64 = row.try_get("token_expires_at")?;
+    let session_expires_at: i64 = row.try_get("session_expires_at")?;
+    let idle_expires_at: i64 = row.try_get("idle_expires_at")?;
+
+    if revoked_at.is_some() {
+        return Ok(RefreshOutcome::Invalid);
+    }
+    if token_expires_at <= now || session_expires_at <= now || idle_expires_at <= now {
+        return Ok(RefreshOutcome::Expired);
+    }
+    // The user's row before any row of the session: the lock order of every transaction
+    // that grants tokens or ends sessions (`access_grant`).
+    users::lock(&mut tx, dialect, &user_id, RowLock::Shared).await?;
+    // A second use of a token: a racing tab, if the session is a browser's and the first
+    // use was moments ago; otherwise someone holds a copy. An API client has no tabs.
+    let may_race =
+        allow_grace && row.try_get::<String, _>("client_kind")? == ClientKind::Browser.as_str();
+    let raced = |rotated_at: UnixTime| may_race && now - rotated_at <= policy.reuse_grace;
+    let reused = || RefreshOutcome::Reused {
+        user_id: user_id.clone(),
+        session_id: session_id.clone(),
+    };
+    let continued = |tx: super::db::WriteTx, refresh_token: Option<Secret>| {
+        continue_session(
+            tx,
+            dialect,
+            &user_id,
+            &session_id,
+            refresh_token,
+            access_ttl,
+            now,
+        )
+    };
+    if let Some(rotated_at) = rotated_at {
+        return if raced(rotated_at) {
+            continued(tx, None).await
+        } else {
+            Ok(reused())
+        };
+    }
+    // Only one of two concurrent rotations of the same token can win this update.
+    let won = sqlx::query(
+        "UPDATE refresh_tokens SET rotated_at = $1 WHERE token_hash = $2 AND rotated_at IS NULL",
+    )
+    .bind(now)
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !won {
+        // Another request rotated it between our read and this update: moments ago.
+        return if raced(now) {
+            continued(tx, None).await
+        } else {
+            Ok(reused())
+        };
+    }
+    let refresh_token = insert_refresh_token(&mut tx, &session_id, policy, now).await?;
+    // Re-checked here, not only in the read above: a sign-out that committed in between
+    // (PostgreSQL lets it) must win, or the new tokens would outlive the revocation.
+    let still_active = sqlx::query(
+        "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(now + policy.idle_timeout)
+    .bind(&session_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !still_active {
+        return Ok(RefreshOutcome::Invalid);
+    }
+    let event = AuditEvent {
+        kind: AuditKind::Refresh,
+        user_id: Some(&user_id),
+        session_id: Some(&session_id),
+        client,
+        detail: None,
+    };
+    audit::record(&mut tx, event, now).await?;
+    continued(tx, Some(refresh_token)).await
+}
+
+/// Grants the session's next access token and commits.
+async fn continue_session(
+    mut tx: super::db::WriteTx,
+    dialect: Dialect,
+    user_id: &str,
+    session_id: &str,
+    refresh_token: Option<Secret>,
+    access_ttl: i64,
+    now: UnixTime,
+) -> sqlx::Result<RefreshOutcome> {
+    let granted = access_grant::grant(&mut tx, dialect, user_id, session_id, access_ttl, now);
+    let Some(grant) = granted.await? else {
+        return Ok(RefreshOutcome::Invalid);
+    };
+    super::db::commit(tx).await?;
+    Ok(RefreshOutcome::Continued {
+        user_id: user_id.to_owned(),
+        session_id: session_id.to_owned(),
+        refresh_token,
+        grant,
+    })
+}
+
+/// The session a refresh token belongs to, whatever its state. Sign-out uses it: leaving
+/// a session must work with any token that ever named it.
+pub async fn session_of_refresh_token(
+    db: &Db,
+    presented: &Secret,
+) -> sqlx::Result<Option<(String, String)>> {
+    let row = sqlx::query(
+        "SELECT s.id, s.user_id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1",
+    )
+    .bind(hash_refresh_token(presented))
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| Ok((r.try_get("id")?, r.try_get("user_id")?)))
+        .transpose()
+}
+
+/// The latest `exp` of the access tokens of a session that was just ended: a revocation
+/// of the session must be remembered until then. `None` if it had ended already (not an
+/// error: sign-out is idempotent).
+pub type EndedUntil = Option<UnixTime>;
+
+/// Ends one session. The caller holds the user's row lock (`users::lock`).
+pub async fn revoke(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    reason: RevokeReason,
+    now: UnixTime,
+) -> sqlx::Result<EndedUntil> {
+    sqlx::query_scalar(
+        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+         WHERE id = $3 AND revoked_at IS NULL RETURNING access_expires_max",
+    )
+    .bind(now)
+    .bind(reason.as_str())
+    .bind(session_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Ends every active session of the user, except `keep` if given, in one statement.
+/// Returns how many ended. The caller holds the user's row lock exclusively.
+pub async fn revoke_all_of_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    keep: Option<&str>,
+    reason: RevokeReason,
+    now: UnixTime,
+) -> sqlx::Result<u64> {
+    // No session id is empty, so '' keeps nothing.
+    Ok(sqlx::query(
+        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+         WHERE user_id = $3 AND revoked_at IS NULL AND id <> $4",
+    )
+    .bind(now)
+    .bind(reason.as_str())
+    .bind(user_id)
+    .bind(keep.unwrap_or(""))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// The latest `exp` of any access token ever granted to the user's sessions, except
+/// `keep`'s: how long a revocation of all of them must be remembered.
+pub async fn latest_access_expiry(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    keep: Option<&str>,
+) -> sqlx::Result<UnixTime> {
+    let latest: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(access_expires_max) FROM sessions WHERE user_id = $1 AND id <> $2",
+    )
+    .bind(user_id)
+    .bind(keep.unwrap_or(""))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(latest.unwrap_or(0))
+}
+
+/// Whether the user's session is active (read under the user's row lock, so it stays so
+/// until the transaction ends).
+pub async fn is_active(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    session_id: &str,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+fn truncate(s: &str, max_chars: usize) -> String {
+    s.chars().take(max_chars).collect()
+}
+
+/// One active session, as its owner sees it in the devices list.
+pub struct ActiveSession {
+    pub id: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: UnixTime,
+    pub last_seen_at: UnixTime,
+}
+
+/// The user's sessions that can still be used, most recently active first: all of them,
+/// or one page (through the index `sessions_user_recent`, in its order).
+pub async fn list_active(
+    db: &Db,
+    user_id: &str,
+    now: UnixTime,
+    page: Option<&Page>,
+) -> sqlx::Result<Vec<ActiveSession>> {
+    let after = page.and_then(|p| p.after.as_ref());
+    let mut sql = String::from(
+        "SELECT id, user_agent, ip, created_at, last_seen_at FROM sessions
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2",
+    );
+    if after.is_some() {
+        sql.push_str(" AND (last_seen_at, created_at, id) < ($3, $4, $5)");
+    }
+    sql.push_str(" ORDER BY last_seen_at DESC, created_at DESC, id DESC");
+    if let Some(page) = page {
+        sql.push_str(&format!(" LIMIT {}", page.limit));
+    }
+    let mut query = sqlx::query(&sql).bind(user_id).bind(now);
+    if let Some(after) = after {
+        query = query
+            .bind(after.last_seen_at)
+            .bind(after.created_at)
+            .bind(after.id.as_str());
+    }
+    query
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(ActiveSession {
+                id: row.try_get("id")?,
+                user_agent: row.try_get("user_agent")?,
+                ip: row.try_get("ip")?,
+                created_at: row.try_get("created_at")?,
+                last_seen_at: row.try_get("last_seen_at")?,
+            })
+        })
+        .collect()
+}
+
+impl ActiveSession {
+    /// Where the page that ends with this session continues.
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            last_seen_at: self.last_seen_at,
+            created_at: self.created_at,
+            id: self.id.clone(),
+        }
+    }
+}
+
+/// Ends one of the user's own sessions. `None` when there is no such active session of
+/// this user: someone else's id and an unknown id look the same.
+pub async fn revoke_owned(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    session_id: &str,
+    reason: RevokeReason,
+    now: UnixTime,
+) -> sqlx::Result<EndedUntil> {
+    sqlx::query_scalar(
+        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+         WHERE id = $3 AND user_id = $4 AND revoked_at IS NULL RETURNING access_expires_max",
+    )
+    .bind(now)
+    .bind(reason.as_str())
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// The User-Agent of one of the user's own active sessions (the outer `None`: no such
+/// session of this user).
+pub async fn user_agent_of_own(
+    db: &Db,
+    user_id: &str,
+    session_id: &str,
+) -> sqlx::Result<Option<Option<String>>> {
+    sqlx::query_scalar(
+        "SELECT user_agent FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Records use of a session: last active now, idle deadline pushed back. These writes
+/// are spawned, so two may land out of order: only a newer time is ever written.
+pub async fn touch(
+    db: &Db,
+    session_id: &str,
+    policy: SessionPolicy,
+    now: UnixTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2
+         WHERE id = $3 AND revoked_at IS NULL AND idle_expires_at > $1 AND last_seen_at < $1",
+    )
+    .bind(now)
+    .bind(now + policy.idle_timeout)
+    .bind(session_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Why a session ended (`RevokeReason::as_str`), if it has.
+pub async fn revoked_reason(db: &Db, session_id: &str) -> sqlx::Result<Option<String>> {
+    let reason: Option<Option<String>> =
+        sqlx::query_scalar("SELECT revoked_reason FROM sessions WHERE id = $1")
+            .bind(session_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(reason.flatten())
+}

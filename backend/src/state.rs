@@ -1,0 +1,134 @@
+//! Everything a request handler needs, built once at start-up and shared.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::FromRef;
+use leptos_config::LeptosOptions;
+
+use super::activity::ActivityThrottle;
+use super::bundle::SiteBundle;
+use super::clock::Clock;
+use super::config::Config;
+use super::db::{self, Db, Dialect};
+use super::error::{ApiError, ApiResult};
+use super::rate_limit::{Policy, RateLimiter, Slot};
+use super::revocation::RevocationView;
+use super::sessions::SessionPolicy;
+use super::tail;
+use super::tokens::TokenKeys;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub dialect: Dialect,
+    pub config: Arc<Config>,
+    pub keys: Arc<TokenKeys>,
+    pub revocations: Arc<RevocationView>,
+    pub limiter: Arc<RateLimiter>,
+    pub activity: Arc<ActivityThrottle>,
+    pub clock: Clock,
+    pub leptos_options: LeptosOptions,
+    pub bundle: Arc<SiteBundle>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    /// Connects, migrates, loads the revocation view and starts its tailer.
+    pub async fn start(
+        config: Config,
+        clock: Clock,
+        leptos_options: LeptosOptions,
+    ) -> anyhow::Result<Self> {
+        let db = db::connect_and_migrate(&config.database_url).await?;
+        let dialect = Dialect::of(&config.database_url)?;
+        let revocations = Arc::new(RevocationView::default());
+        let tail = tail::Tail::start(&db, &revocations, clock.now()).await?;
+        tail::spawn_tailer(
+            db.clone(),
+            dialect,
+            config.database_url.clone(),
+            revocations.clone(),
+            clock.clone(),
+            Duration::from_secs(config.revocation_poll_interval_secs.max(1)),
+            tail,
+        );
+        spawn_purger(db.clone(), clock.clone());
+        Ok(Self {
+            keys: Arc::new(TokenKeys::new(
+                &config.jwt_secret,
+                &config.issuer,
+                config.access_token_ttl,
+            )),
+            limiter: Arc::new(RateLimiter::new(config.rate_limits)),
+            activity: Arc::new(ActivityThrottle::default()),
+            db,
+            dialect,
+            revocations,
+            clock,
+            bundle: Arc::new(SiteBundle::load(&leptos_options)),
+            leptos_options,
+            config: Arc::new(config),
+        })
+    }
+
+    /// Counts this request against `policy` for `key`; over the limit is a 429.
+    pub fn rate_limit(&self, policy: Policy, key: &str) -> ApiResult<()> {
+        self.limiter
+            .hit(policy, key, self.clock.now())
+            .map_err(ApiError::RateLimited)
+    }
+
+    /// Takes a slot of `policy` for `key` before an attempt that policy limits; a full
+    /// window is a 429. See `rate_limit::Slot` for when to refund it.
+    pub fn reserve(&self, policy: Policy, key: &str) -> ApiResult<Slot> {
+        self.limiter
+            .reserve(policy, key, self.clock.now())
+            .map_err(ApiError::RateLimited)
+    }
+
+    /// Runs `work` in a task of its own, so that it finishes even if the request that
+    /// started it is dropped (the client hung up, the request timed out). For sign-outs:
+    /// once this process has refused the session, its end must reach the database too,
+    /// whether or not anyone is still waiting for the answer.
+    pub async fn run_to_completion<T, Work>(
+        &self,
+        work: impl FnOnce(AppState) -> Work,
+    ) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        Work: std::future::Future<Output = ApiResult<T>> + Send + 'static,
+    {
+        tokio::spawn(work(self.clone()))
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("a sign-out task failed: {e}")))?
+    }
+
+    pub fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy {
+            refresh_ttl: self.config.refresh_token_ttl,
+            idle_timeout: self.config.session_idle_timeout,
+            reuse_grace: self.config.refresh_reuse_grace,
+        }
+    }
+}
+
+/// How often expired sessions, tokens and revocation events are deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(600);
+
+fn spawn_purger(db: Db, clock: Clock) {
+    tokio::spawn(async move {
+        loop {
+            match super::purge::purge_expired(&db, clock.now()).await {
+                Ok(purged) => tracing::debug!(?purged, "purged expired rows"),
+                Err(err) => tracing::warn!(error = %err, "purge failed; will retry"),
+            }
+            tokio::time::sleep(PURGE_EVERY).await;
+        }
+    });
+}

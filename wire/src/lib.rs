@@ -1,0 +1,389 @@
+//! What the server and the browser agree on: every type that crosses the wire (the JSON of
+//! the auth API and the values of the server functions), the rules both sides apply to
+//! input, the notices and the pages an action lands on, and the one cookie the client
+//! reads. Shared by the server and the WASM client so that both sides agree on every field
+//! name; it depends on nothing of either side.
+
+pub mod landing;
+pub mod routes;
+pub mod rules;
+
+pub use landing::Landing;
+
+/// Set when a sign-out could not reach the server (by the web client, or by the server for
+/// a plain form post): while it is present the browser's auth cookies count for nothing,
+/// so a reload cannot sign the user back in through cookies whose revocation is pending.
+/// Not HttpOnly, not secret: the client reads it to retry, and clears it.
+pub const SIGNOUT_PENDING_COOKIE: &str = "signout_pending";
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+/// A sign-up: the credentials and, optionally, the name shown with the user's public
+/// posts (blank or absent: a neutral name derived from the account is shown instead).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    pub email: String,
+    pub password: String,
+    /// At most `MAX_DISPLAY_NAME_CHARS` characters, no control or invisible characters,
+    /// no `@`. (`display_name` is the sign-up form's field name.)
+    #[serde(
+        default,
+        alias = "display_name",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(max_length = 40))]
+    pub display_name: Option<String>,
+}
+
+pub const MAX_DISPLAY_NAME_CHARS: usize = 40;
+
+/// The signed-in user as the client may know it: nothing secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    /// The name shown with the user's public posts: the chosen one, or the derived one.
+    /// (Defaulted: a snapshot saved in the browser before it existed still reads.)
+    #[serde(default)]
+    pub display_name: String,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SignedIn {
+    pub user: UserView,
+    pub session_id: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LogoutRequest {
+    #[serde(default, alias = "refresh_token")]
+    pub refresh_token: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LogoutResponse {
+    pub success: bool,
+    pub message: String,
+    /// Unix seconds.
+    pub timestamp: i64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LogoutAllRequest {
+    #[serde(default, alias = "keep_current")]
+    pub keep_current: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LogoutAllResponse {
+    pub success: bool,
+    pub message: String,
+    pub revoked: usize,
+    /// Unix seconds.
+    pub timestamp: i64,
+}
+
+/// The error body of every failed API call and server function. `retryAfter` (seconds)
+/// only in server-function errors; the JSON API sends it as the `Retry-After` header.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ApiErrorBody {
+    pub error: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// One signed-in device in the user's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    pub id: String,
+    /// "Chrome on Linux", parsed from the User-Agent.
+    pub device: String,
+    pub ip: Option<String>,
+    pub created_at: i64,
+    pub last_active_at: i64,
+    /// The session of the request that asked.
+    pub current: bool,
+}
+
+/// The devices list of the profile page: every active session, the current one first,
+/// and the server's time when it was read. Relative times ("2 hours ago") are counted
+/// from `as_of`, so that the server's render and the browser's hydration say the same.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SignedInDevices {
+    /// Unix seconds.
+    pub as_of: i64,
+    pub sessions: Vec<SessionView>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RevokeSessionRequest {
+    pub session_id: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeEmailRequest {
+    pub current_password: String,
+    pub new_email: String,
+}
+
+/// The answer to any call that ends sessions.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionsEnded {
+    pub success: bool,
+    pub message: String,
+    pub revoked: usize,
+    /// Unix seconds.
+    pub timestamp: i64,
+}
+
+/// One line of the "Recent security activity" list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityEntry {
+    pub kind: String,
+    pub at: i64,
+    pub device: String,
+    pub ip: Option<String>,
+}
+
+/// One page of the security activity: the newest events, and whether older ones follow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityPage {
+    pub entries: Vec<ActivityEntry>,
+    pub more: bool,
+}
+
+/// How many activity events the profile shows at first, and adds with each "Show more".
+pub const ACTIVITY_PAGE: u32 = 20;
+/// The most it shows (and the API's largest `limit`).
+pub const ACTIVITY_MAX: u32 = 200;
+
+/// The push channel's reason for a session that its own device signed out (as opposed to
+/// one ended from elsewhere). Also the stored `revoked_reason` of such a session.
+pub const ENDED_BY_SIGN_OUT: &str = "sign_out";
+
+/// A blog post as readers see it. The author is named by their display name only: this
+/// type goes to the public, so it carries no email address at all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Post {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    pub published: bool,
+    pub created_at: i64,
+    pub author_name: String,
+}
+
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_BODY_CHARS: usize = 20_000;
+
+/// What the app tells a person after an action, by the toast in the browser, or, after a
+/// plain HTML form post (no JavaScript), by a one-time cookie the next page reads. One
+/// list, so both ways say the same words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    SignedOut,
+    SignedOutEverywhere,
+    ConcernReported,
+    OtherDevicesSignedOut(usize),
+    DeviceSignedOut,
+    PasswordChanged(usize),
+    EmailChanged(usize),
+    DraftSaved,
+    DraftPublished,
+    PostUpdated,
+    PostUnpublished,
+    PostDeleted,
+}
+
+impl Notice {
+    pub fn text(self) -> String {
+        let devices = |n: usize| {
+            if n == 1 {
+                "1 other device".to_owned()
+            } else {
+                format!("{n} other devices")
+            }
+        };
+        match self {
+            Self::SignedOut => "You have been signed out".into(),
+            Self::SignedOutEverywhere => "You have been signed out from all devices".into(),
+            Self::ConcernReported => {
+                "We signed you out on every device. Sign in again and change your password.".into()
+            }
+            // The button is disabled without other devices; a plain post can still say 0.
+            Self::OtherDevicesSignedOut(0) => "There was no other device to sign out".into(),
+            Self::OtherDevicesSignedOut(n) => format!("Signed out {}", devices(n)),
+            Self::DeviceSignedOut => "The device has been signed out".into(),
+            // The API's own wording of these answers.
+            Self::PasswordChanged(n) => {
+                format!("Password changed. {n} other session(s) signed out.")
+            }
+            Self::EmailChanged(n) => format!("Email changed. {n} other session(s) signed out."),
+            Self::DraftSaved => "Draft saved".into(),
+            Self::DraftPublished => "Published".into(),
+            Self::PostUpdated => "Changes saved".into(),
+            Self::PostUnpublished => "Unpublished: it is a private draft again".into(),
+            Self::PostDeleted => "Post deleted".into(),
+        }
+    }
+
+    /// A cookie-safe code (`others:3`), and back.
+    pub fn code(self) -> String {
+        match self {
+            Self::SignedOut => "signed_out".into(),
+            Self::SignedOutEverywhere => "signed_out_everywhere".into(),
+            Self::ConcernReported => "concern_reported".into(),
+            Self::OtherDevicesSignedOut(n) => format!("others:{n}"),
+            Self::DeviceSignedOut => "device_signed_out".into(),
+            Self::PasswordChanged(n) => format!("password:{n}"),
+            Self::EmailChanged(n) => format!("email:{n}"),
+            Self::DraftSaved => "draft_saved".into(),
+            Self::DraftPublished => "draft_published".into(),
+            Self::PostUpdated => "post_updated".into(),
+            Self::PostUnpublished => "post_unpublished".into(),
+            Self::PostDeleted => "post_deleted".into(),
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        let (name, count) = match code.split_once(':') {
+            Some((name, n)) => (name, Some(n.parse::<usize>().ok()?)),
+            None => (code, None),
+        };
+        Some(match (name, count) {
+            ("signed_out", None) => Self::SignedOut,
+            ("signed_out_everywhere", None) => Self::SignedOutEverywhere,
+            ("concern_reported", None) => Self::ConcernReported,
+            ("others", Some(n)) => Self::OtherDevicesSignedOut(n),
+            ("device_signed_out", None) => Self::DeviceSignedOut,
+            ("password", Some(n)) => Self::PasswordChanged(n),
+            ("email", Some(n)) => Self::EmailChanged(n),
+            ("draft_saved", None) => Self::DraftSaved,
+            ("draft_published", None) => Self::DraftPublished,
+            ("post_updated", None) => Self::PostUpdated,
+            ("post_unpublished", None) => Self::PostUnpublished,
+            ("post_deleted", None) => Self::PostDeleted,
+            _ => return None,
+        })
+    }
+}
+
+/// What a page render learns from a plain form post that came just before it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flash {
+    pub notice: Option<Notice>,
+    /// The email typed into a sign-in or sign-up form that failed, so it is not lost.
+    pub email: Option<String>,
+    /// The device a plain "Revoke" signed out, so the notice can name it.
+    #[serde(default)]
+    pub device: Option<String>,
+}
+
+/// "Chrome on Linux has been signed out".
+pub fn device_signed_out(device: &str) -> String {
+    format!("{device} has been signed out")
+}
+
+impl Flash {
+    /// The notice's words, naming the device when one was revoked.
+    pub fn notice_text(&self) -> Option<String> {
+        match (self.notice?, &self.device) {
+            (Notice::DeviceSignedOut, Some(device)) => Some(device_signed_out(device)),
+            (notice, _) => Some(notice.text()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Notice;
+
+    #[test]
+    fn every_notice_code_reads_back() {
+        for notice in [
+            Notice::SignedOut,
+            Notice::SignedOutEverywhere,
+            Notice::ConcernReported,
+            Notice::OtherDevicesSignedOut(3),
+            Notice::DeviceSignedOut,
+            Notice::PasswordChanged(0),
+            Notice::EmailChanged(12),
+            Notice::DraftSaved,
+            Notice::DraftPublished,
+            Notice::PostUpdated,
+            Notice::PostUnpublished,
+            Notice::PostDeleted,
+        ] {
+            assert_eq!(Notice::from_code(&notice.code()), Some(notice));
+        }
+        assert_eq!(Notice::from_code("others:x"), None);
+        assert_eq!(Notice::from_code("signed_out:1"), None);
+    }
+
+    #[test]
+    fn no_notice_ever_says_zero_devices_were_signed_out() {
+        assert!(!Notice::OtherDevicesSignedOut(0).text().contains('0'));
+        assert_eq!(
+            Notice::OtherDevicesSignedOut(1).text(),
+            "Signed out 1 other device"
+        );
+    }
+
+    #[test]
+    fn a_revoked_devices_notice_names_it() {
+        let flash = super::Flash {
+            notice: Some(Notice::DeviceSignedOut),
+            email: None,
+            device: Some("Safari on iPhone".into()),
+        };
+        assert_eq!(
+            flash.notice_text().as_deref(),
+            Some("Safari on iPhone has been signed out")
+        );
+    }
+}
