@@ -10,6 +10,7 @@ mod cancelled;
 mod credential_race;
 mod db_proxy;
 mod devices;
+mod doors;
 mod final_sign_out;
 mod guards;
 mod limits;
