@@ -104,7 +104,9 @@ impl AppState {
         T: Send + 'static,
         Work: std::future::Future<Output = ApiResult<T>> + Send + 'static,
     {
-        tokio::spawn(work(self.clone()))
+        // In the caller's span, so that what it logs names the same session and user.
+        let work = tracing::Instrument::in_current_span(work(self.clone()));
+        tokio::spawn(work)
             .await
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("a sign-out task failed: {e}")))?
     }

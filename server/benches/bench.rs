@@ -40,12 +40,21 @@ fn free_port() -> u16 {
         .expect("a free port on 127.0.0.1")
 }
 
-async fn start_server(database_url: &str) -> ServerProcess {
+/// The server builds measured: another build first when `SIGNOUT_SERVER_BIN` names one
+/// (the "before" of a before/after comparison, in the same run), then this one.
+fn server_builds() -> Vec<(String, String)> {
+    let this = (
+        "this build".to_owned(),
+        env!("CARGO_BIN_EXE_server").to_owned(),
+    );
+    match std::env::var("SIGNOUT_SERVER_BIN") {
+        Ok(other) if !other.is_empty() => vec![("SIGNOUT_SERVER_BIN".to_owned(), other), this],
+        _ => vec![this],
+    }
+}
+
+async fn start_server(binary: &str, database_url: &str) -> ServerProcess {
     let port = free_port();
-    // SIGNOUT_SERVER_BIN runs another build of the server under the same measurements
-    // (before/after comparisons).
-    let binary = std::env::var("SIGNOUT_SERVER_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_server").to_owned());
     let child = Command::new(binary)
         .env("DATABASE_URL", database_url)
         .env("JWT_SECRET", "bench-secret-bench-secret-bench-secret-0")
@@ -257,6 +266,85 @@ async fn logout_all(base: &str, db: &AnyPool, sessions: i64) -> (Duration, Durat
     (pages[1], times[1])
 }
 
+/// How a sign-out reaches the server.
+#[derive(Clone, Copy)]
+enum Door {
+    /// `POST /api/auth/logout`, as curl or an API client sends it.
+    Json,
+    /// The `logout` server function, as the WASM client calls it.
+    ServerFunction,
+    /// The same server function, as a browser without JavaScript posts its form.
+    PlainForm,
+}
+
+impl Door {
+    const ALL: [Door; 3] = [Door::Json, Door::ServerFunction, Door::PlainForm];
+
+    fn label(self) -> &'static str {
+        match self {
+            Door::Json => "sign-out, JSON API (POST /api/auth/logout)",
+            Door::ServerFunction => "sign-out, server function (WASM client)",
+            Door::PlainForm => "sign-out, server function (plain form post)",
+        }
+    }
+
+    /// Signs out the session of these tokens, presented as this door's client does.
+    async fn sign_out(self, http: &reqwest::Client, base: &str, access: &str, refresh: &str) {
+        let cookies = format!("access_token={access}; refresh_token={refresh}");
+        let req = match self {
+            Door::Json => http
+                .post(format!("{base}/api/auth/logout"))
+                .header("cookie", cookies)
+                .json(&json!({})),
+            Door::ServerFunction | Door::PlainForm => {
+                let accept = match self {
+                    Door::PlainForm => "text/html,application/xhtml+xml",
+                    _ => "application/json",
+                };
+                http.post(format!("{base}/api/auth/web/logout"))
+                    .header("cookie", cookies)
+                    .header("accept", accept)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body("")
+            }
+        };
+        let res = req.send().await.expect("sign-out");
+        let ok = match self {
+            Door::PlainForm => res.status().as_u16() == 302,
+            _ => res.status().as_u16() == 200,
+        };
+        assert!(ok, "sign-out answered {}", res.status());
+        let _ = res.bytes().await;
+    }
+}
+
+/// Sign-out latency through each door, p50 and p99 over `rounds` sessions a door, the
+/// doors taking turns so that they share the machine's ups and downs.
+async fn sign_outs(base: &str, rounds: usize) -> Vec<(Door, Duration, Duration)> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    let (email, _, _) = new_user(&http, base).await;
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); Door::ALL.len()];
+    for _ in 0..rounds {
+        for (i, door) in Door::ALL.into_iter().enumerate() {
+            let (access, refresh) = sign_in(&http, base, &email).await;
+            let started = Instant::now();
+            door.sign_out(&http, base, &access, &refresh).await;
+            times[i].push(started.elapsed());
+        }
+    }
+    Door::ALL
+        .into_iter()
+        .zip(times)
+        .map(|(door, mut t)| {
+            t.sort();
+            (door, percentile(&t, 0.5), percentile(&t, 0.99))
+        })
+        .collect()
+}
+
 /// How long after a sign-out on one process a second process refuses the token: p50, p99
 /// over `rounds` sign-outs.
 async fn cross_process_delay(first: &str, second: &str, rounds: usize) -> (Duration, Duration) {
@@ -345,56 +433,94 @@ impl Database {
     }
 }
 
+/// One row of the table: a measurement on a database, and its result on each build.
+type Rows = Vec<((String, String), Vec<String>)>;
+
+fn put(rows: &mut Rows, what: String, database: &str, result: String) {
+    let key = (what, database.to_owned());
+    match rows.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, results)) => results.push(result),
+        None => rows.push((key, vec![result])),
+    }
+}
+
+/// Every measurement of one server build on one database.
+async fn measure(binary: &str, label: &str, postgres: bool, rows: &mut Rows) {
+    let db = if postgres {
+        postgres_database().await
+    } else {
+        sqlite_database().await
+    };
+    let server = start_server(binary, &db.url).await;
+    let (rate, p99) = session_checks(&server.base).await;
+    put(
+        rows,
+        "session check (GET /api/auth/me, bearer)".into(),
+        label,
+        format!("{rate:.0} req/s, p99 {}", ms(p99)),
+    );
+    let rotations = refresh_rotations(&server.base).await;
+    put(
+        rows,
+        "refresh rotations".into(),
+        label,
+        format!("{rotations:.0} /s"),
+    );
+    for (door, p50, p99) in sign_outs(&server.base, 40).await {
+        put(
+            rows,
+            format!("{} (40 sessions)", door.label()),
+            label,
+            format!("p50 {}, p99 {}", ms(p50), ms(p99)),
+        );
+    }
+    for sessions in [1_000, 10_000] {
+        let (page, took) = logout_all(&server.base, &db.pool, sessions).await;
+        put(
+            rows,
+            format!("sessions list, first page of 50 out of {sessions} (median of 3)"),
+            label,
+            ms(page),
+        );
+        put(
+            rows,
+            format!("logout-all, {sessions} sessions (median of 3)"),
+            label,
+            ms(took),
+        );
+    }
+    if postgres {
+        let second = start_server(binary, &db.url).await;
+        let (p50, p99) = cross_process_delay(&server.base, &second.base, 100).await;
+        put(
+            rows,
+            "cross-process revocation delay (2 processes, 100 sign-outs)".into(),
+            label,
+            format!("p50 {}, p99 {}", ms(p50), ms(p99)),
+        );
+    }
+    drop(server);
+    db.close().await;
+}
+
 #[tokio::main]
 async fn main() {
     sqlx::any::install_default_drivers();
-    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let builds = server_builds();
+    let mut rows: Rows = Vec::new();
     for (label, postgres) in [("SQLite", false), ("PostgreSQL", true)] {
-        let db = if postgres {
-            postgres_database().await
-        } else {
-            sqlite_database().await
-        };
-        let server = start_server(&db.url).await;
-        let (rate, p99) = session_checks(&server.base).await;
-        rows.push((
-            "session check (GET /api/auth/me, bearer)".into(),
-            label.into(),
-            format!("{rate:.0} req/s, p99 {}", ms(p99)),
-        ));
-        let rotations = refresh_rotations(&server.base).await;
-        rows.push((
-            "refresh rotations".into(),
-            label.into(),
-            format!("{rotations:.0} /s"),
-        ));
-        for sessions in [1_000, 10_000] {
-            let (page, took) = logout_all(&server.base, &db.pool, sessions).await;
-            rows.push((
-                format!("sessions list, first page of 50 out of {sessions} (median of 3)"),
-                label.into(),
-                ms(page),
-            ));
-            rows.push((
-                format!("logout-all, {sessions} sessions (median of 3)"),
-                label.into(),
-                ms(took),
-            ));
+        // The builds take turns on each database, so both meet the same machine.
+        for (_, binary) in &builds {
+            measure(binary, label, postgres, &mut rows).await;
         }
-        if postgres {
-            let second = start_server(&db.url).await;
-            let (p50, p99) = cross_process_delay(&server.base, &second.base, 100).await;
-            rows.push((
-                "cross-process revocation delay (2 processes, 100 sign-outs)".into(),
-                label.into(),
-                format!("p50 {}, p99 {}", ms(p50), ms(p99)),
-            ));
-        }
-        drop(server);
-        db.close().await;
     }
-    println!("\n| measurement | database | result |\n|---|---|---|");
-    for (what, database, result) in rows {
-        println!("| {what} | {database} | {result} |");
+    let names: Vec<&str> = builds.iter().map(|(name, _)| name.as_str()).collect();
+    println!(
+        "\n| measurement | database | {} |\n|---|---|{}",
+        names.join(" | "),
+        "---|".repeat(names.len())
+    );
+    for ((what, database), results) in rows {
+        println!("| {what} | {database} | {} |", results.join(" | "));
     }
 }

@@ -4,6 +4,7 @@ use backend::clock::Clock;
 use backend::config::Config;
 use leptos::config::get_configuration;
 use server::Server;
+use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -12,6 +13,9 @@ async fn main() {
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
+        // One line as each action's span closes (`backend::service`), with its user and
+        // session ids and how long it took: a sign-out can be followed through the log.
+        .with_span_events(FmtSpan::CLOSE)
         .init();
     if let Err(err) = run().await {
         // `{:#}` prints the whole chain: "migrations failed: ...: <cause>".

@@ -108,7 +108,7 @@ pub async fn sign_out(
 /// Signs out every device of the user, or every other device with `keep_current`.
 /// Signing out everywhere always ends the caller's live session, so it is never limited;
 /// signing out the others counts against the sign-out limit only when there were none.
-#[tracing::instrument(name = "sign_out_all", skip_all, fields(user_id = %auth.user_id(), session_id = %auth.session_id(), keep_current))]
+#[tracing::instrument(name = "sign_out_all", skip_all, fields(user_id = %auth.user_id(), session_id = %auth.session_id(), keep_current = keep_current))]
 pub async fn sign_out_all(
     state: &AppState,
     auth: &Authenticated,
