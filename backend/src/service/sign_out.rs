@@ -17,7 +17,15 @@ use crate::rate_limit::SIGN_OUT;
 use crate::secret::Secret;
 use crate::signout::{self, LeavingDevice, SignOutScope};
 use crate::state::AppState;
+use crate::tokens::AccessClaims;
 use crate::{devices, sessions};
+
+/// The claims of the access token the caller presents, even an expired one (its signature
+/// still checked): enough to name the session it belongs to.
+fn presented_claims(state: &AppState, caller: &Caller) -> Option<AccessClaims> {
+    let token = caller.presented.access_token()?;
+    state.keys.verify_ignoring_expiry(token)
+}
 
 /// Ends the session this caller presents: by its refresh token (`refresh_in_body`, else
 /// the cookie) and by its access token, even an expired one, whose `jti` is deny-listed
@@ -27,10 +35,7 @@ pub(super) async fn end_presented_session(
     caller: &Caller,
     refresh_in_body: Option<Secret>,
 ) -> ApiResult<usize> {
-    let access = caller
-        .presented
-        .access_token()
-        .and_then(|t| state.keys.verify_ignoring_expiry(t));
+    let access = presented_claims(state, caller);
     let refresh = refresh_in_body.or_else(|| caller.presented.refresh_cookie());
     let refresh_session = match &refresh {
         Some(token) => sessions::session_of_refresh_token(&state.db, token).await?,
@@ -56,10 +61,7 @@ pub async fn sign_out(
     caller: &Caller,
     refresh_in_body: Option<String>,
 ) -> Outcome<LogoutResponse> {
-    let access = caller
-        .presented
-        .access_token()
-        .and_then(|t| state.keys.verify_ignoring_expiry(t));
+    let access = presented_claims(state, caller);
     if let Some(claims) = &access {
         record_ids(&claims.sub, &claims.sid);
         signout::refuse_session_here_at_once(state, claims);
