@@ -112,12 +112,44 @@ impl Config {
 fn introspection_client() -> anyhow::Result<Option<IntrospectionClient>> {
     match std::env::var("INTROSPECTION_SECRET") {
         Err(_) => Ok(None),
-        Ok(s) if s.len() >= 32 => Ok(Some(IntrospectionClient {
-            id: env_or("INTROSPECTION_CLIENT_ID", "resource-server")?,
-            secret: Secret::new(s),
-        })),
-        Ok(_) => bail!("INTROSPECTION_SECRET must be at least 32 characters long"),
+        Ok(secret) => match weak_secret(&secret) {
+            None => Ok(Some(IntrospectionClient {
+                id: env_or("INTROSPECTION_CLIENT_ID", "resource-server")?,
+                secret: Secret::new(secret),
+            })),
+            Some(why) => bail!(
+                "INTROSPECTION_SECRET {why}; make one with `openssl rand -base64 32` \
+                 or `openssl rand -hex 32`"
+            ),
+        },
     }
+}
+
+/// Why a shared secret is too weak to guard an endpoint, if it is: fewer than 32
+/// characters, or less than 128 bits by the entropy of its characters (their Shannon
+/// entropy times its length). That refuses blanks, one repeated character and short
+/// repeated patterns, which a length check alone lets through; `openssl rand -hex 32`
+/// (about 250 bits by this estimate) and `-base64 32` pass easily.
+pub fn weak_secret(secret: &str) -> Option<&'static str> {
+    const MIN_CHARS: usize = 32;
+    const MIN_BITS: f64 = 128.0;
+    let length = secret.chars().count();
+    if length < MIN_CHARS {
+        return Some("must be at least 32 characters long");
+    }
+    let mut counts = std::collections::HashMap::new();
+    for c in secret.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    let per_char: f64 = counts
+        .values()
+        .map(|&n| {
+            let p = n as f64 / length as f64;
+            -p * p.log2()
+        })
+        .sum();
+    (per_char * (length as f64) < MIN_BITS)
+        .then_some("is too predictable: it needs at least 128 bits of randomness")
 }
 
 fn env_or(name: &str, default: &str) -> anyhow::Result<String> {
@@ -171,4 +203,28 @@ fn development_secret(data_dir: &Path) -> anyhow::Result<Secret> {
         "JWT_SECRET is not set: generated a development secret. Set JWT_SECRET in production."
     );
     Ok(Secret::new(secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::weak_secret;
+
+    #[test]
+    fn weak_introspection_secrets_are_refused() {
+        for weak in [
+            " ".repeat(40),
+            "a".repeat(64),
+            "ab".repeat(32),
+            "short".into(),
+        ] {
+            assert!(weak_secret(&weak).is_some(), "{weak:?}");
+        }
+        for strong in [
+            "introspection-secret-for-the-tests-0123",
+            "3f9c2a7e1b8d4c6f0a5e9b2d7c1f4a8e6b3d9c2f7a1e5b8d4c0f6a9e2b7d3c1f",
+            "q8Zr4Kp1Lm7Xw2Nc9Vb6Ts3Hj0Fy5Gd8",
+        ] {
+            assert_eq!(weak_secret(strong), None, "{strong}");
+        }
+    }
 }

@@ -14,6 +14,9 @@ pub enum ApiError {
     InvalidInput(String),
     #[error("the request body is not valid JSON for this endpoint: {0}")]
     MalformedBody(String),
+    /// A JSON body that names one key twice in an object: which one counts is a guess.
+    #[error("the JSON body names a key more than once")]
+    RepeatedKey,
     #[error("send the body as application/json")]
     UnsupportedMediaType,
     #[error("the request body is too large")]
@@ -63,7 +66,9 @@ pub const RETRY_UNAVAILABLE_AFTER_SECS: u64 = 2;
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::InvalidInput(_) | Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidInput(_) | Self::MalformedBody(_) | Self::RepeatedKey => {
+                StatusCode::BAD_REQUEST
+            }
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InvalidCredentials
@@ -84,6 +89,7 @@ impl ApiError {
         match self {
             Self::InvalidInput(_) => "invalid_input",
             Self::MalformedBody(_) => "malformed_body",
+            Self::RepeatedKey => "invalid_request",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
             Self::InvalidCredentials => "invalid_credentials",

@@ -83,10 +83,23 @@ mod imp {
         web_sys::window()?.document()?.dyn_into().ok()
     }
 
+    /// `; Secure` on a page served over https, as the server sets it there.
+    fn secure_attribute() -> &'static str {
+        let https = web_sys::window()
+            .and_then(|w| w.location().protocol().ok())
+            .is_some_and(|p| p == "https:");
+        if https {
+            "; Secure"
+        } else {
+            ""
+        }
+    }
+
     pub fn mark_sign_out_pending() {
         if let Some(doc) = document() {
             let _ = doc.set_cookie(&format!(
-                "{PENDING_COOKIE}=1; Path=/; SameSite=Strict; Max-Age=31536000"
+                "{PENDING_COOKIE}=1; Path=/; SameSite=Strict; Max-Age=31536000{}",
+                secure_attribute()
             ));
         }
     }
@@ -94,7 +107,8 @@ mod imp {
     pub fn clear_sign_out_pending() {
         if let Some(doc) = document() {
             let _ = doc.set_cookie(&format!(
-                "{PENDING_COOKIE}=; Path=/; SameSite=Strict; Max-Age=0"
+                "{PENDING_COOKIE}=; Path=/; SameSite=Strict; Max-Age=0{}",
+                secure_attribute()
             ));
         }
     }

@@ -67,7 +67,7 @@ fn app_error(error: &ApiError) -> AppError {
         ApiError::InvalidCredentials => AppError::InvalidCredentials,
         ApiError::WrongPassword => AppError::WrongPassword,
         ApiError::EmailTaken => AppError::EmailTaken,
-        ApiError::InvalidInput(_) | ApiError::MalformedBody(_) => {
+        ApiError::InvalidInput(_) | ApiError::MalformedBody(_) | ApiError::RepeatedKey => {
             AppError::InvalidInput(error.to_string())
         }
         ApiError::NotFound => AppError::NotFound,

@@ -42,7 +42,7 @@ pub fn deliver<T>(outcome: Outcome<T>) -> Result<T, AppError> {
     }
     if is_plain_form_post() {
         if outcome.sign_out_pending {
-            cookies::set_sign_out_pending(&mut headers);
+            cookies::set_sign_out_pending(&mut headers, &state.config);
         }
         if let Some(next) = &outcome.next {
             leptos_axum::redirect(next.landing.path());

@@ -61,8 +61,9 @@ pub fn clear_both(headers: &mut HeaderMap, config: &Config) {
 
 /// The "sign-out pending" marker, with the attributes the client sets it with
 /// (`auth/browser.rs`): readable by scripts, so the client can retry and clear it.
-fn sign_out_pending_cookie(value: &'static str) -> Cookie<'static> {
+fn sign_out_pending_cookie(config: &Config, value: &'static str) -> Cookie<'static> {
     Cookie::build((SIGNOUT_PENDING_COOKIE, value))
+        .secure(config.cookie_secure)
         .same_site(SameSite::Strict)
         .path("/")
         .max_age(Duration::days(365))
@@ -71,13 +72,13 @@ fn sign_out_pending_cookie(value: &'static str) -> Cookie<'static> {
 
 /// Marks this browser's sign-out as pending: its auth cookies count for nothing from now
 /// on, and its next sign-in finishes the revocation (`api::auth::finish_pending_sign_out`).
-pub fn set_sign_out_pending(headers: &mut HeaderMap) {
-    append(headers, &sign_out_pending_cookie("1"));
+pub fn set_sign_out_pending(headers: &mut HeaderMap, config: &Config) {
+    append(headers, &sign_out_pending_cookie(config, "1"));
 }
 
 /// Clears the client's "sign-out pending" marker once the sign-out has reached us.
-pub fn clear_sign_out_pending(headers: &mut HeaderMap) {
-    let mut cookie = sign_out_pending_cookie("");
+pub fn clear_sign_out_pending(headers: &mut HeaderMap, config: &Config) {
+    let mut cookie = sign_out_pending_cookie(config, "");
     cookie.make_removal();
     append(headers, &cookie);
 }
@@ -89,7 +90,7 @@ pub fn write(headers: &mut HeaderMap, config: &Config, changes: &[CookieChange])
             CookieChange::SetAccess(token) => set_access(headers, config, token),
             CookieChange::SetRefresh(token) => set_refresh(headers, config, token),
             CookieChange::ClearAuth => clear_both(headers, config),
-            CookieChange::ClearSignOutPending => clear_sign_out_pending(headers),
+            CookieChange::ClearSignOutPending => clear_sign_out_pending(headers, config),
         }
     }
 }

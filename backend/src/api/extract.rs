@@ -51,8 +51,73 @@ pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes,
     })
 }
 
+/// The body as `T`. A body that names a key twice in one object is refused, whatever
+/// `T` is: serde_json keeps the last of them, so `{"token": real, "token": bogus}` would
+/// be read as something other than what a reader of the first key sees.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedBody(describe_json_error(&e)))
+    let value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::MalformedBody(describe_json_error(&e)))?;
+    if serde_json::from_slice::<NoRepeatedKeys>(bytes).is_err() {
+        return Err(ApiError::RepeatedKey);
+    }
+    Ok(value)
+}
+
+/// Reads any JSON value, and fails on an object that has a key twice.
+struct NoRepeatedKeys;
+
+impl<'de> serde::Deserialize<'de> for NoRepeatedKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NoRepeatedKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NoRepeatedKeys {
+    type Value = NoRepeatedKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<NoRepeatedKeys>()?.is_some() {}
+        Ok(self)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key) {
+                return Err(serde::de::Error::custom("a key is repeated"));
+            }
+            map.next_value::<NoRepeatedKeys>()?;
+        }
+        Ok(self)
+    }
 }
 
 /// serde's message without the echo of user input it sometimes carries.
@@ -124,5 +189,41 @@ impl FromRequestParts<AppState> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         authenticate(state, &parts.headers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_json;
+    use crate::error::ApiError;
+    use serde_json::Value;
+
+    #[test]
+    fn a_key_named_twice_in_any_object_is_refused() {
+        for body in [
+            r#"{"token":"real","token":"bogus"}"#,
+            r#"{"email":"x","password":"p","email":"y"}"#,
+            r#"{"outer":{"a":1,"a":2}}"#,
+            r#"[{"a":1},{"b":1,"b":1}]"#,
+        ] {
+            assert!(
+                matches!(
+                    parse_json::<Value>(body.as_bytes()),
+                    Err(ApiError::RepeatedKey)
+                ),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_same_key_in_different_objects_is_fine() {
+        for body in [
+            r#"{"a":{"a":1},"b":[{"a":1},{"a":2}]}"#,
+            r#"{"token":"t","token_type_hint":"access_token"}"#,
+            r#"[]"#,
+        ] {
+            assert!(parse_json::<Value>(body.as_bytes()).is_ok(), "{body}");
+        }
     }
 }

@@ -46,21 +46,21 @@ pub async fn require_same_origin(
     next.run(req).await
 }
 
-/// Same origin means: the Origin's host (with port) is the Host this request was sent to,
-/// or the configured public origin (for deployments behind a proxy that rewrites Host).
+/// Same origin means scheme, host and port all match: the configured public origin (for
+/// deployments behind a proxy, which terminates TLS and may rewrite Host), or `http://`
+/// and the Host this request was sent to, since this server itself speaks only plain
+/// HTTP. An `https://` Origin naming the plain server is another origin.
 fn is_allowed_origin(
     origin: &str,
     host: Option<&HeaderValue>,
     public_origin: Option<&str>,
 ) -> bool {
-    if public_origin.is_some_and(|p| p.eq_ignore_ascii_case(origin)) {
+    if public_origin.is_some_and(|p| p.trim_end_matches('/').eq_ignore_ascii_case(origin)) {
         return true;
     }
-    let Some(origin_host) = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"))
-    else {
-        return false; // includes the opaque origin "null"
+    // `null` (an opaque origin) and every other scheme fall through to `false`.
+    let Some(origin_host) = origin.strip_prefix("http://") else {
+        return false;
     };
     host.and_then(|h| h.to_str().ok())
         .is_some_and(|host| host.eq_ignore_ascii_case(origin_host))
@@ -171,6 +171,35 @@ mod tests {
             "https://app.example",
             Some(&host),
             Some("https://app.example")
+        ));
+    }
+
+    #[test]
+    fn the_scheme_is_part_of_the_origin() {
+        let host = HeaderValue::from_static("127.0.0.1:3000");
+        // The plain-HTTP server is not its https namesake.
+        assert!(!is_allowed_origin(
+            "https://127.0.0.1:3000",
+            Some(&host),
+            None
+        ));
+        // Behind a TLS proxy, the public origin counts with its scheme.
+        let public = Some("https://app.example");
+        let proxied = HeaderValue::from_static("app.example");
+        assert!(is_allowed_origin(
+            "https://app.example",
+            Some(&proxied),
+            public
+        ));
+        assert!(!is_allowed_origin(
+            "http://app.example:443",
+            Some(&host),
+            public
+        ));
+        assert!(!is_allowed_origin(
+            "https://app.example:8443",
+            Some(&host),
+            public
         ));
     }
 }

@@ -16,6 +16,8 @@ use sha2::{Digest, Sha256};
 
 use super::error::{with_pragma, OAuthError, OAuthErrorBody};
 use super::params::{basic_credentials, Body};
+use crate::audit::ClientInfo;
+use crate::rate_limit::{INTROSPECTION_AUTH_PER_CLIENT, INTROSPECTION_AUTH_PER_IP};
 use crate::state::AppState;
 use crate::token_status::{active_token, ActiveToken, TokenKind};
 use crate::users;
@@ -76,14 +78,16 @@ pub struct Introspection {
         (status = 401, description = "the caller is not the resource server (`invalid_client`)", body = OAuthErrorBody),
         (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
         (status = 413, description = "body too large", body = OAuthErrorBody),
+        (status = 429, description = "too many failed client authentications", body = OAuthErrorBody),
     )
 )]
 pub async fn introspect(
     State(state): State<AppState>,
+    client: ClientInfo,
     headers: HeaderMap,
     req: Request,
 ) -> Response {
-    match introspect_presented(&state, &headers, req).await {
+    match introspect_presented(&state, &client, &headers, req).await {
         Ok(answer) => with_pragma(Json(answer).into_response()),
         Err(error) => error.into_response(),
     }
@@ -91,10 +95,11 @@ pub async fn introspect(
 
 async fn introspect_presented(
     state: &AppState,
+    client: &ClientInfo,
     headers: &HeaderMap,
     req: Request,
 ) -> Result<Introspection, OAuthError> {
-    require_resource_server(state, headers)?;
+    require_resource_server(state, client, headers)?;
     let params = Body::read(state, req).await?.into_params()?;
     let token = params.require("token")?;
     // RFC 7662 §2.1: an unknown hint is ignored, and every kind is searched anyway.
@@ -125,7 +130,11 @@ async fn describe(state: &AppState, active: ActiveToken) -> Result<Introspection
     })
 }
 
-fn require_resource_server(state: &AppState, headers: &HeaderMap) -> Result<(), OAuthError> {
+fn require_resource_server(
+    state: &AppState,
+    client: &ClientInfo,
+    headers: &HeaderMap,
+) -> Result<(), OAuthError> {
     let configured = state
         .config
         .introspection_client
@@ -134,10 +143,25 @@ fn require_resource_server(state: &AppState, headers: &HeaderMap) -> Result<(), 
     let Some(Some((id, secret))) = basic_credentials(headers) else {
         return Err(OAuthError::InvalidClient);
     };
+    // The slots are taken before the comparison: a burst of guesses sent at once cannot
+    // have more of them compared than the limits allow. A right secret gives them back.
+    let per_ip = state.reserve(
+        INTROSPECTION_AUTH_PER_IP,
+        client.ip.as_deref().unwrap_or_default(),
+    )?;
+    let per_client = match state.reserve(INTROSPECTION_AUTH_PER_CLIENT, &id) {
+        Ok(slot) => slot,
+        Err(limited) => {
+            per_ip.refund();
+            return Err(limited.into());
+        }
+    };
     // Digests are compared, not the secrets: the time the comparison takes then says
     // nothing about how much of the secret a guess got right.
     let digest = |s: &str| Sha256::digest(s.as_bytes());
     if id == configured.id && digest(&secret) == digest(configured.secret.expose()) {
+        per_ip.refund();
+        per_client.refund();
         Ok(())
     } else {
         Err(OAuthError::InvalidClient)

@@ -28,7 +28,13 @@ impl Body {
         if form {
             Params::from_form(&bytes).map(Self::Form)
         } else {
-            Ok(Self::Json(parse_json(&bytes)?))
+            match parse_json(&bytes) {
+                Ok(value) => Ok(Self::Json(value)),
+                Err(ApiError::RepeatedKey) => Err(OAuthError::InvalidRequest(
+                    "a parameter is given more than once".into(),
+                )),
+                Err(other) => Err(other.into()),
+            }
         }
     }
 
