@@ -55,12 +55,14 @@ pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes,
 /// `T` is: serde_json keeps the last of them, so `{"token": real, "token": bogus}` would
 /// be read as something other than what a reader of the first key sees.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::MalformedBody(describe_json_error(&e)))?;
-    if serde_json::from_slice::<NoRepeatedKeys>(bytes).is_err() {
-        return Err(ApiError::RepeatedKey);
+    // First, before the typed read names a repeated field its own way. A syntax error is
+    // left to the typed read, which describes it.
+    if let Err(e) = serde_json::from_slice::<NoRepeatedKeys>(bytes) {
+        if e.classify() == serde_json::error::Category::Data {
+            return Err(ApiError::RepeatedKey);
+        }
     }
-    Ok(value)
+    serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedBody(describe_json_error(&e)))
 }
 
 /// Reads any JSON value, and fails on an object that has a key twice.

@@ -212,7 +212,7 @@ async fn during_an_outage_each_door_gives_its_documented_answer() {
                 assert_eq!(reply.header("location"), Some("/"));
                 assert!(reply
                     .set_cookie("signout_pending")
-                    .is_some_and(|c| c.starts_with("signout_pending=1;")));
+                    .is_some_and(|c| c.starts_with("signout_pending=1;") && c.contains("Secure")));
             }
         }
         assert_eq!(reply.set_cookie("access_token"), None, "{door:?}: kept");

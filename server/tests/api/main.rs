@@ -11,6 +11,7 @@ mod credential_race;
 mod db_proxy;
 mod devices;
 mod doors;
+mod edges;
 mod final_sign_out;
 mod guards;
 mod limits;

@@ -1,0 +1,118 @@
+//! The edges of sign-out, as an attacker or an unlucky user would find them: an Origin of
+//! another scheme, a JSON body that names a key twice, guessing the introspection secret.
+
+use reqwest::StatusCode;
+
+use crate::harness::{
+    basic_auth, read_reply, spawn_app, spawn_app_with, with_introspection, Backend, PASSWORD,
+};
+use crate::on_both_databases;
+
+on_both_databases!(
+    an_https_origin_naming_the_plain_http_server_is_cross_origin,
+    a_json_body_that_names_a_key_twice_is_refused_on_every_endpoint,
+    guessing_the_introspection_secret_is_limited,
+);
+
+async fn an_https_origin_naming_the_plain_http_server_is_cross_origin(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (browser, _) = app.signed_up_browser().await;
+    let cookies = format!(
+        "access_token={}; refresh_token={}",
+        browser.cookie("access_token").unwrap(),
+        browser.cookie("refresh_token").unwrap()
+    );
+    for (origin, expected) in [
+        (format!("https://{}", app.addr), StatusCode::FORBIDDEN),
+        (format!("http://{}", app.addr), StatusCode::OK),
+    ] {
+        let res = app
+            .post_anonymous(
+                "/api/auth/logout",
+                &[("origin", origin.clone()), ("cookie", cookies.clone())],
+                None,
+            )
+            .await;
+        assert_eq!(res.status, expected, "{origin}: {}", res.body);
+    }
+}
+
+/// Sends `body` as it is (a `serde_json::Value` cannot name a key twice).
+async fn post_raw_json(
+    app: &crate::harness::TestApp,
+    path: &str,
+    body: &str,
+) -> crate::harness::Reply {
+    let req = reqwest::Client::new()
+        .post(app.url(path))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    read_reply(req).await
+}
+
+async fn a_json_body_that_names_a_key_twice_is_refused_on_every_endpoint(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, email) = app.signed_up_browser().await;
+    let (access, refresh) = app.api_tokens(&email).await;
+    let cases = [
+        (
+            "/api/auth/token",
+            format!(
+                r#"{{"grant_type":"password","email":"nobody@example.com","email":"{email}","password":"{PASSWORD}"}}"#
+            ),
+        ),
+        (
+            "/api/auth/revoke",
+            format!(r#"{{"token":"{refresh}","token":"bogus"}}"#),
+        ),
+        (
+            "/api/auth/login",
+            format!(r#"{{"email":"x","email":"{email}","password":"{PASSWORD}"}}"#),
+        ),
+        (
+            "/api/auth/logout",
+            format!(r#"{{"refreshToken":"bogus","refreshToken":"{refresh}"}}"#),
+        ),
+    ];
+    for (path, body) in cases {
+        let res = post_raw_json(&app, path, &body).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{path}: {}", res.body);
+        assert_eq!(res.json["error"], "invalid_request", "{path}: {}", res.body);
+    }
+    // Nothing was done on the way: the tokens still work.
+    assert_eq!(app.me_with_bearer(&access).await.status, StatusCode::OK);
+    assert_eq!(
+        app.refresh_with_api(&refresh).await.status,
+        StatusCode::OK,
+        "the refresh token was not revoked"
+    );
+}
+
+async fn guessing_the_introspection_secret_is_limited(backend: Backend) {
+    let app = spawn_app_with(backend, with_introspection).await;
+    let (_, email) = app.signed_up_browser().await;
+    let (access, _) = app.api_tokens(&email).await;
+    let guess = |n: usize| basic_auth("resource-server", &format!("guess-{n:032}"));
+    let mut statuses = Vec::new();
+    for n in 0..30 {
+        let res = app
+            .post_form(
+                "/api/auth/introspect",
+                &[("authorization", guess(n))],
+                &[("token", access.as_str())],
+            )
+            .await;
+        statuses.push(res.status);
+        if res.status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(res.header("retry-after").is_some(), "{}", res.body);
+        }
+    }
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(refused, 10, "20 guesses answered, then 429: {statuses:?}");
+    assert!(statuses[..20]
+        .iter()
+        .all(|s| *s == StatusCode::UNAUTHORIZED));
+}
