@@ -47,6 +47,39 @@ impl RevokeReason {
     }
 }
 
+impl RevokeReason {
+    pub fn parse(stored: &str) -> Option<Self> {
+        [
+            Self::SignOut,
+            Self::SignOutEverywhere,
+            Self::SignedOutByOtherDevice,
+            Self::RevokedFromDevicesList,
+            Self::PasswordChanged,
+            Self::EmailChanged,
+            Self::SecurityConcern,
+            Self::RefreshTokenReuse,
+        ]
+        .into_iter()
+        .find(|reason| reason.as_str() == stored)
+    }
+
+    /// What the push channel tells the session's holder.
+    pub fn told_to_holder(self) -> wire::SessionEnd {
+        use wire::SessionEnd;
+        match self {
+            Self::SignOut => SessionEnd::SignOut,
+            Self::SignOutEverywhere => SessionEnd::SignOutEverywhere,
+            Self::SignedOutByOtherDevice => SessionEnd::SignOutOthers,
+            Self::RevokedFromDevicesList => SessionEnd::Revoked,
+            Self::PasswordChanged => SessionEnd::PasswordChanged,
+            Self::EmailChanged => SessionEnd::EmailChanged,
+            Self::SecurityConcern => SessionEnd::SecurityConcern,
+            // A thief holding the stream must not learn that they were detected.
+            Self::RefreshTokenReuse => SessionEnd::Revoked,
+        }
+    }
+}
+
 pub struct NewSession {
     pub session_id: String,
     pub refresh_token: Secret,

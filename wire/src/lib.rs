@@ -201,9 +201,56 @@ pub const ACTIVITY_PAGE: u32 = 20;
 /// The most it shows (and the API's largest `limit`).
 pub const ACTIVITY_MAX: u32 = 200;
 
-/// The push channel's reason for a session that its own device signed out (as opposed to
-/// one ended from elsewhere). Also the stored `revoked_reason` of such a session.
+/// The stored `revoked_reason` of a session that its own device signed out (as opposed to
+/// one ended from elsewhere), and the push channel's word for it.
 pub const ENDED_BY_SIGN_OUT: &str = "sign_out";
+
+/// Why a session ended, as the push channel (`GET /api/auth/events`, the data of its one
+/// `session-ended` event) tells the page that holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// This device signed itself out (in another tab, or through the API).
+    SignOut,
+    /// Another device of the user signed out every device.
+    SignOutEverywhere,
+    /// Another device signed out every other device.
+    SignOutOthers,
+    /// Ended from another device's list, or for a reason the holder is not told (a reused
+    /// refresh token: a thief must not learn it was detected).
+    Revoked,
+    PasswordChanged,
+    EmailChanged,
+    /// "Report a security concern", from any device of the user.
+    SecurityConcern,
+}
+
+impl SessionEnd {
+    pub const ALL: [SessionEnd; 7] = [
+        Self::SignOut,
+        Self::SignOutEverywhere,
+        Self::SignOutOthers,
+        Self::Revoked,
+        Self::PasswordChanged,
+        Self::EmailChanged,
+        Self::SecurityConcern,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignOut => ENDED_BY_SIGN_OUT,
+            Self::SignOutEverywhere => "sign_out_everywhere",
+            Self::SignOutOthers => "sign_out_others",
+            Self::Revoked => "revoked",
+            Self::PasswordChanged => "password_changed",
+            Self::EmailChanged => "email_changed",
+            Self::SecurityConcern => "security_concern",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|end| end.as_str() == word)
+    }
+}
 
 /// A blog post as readers see it. The author is named by their display name only: this
 /// type goes to the public, so it carries no email address at all.

@@ -102,7 +102,7 @@ pub fn AuthRuntime(children: Children) -> impl IntoView {
             browser::open_push_channel(move |reason| {
                 // This browser's own sign-out, seen from another of its tabs: the same as
                 // the tab message that is on its way.
-                if reason == wire::ENDED_BY_SIGN_OUT {
+                if wire::SessionEnd::parse(&reason) == Some(wire::SessionEnd::SignOut) {
                     flows.signed_out_elsewhere();
                 } else {
                     flows.session_ended();

@@ -2,6 +2,7 @@
 //! that tells an open page at once that its session has ended.
 
 use std::convert::Infallible;
+use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -19,12 +20,12 @@ use crate::audit::ClientInfo;
 use crate::authn::Authenticated;
 use crate::devices;
 use crate::error::{ApiError, ApiResult};
+use crate::service;
 use crate::session_page::Page;
+use crate::sessions::{self, RevokeReason};
 use crate::state::AppState;
-use crate::{service, sessions};
 use wire::{
-    ActivityEntry, ApiErrorBody, RevokeSessionRequest, SessionView, SessionsEnded,
-    ENDED_BY_SIGN_OUT,
+    ActivityEntry, ApiErrorBody, RevokeSessionRequest, SessionEnd, SessionView, SessionsEnded,
 };
 
 /// `?limit=&cursor=`, both optional; kept as text so that a bad value gets this API's
@@ -137,9 +138,11 @@ pub async fn activity(
 }
 
 /// `GET /api/auth/events`: server-sent events for this session. The stream sends one
-/// `session-ended` event (its data: `sign_out` if this device signed out, else `revoked`)
-/// the moment the revocation view stops allowing the caller's
-/// token (whichever process revoked it), then closes. Keep-alive comments hold it open.
+/// `session-ended` event, whose data says why (`wire::SessionEnd`: `sign_out`,
+/// `sign_out_everywhere`, `sign_out_others`, `revoked`, `password_changed`,
+/// `email_changed`, `security_concern`), the moment the revocation view stops allowing
+/// the caller's token (whichever process revoked it), then closes. Keep-alive comments
+/// hold it open.
 #[utoipa::path(get, path = "/api/auth/events", tag = "auth",
     security(("bearer" = []), ("access_cookie" = [])),
     responses(
@@ -159,18 +162,7 @@ pub async fn events(
             // Checked before every wait, so a revocation between the authentication and
             // the subscription is not missed.
             if !state.revocations.allows(&claims) {
-                // Why it ended lets the page say the right thing: its own browser's
-                // sign-out in another tab, or an end decided elsewhere.
-                // Only two words leave the server: a thief holding the stream must not
-                // learn from it that they were detected (`refresh_token_reuse`).
-                let reason = sessions::revoked_reason(&state.db, &claims.sid)
-                    .await
-                    .ok()
-                    .flatten();
-                let said = match reason.as_deref() {
-                    Some(ENDED_BY_SIGN_OUT) => ENDED_BY_SIGN_OUT,
-                    _ => "revoked",
-                };
+                let said = why_it_ended(&state, &claims.sid).await.as_str();
                 let ended = Event::default().event("session-ended").data(said);
                 return Some((Ok(ended), None));
             }
@@ -181,4 +173,33 @@ pub async fn events(
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// How long the push channel waits for the reason of an end to be committed.
+const REASON_WAIT: Duration = Duration::from_secs(2);
+
+/// Why the session ended, as its stored reason says. A sign-out of this device is refused
+/// by this process *before* the database records it (so that the token dies at once), so
+/// the reason may not be committed yet when the stream wakes: it is read again as the
+/// revocation view changes (the commit applies to it), for a bounded time. A session
+/// refused with no reason recorded by then was refused by this process alone, which only
+/// a sign-out of the device itself does (its database write still pending).
+async fn why_it_ended(state: &AppState, session_id: &str) -> SessionEnd {
+    let mut changes = state.revocations.subscribe();
+    let deadline = tokio::time::Instant::now() + REASON_WAIT;
+    loop {
+        let stored = sessions::revoked_reason(&state.db, session_id).await;
+        if let Some(reason) = stored
+            .ok()
+            .flatten()
+            .as_deref()
+            .and_then(RevokeReason::parse)
+        {
+            return reason.told_to_holder();
+        }
+        match tokio::time::timeout_at(deadline, changes.recv()).await {
+            Ok(Ok(()) | Err(RecvError::Lagged(_))) => continue,
+            Ok(Err(RecvError::Closed)) | Err(_) => return SessionEnd::SignOut,
+        }
+    }
 }

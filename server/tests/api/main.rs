@@ -22,6 +22,7 @@ mod openapi;
 mod outage;
 mod pages;
 mod posts;
+mod push_reasons;
 mod refresh;
 mod sign_in;
 mod sign_out;
