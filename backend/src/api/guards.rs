@@ -18,11 +18,34 @@ use wire::{Flash, SignedIn};
 /// Refuses a cross-origin browser request that could change state (CSRF defence in depth
 /// on top of SameSite cookies). Requests without `Origin` come from non-browser clients
 /// (curl, mobile apps), which carry no ambient cookies to abuse.
+///
+/// A `Referer` of another origin is dropped from such a request: a failed plain form post
+/// is redirected back to its Referer (server_fn's form redirects), which must never lead
+/// off this site. Without one, it goes to this site's `/`.
 pub async fn require_same_origin(
     State(state): State<AppState>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        let foreign_referer = req.headers().get(header::REFERER).is_some_and(|referer| {
+            !referer
+                .to_str()
+                .ok()
+                .and_then(origin_of)
+                .is_some_and(|origin| {
+                    is_allowed_origin(
+                        origin,
+                        req.headers().get(header::HOST),
+                        state.config.public_origin.as_deref(),
+                    )
+                })
+        });
+        if foreign_referer {
+            req.headers_mut().remove(header::REFERER);
+        }
+    }
+    let req = req;
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
@@ -64,6 +87,13 @@ fn is_allowed_origin(
     };
     host.and_then(|h| h.to_str().ok())
         .is_some_and(|host| host.eq_ignore_ascii_case(origin_host))
+}
+
+/// The origin (scheme, host and port) of an absolute URL: what precedes its path.
+fn origin_of(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&url[..scheme.len() + 3 + authority_end])
 }
 
 /// What `page_session` found out before a page renders: who is signed in, and the one-time
@@ -172,6 +202,24 @@ mod tests {
             Some(&host),
             Some("https://app.example")
         ));
+    }
+
+    #[test]
+    fn the_origin_of_a_url_is_what_precedes_its_path() {
+        use super::origin_of;
+        assert_eq!(
+            origin_of("https://evil.example/x?y"),
+            Some("https://evil.example")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:3000"),
+            Some("http://127.0.0.1:3000")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:3000?a"),
+            Some("http://127.0.0.1:3000")
+        );
+        assert_eq!(origin_of("/login"), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ on_both_databases!(
     an_https_origin_naming_the_plain_http_server_is_cross_origin,
     a_json_body_that_names_a_key_twice_is_refused_on_every_endpoint,
     guessing_the_introspection_secret_is_limited,
+    a_failed_plain_form_post_is_never_redirected_off_this_site,
 );
 
 async fn an_https_origin_naming_the_plain_http_server_is_cross_origin(backend: Backend) {
@@ -115,4 +116,33 @@ async fn guessing_the_introspection_secret_is_limited(backend: Backend) {
     assert!(statuses[..20]
         .iter()
         .all(|s| *s == StatusCode::UNAUTHORIZED));
+}
+
+async fn a_failed_plain_form_post_is_never_redirected_off_this_site(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let own = format!("http://{}/login", app.addr);
+    // A foreign Referer is dropped, and the answer goes to this site's home page.
+    for (referer, lands_on) in [
+        ("https://evil.example/x".to_owned(), "/"),
+        (format!("https://{}/login", app.addr), "/"),
+        (own.clone(), own.as_str()),
+    ] {
+        // No Origin: as a client that leaves it out would send it.
+        let req = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(app.url("/api/auth/web/sign-in"))
+            .header("accept", "text/html")
+            .header("referer", &referer)
+            .form(&[("email", "nobody@example.com"), ("password", "wrong")]);
+        let res = read_reply(req).await;
+        assert_eq!(res.status, StatusCode::FOUND, "{referer}: {}", res.body);
+        let location = res.header("location").unwrap_or_default();
+        let back_to_the_form = lands_on == own && location.contains("__err=");
+        assert!(
+            location == lands_on || (back_to_the_form && location.starts_with(lands_on)),
+            "{referer}: redirected to {location}"
+        );
+    }
 }
