@@ -274,6 +274,8 @@ pub const MAX_BODY_CHARS: usize = 20_000;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Notice {
     SignedOut,
+    /// A sign-out the server could not record yet (its database could not be reached).
+    SignOutPending,
     SignedOutEverywhere,
     ConcernReported,
     OtherDevicesSignedOut(usize),
@@ -298,6 +300,11 @@ impl Notice {
         };
         match self {
             Self::SignedOut => "You have been signed out".into(),
+            Self::SignOutPending => "Signing out could not be finished: the server cannot \
+                reach its database right now. This browser is signed out, and the server \
+                will end the session everywhere as soon as it can. To be sure it has, sign in \
+                again later, then sign out."
+                .into(),
             Self::SignedOutEverywhere => "You have been signed out from all devices".into(),
             Self::ConcernReported => {
                 "We signed you out on every device. Sign in again and change your password.".into()
@@ -323,6 +330,7 @@ impl Notice {
     pub fn code(self) -> String {
         match self {
             Self::SignedOut => "signed_out".into(),
+            Self::SignOutPending => "sign_out_pending".into(),
             Self::SignedOutEverywhere => "signed_out_everywhere".into(),
             Self::ConcernReported => "concern_reported".into(),
             Self::OtherDevicesSignedOut(n) => format!("others:{n}"),
@@ -344,6 +352,7 @@ impl Notice {
         };
         Some(match (name, count) {
             ("signed_out", None) => Self::SignedOut,
+            ("sign_out_pending", None) => Self::SignOutPending,
             ("signed_out_everywhere", None) => Self::SignedOutEverywhere,
             ("concern_reported", None) => Self::ConcernReported,
             ("others", Some(n)) => Self::OtherDevicesSignedOut(n),
@@ -394,6 +403,7 @@ mod tests {
     fn every_notice_code_reads_back() {
         for notice in [
             Notice::SignedOut,
+            Notice::SignOutPending,
             Notice::SignedOutEverywhere,
             Notice::ConcernReported,
             Notice::OtherDevicesSignedOut(3),

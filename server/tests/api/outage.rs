@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::db_proxy::spawn_behind_proxy;
-use crate::harness::{send, unique_email, Reply, PASSWORD};
+use crate::harness::{send, spawn_on, unique_email, Caller, Reply, PASSWORD};
 
 /// What "answers at once" means here: well under the client's 4 s sign-out wait.
 const FAST: Duration = Duration::from_secs(4);
@@ -144,4 +144,80 @@ async fn attempts_the_database_could_not_serve_do_not_count_against_the_limits()
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let res = browser.post("/api/auth/password", change).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+}
+
+/// A plain form post cannot retry a sign-out the database could not take, so the server
+/// does: the page says the sign-out is not finished (and how to be sure it is), this
+/// browser is signed out at once, and when the database is back the sign-out lands, so
+/// that a second process refuses the session too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_sign_out_during_an_outage_says_so_and_lands_everywhere_when_the_database_is_back()
+{
+    let (proxy, first) = spawn_behind_proxy(Duration::ZERO, |_| {}).await;
+    // A second process on the same database, not behind the proxy: it never loses it.
+    let mut direct = first.config.clone();
+    direct.database_url = direct
+        .database_url
+        .replace(&proxy.addr.to_string(), &upstream_host_port());
+    let second = spawn_on(direct, first.clock.clone()).await;
+    let (mut browser, _) = first.signed_up_browser().await;
+    let access = browser.cookie("access_token").expect("access cookie");
+    let refresh = browser.cookie("refresh_token").expect("refresh cookie");
+    assert_eq!(second.me_with_bearer(&access).await.status, StatusCode::OK);
+
+    proxy.cut();
+    let res = answered_fast(
+        "plain sign-out",
+        browser.submit(Caller::PlainForm, "/api/auth/web/logout", &[], "/dashboard"),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
+    assert_eq!(res.header("location"), Some("/"));
+    assert!(res
+        .set_cookie("flash")
+        .is_some_and(|c| c.starts_with("flash=sign_out_pending;")));
+    assert!(res.set_cookie("signout_pending").is_some());
+    assert_eq!(
+        first.me_with_bearer(&access).await.status,
+        StatusCode::UNAUTHORIZED,
+        "this process refuses the session at once"
+    );
+    proxy.restore();
+
+    // The server's own retry lands it: the second process learns it from the database.
+    let started = Instant::now();
+    while second.me_with_bearer(&access).await.status == StatusCode::OK {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the sign-out never reached the second process"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let refreshed = second.refresh_with_cookie(&refresh).await;
+    assert_eq!(
+        refreshed.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        refreshed.body
+    );
+    // The page the browser landed on said plainly that it was not finished.
+    let home = browser.get("/").await;
+    assert!(
+        home.body.contains("Signing out could not be finished"),
+        "{}",
+        home.body
+    );
+}
+
+/// Where the test PostgreSQL listens, as the proxy forwards to it.
+fn upstream_host_port() -> String {
+    let admin = crate::harness::postgres_admin_url();
+    let rest = admin.split_once("://").expect("a URL").1;
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    if host_port.contains(':') {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:5432")
+    }
 }
