@@ -203,9 +203,9 @@ impl RevocationView {
     }
 }
 
-/// Appends `revocation` to `revocation_events` inside the caller's transaction, as one of
-/// its last statements (the tailers wait only a bounded time for an id that is not yet
-/// visible, see `tail.rs`). The caller applies it to its own view after the commit.
+/// Appends `revocation` to `revocation_events` inside the caller's transaction (the row
+/// records that transaction, which is how the tailers of other processes follow commit
+/// order, see `tail.rs`). The caller applies it to its own view after the commit.
 pub async fn record(
     conn: &mut AnyConnection,
     dialect: Dialect,

@@ -54,7 +54,7 @@ impl AppState {
         let db = db::connect_and_migrate(&config.database_url).await?;
         let dialect = Dialect::of(&config.database_url)?;
         let revocations = Arc::new(RevocationView::default());
-        let tail = tail::Tail::start(&db, &revocations, clock.now()).await?;
+        let tail = tail::Tail::start(&db, dialect, &revocations, clock.now()).await?;
         tail::spawn_tailer(
             db.clone(),
             dialect,

@@ -1,134 +1,179 @@
-//! Following `revocation_events` from other processes, by the event id (a monotonic
-//! sequence), never by anyone's clock: a revoking process whose clock is minutes behind
-//! is seen like any other.
+//! Following `revocation_events` from other processes in the order their transactions
+//! finished, never by anyone's clock: a revoking process whose clock is minutes behind is
+//! seen like any other, and no committed event is missed however late it commits or however
+//! far back its id lies.
 //!
-//! Ids are handed out when an event is inserted, but become visible when its transaction
-//! commits, and on PostgreSQL a transaction can commit after one that took a higher id.
-//! So a poll that sees id 7 but not 6 keeps 6 as a *hole*: the next polls ask for the
-//! holes as well as for ids above the highest seen, until the hole's event shows up or
-//! `HOLE_WAIT` has passed (its transaction rolled back, or the row was purged). An event
-//! is one of the last statements of its transaction (`revocation::record`), so a hole
-//! stays open for milliseconds unless the database stalls. Each poll therefore reads the
-//! new events and the open holes, nothing else. On SQLite writers are serialised and
-//! holes do not arise; the same code runs.
+//! - SQLite serialises its writers (`BEGIN IMMEDIATE`), so an id can only be taken after
+//!   every lower one has committed or rolled back: the tail reads ids above the highest it
+//!   has read.
+//! - On PostgreSQL an id is taken at insert but its row appears at commit, which may come
+//!   after any number of higher ids, minutes later. Each event records the id of its
+//!   transaction (`tx`, from `pg_current_xact_id()`), and each poll reads, in one
+//!   repeatable-read snapshot, that snapshot's *horizon* (`pg_snapshot_xmin`: every
+//!   transaction below it had finished when the snapshot was taken) and every event whose
+//!   `tx` is at or above the previous horizon. An event of a transaction below the new
+//!   horizon was committed before this snapshot, so it has been read now or earlier; an
+//!   event of a transaction still running is at or above the new horizon, so the next
+//!   polls read it once it commits. Events read again while their transaction is above the
+//!   horizon are skipped by id (applying one twice would be harmless, only wasted).
+//!   A transaction held open long (of any kind, on the whole server) holds the horizon
+//!   back, so the polls meanwhile re-read the events since it began; they apply nothing new.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::Instant;
+use sqlx::Row;
 
 use super::clock::{Clock, UnixTime};
 use super::db::{Db, Dialect};
 use super::revocation::{from_row, RevocationView, EVENT_COLUMNS, NOTIFY_CHANNEL};
 
-/// How long a missing id is asked for again before it is taken for a rollback.
-pub const HOLE_WAIT: Duration = Duration::from_secs(120);
-/// At most this many holes are kept (the newest); a gap wider than this is not a set of
-/// transactions in flight but rows purged long ago.
-const MAX_HOLES: usize = 256;
-/// A process starts this many ids below the highest, so that events of transactions in
-/// flight while it started (with lower ids) are not missed.
-const START_LOOKBACK: i64 = 64;
 /// Rows read per query; a poll repeats the query until it gets fewer.
 const BATCH: i64 = 1_000;
+/// At most this many ids are remembered to skip events read again (PostgreSQL, while a
+/// long transaction holds the horizon back); beyond, they are applied again, harmlessly.
+const MAX_REMEMBERED: usize = 100_000;
 
 /// Where this process is in the log.
 #[derive(Debug)]
 pub struct Tail {
-    /// Every id up to this one has been read, except the holes.
-    seen: i64,
-    /// Ids below `seen` not read yet, with when they were first missed.
-    holes: BTreeMap<i64, Instant>,
+    dialect: Dialect,
+    /// SQLite: the highest id read. PostgreSQL: the horizon of the last poll.
+    position: i64,
+    /// PostgreSQL: the ids read whose transaction is not yet below the horizon, with it.
+    read_above_horizon: HashMap<i64, i64>,
 }
 
 impl Tail {
-    /// Loads every event that can still matter into `view`, and positions the tail.
-    pub async fn start(db: &Db, view: &RevocationView, now: UnixTime) -> sqlx::Result<Self> {
+    /// Loads every event that can still matter into `view`, and positions the tail, both
+    /// from one snapshot: nothing committed after it is missed, nothing before it is lost.
+    pub async fn start(
+        db: &Db,
+        dialect: Dialect,
+        view: &RevocationView,
+        now: UnixTime,
+    ) -> sqlx::Result<Self> {
+        let mut snapshot = begin_snapshot(db, dialect).await?;
+        let position = match dialect {
+            Dialect::Sqlite => {
+                sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM revocation_events")
+                    .fetch_one(&mut *snapshot)
+                    .await?
+                    .unwrap_or(0)
+            }
+            Dialect::Postgres => horizon(&mut snapshot).await?,
+        };
         let rows = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM revocation_events WHERE expires_at > $1 ORDER BY id"
+            "SELECT {EVENT_COLUMNS}, tx FROM revocation_events WHERE expires_at > $1 ORDER BY id"
         ))
         .bind(now)
-        .fetch_all(db)
+        .fetch_all(&mut *snapshot)
         .await?;
+        snapshot.commit().await?;
+        let mut tail = Self {
+            dialect,
+            position,
+            read_above_horizon: HashMap::new(),
+        };
         for row in &rows {
-            if let Some(revocation) = from_row(row)? {
-                view.apply(&revocation);
-            }
+            tail.apply(row, view)?;
         }
-        let highest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM revocation_events")
-            .fetch_one(db)
-            .await?;
-        Ok(Self {
-            seen: (highest.unwrap_or(0) - START_LOOKBACK).max(0),
-            holes: BTreeMap::new(),
-        })
+        Ok(tail)
     }
 
-    /// Reads and applies the events that appeared since the last poll. Returns how many
-    /// rows were read.
+    /// Reads and applies the events that committed since the last poll. Returns how many
+    /// were new to this process.
     pub async fn poll(&mut self, db: &Db, view: &RevocationView) -> sqlx::Result<usize> {
-        let mut read = 0;
+        let mut snapshot = begin_snapshot(db, self.dialect).await?;
+        let next_position = match self.dialect {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some(horizon(&mut snapshot).await?),
+        };
+        let mut applied = 0;
+        let mut after_id = 0;
         loop {
-            let batch = self.read_batch(db, view).await?;
-            read += batch;
-            if (batch as i64) < BATCH {
+            let condition = match self.dialect {
+                Dialect::Sqlite => "id > $1",
+                Dialect::Postgres => "tx >= $1",
+            };
+            let rows = sqlx::query(&format!(
+                "SELECT {EVENT_COLUMNS}, tx FROM revocation_events \
+                 WHERE {condition} AND id > $2 ORDER BY id LIMIT $3"
+            ))
+            .bind(self.position)
+            .bind(after_id)
+            .bind(BATCH)
+            .fetch_all(&mut *snapshot)
+            .await?;
+            for row in &rows {
+                after_id = row.try_get("id")?;
+                if self.apply(row, view)? {
+                    applied += 1;
+                }
+            }
+            if (rows.len() as i64) < BATCH {
                 break;
             }
         }
-        let now = Instant::now();
-        self.holes
-            .retain(|_, missed| now.duration_since(*missed) < HOLE_WAIT);
-        Ok(read)
+        snapshot.commit().await?;
+        if let Some(horizon) = next_position {
+            self.position = horizon;
+            self.read_above_horizon.retain(|_, tx| *tx >= horizon);
+        }
+        Ok(applied)
     }
 
-    async fn read_batch(&mut self, db: &Db, view: &RevocationView) -> sqlx::Result<usize> {
-        let holes: Vec<i64> = self.holes.keys().copied().collect();
-        let placeholders: Vec<String> = (0..holes.len()).map(|i| format!("${}", i + 3)).collect();
-        let or_holes = if holes.is_empty() {
-            String::new()
-        } else {
-            format!(" OR id IN ({})", placeholders.join(", "))
-        };
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM revocation_events WHERE id > $1{or_holes} ORDER BY id LIMIT $2"
-        );
-        let mut query = sqlx::query(&sql).bind(self.seen).bind(BATCH);
-        for hole in &holes {
-            query = query.bind(*hole);
-        }
-        let rows = query.fetch_all(db).await?;
-        let now = Instant::now();
-        for row in &rows {
-            let id: i64 = sqlx::Row::try_get(row, "id")?;
-            self.advance_to(id, now);
-            match from_row(row)? {
-                Some(revocation) => view.apply(&revocation),
-                None => tracing::warn!(id, "skipping an unreadable revocation event"),
+    /// Applies one event row, unless it was read before. Returns whether it was new.
+    fn apply(&mut self, row: &sqlx::any::AnyRow, view: &RevocationView) -> sqlx::Result<bool> {
+        let id: i64 = row.try_get("id")?;
+        match self.dialect {
+            Dialect::Sqlite => self.position = self.position.max(id),
+            Dialect::Postgres => {
+                let tx: i64 = row.try_get("tx")?;
+                if tx >= self.position {
+                    if self.read_above_horizon.contains_key(&id) {
+                        return Ok(false);
+                    }
+                    if self.read_above_horizon.len() < MAX_REMEMBERED {
+                        self.read_above_horizon.insert(id, tx);
+                    }
+                }
             }
         }
-        Ok(rows.len())
+        match from_row(row)? {
+            Some(revocation) => view.apply(&revocation),
+            None => tracing::warn!(id, "skipping an unreadable revocation event"),
+        }
+        Ok(true)
     }
 
-    /// Marks `id` as read, and the ids skipped on the way to it as holes.
-    fn advance_to(&mut self, id: i64, now: Instant) {
-        if self.holes.remove(&id).is_some() || id <= self.seen {
-            return;
-        }
-        let skipped_from = (self.seen + 1).max(id - MAX_HOLES as i64);
-        for hole in skipped_from..id {
-            self.holes.insert(hole, now);
-        }
-        while self.holes.len() > MAX_HOLES {
-            self.holes.pop_first();
-        }
-        self.seen = id;
+    /// Where the tail stands (for tests and logs).
+    pub fn position(&self) -> i64 {
+        self.position
     }
+}
 
-    /// The ids still awaited (for tests and logs).
-    pub fn holes(&self) -> Vec<i64> {
-        self.holes.keys().copied().collect()
+/// A read-only transaction whose queries all see one snapshot: repeatable read on
+/// PostgreSQL; on SQLite (WAL) a read transaction is one snapshot from its first read.
+async fn begin_snapshot(
+    db: &Db,
+    dialect: Dialect,
+) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+    let mut snapshot = db.begin().await?;
+    if dialect == Dialect::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *snapshot)
+            .await?;
     }
+    Ok(snapshot)
+}
+
+/// The snapshot's horizon: every transaction below it had finished when it was taken.
+async fn horizon(snapshot: &mut sqlx::AnyConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        .fetch_one(snapshot)
+        .await
 }
 
 /// Keeps `view` in step with revocations written by other processes, until the runtime
@@ -182,39 +227,4 @@ fn spawn_postgres_listener(database_url: String, wake: Arc<tokio::sync::Notify>)
             tokio::time::sleep(Duration::from_secs(5)).await;
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn skipped_ids_become_holes_until_they_are_read() {
-        let mut tail = Tail {
-            seen: 4,
-            holes: BTreeMap::new(),
-        };
-        let now = Instant::now();
-        tail.advance_to(5, now);
-        tail.advance_to(8, now);
-        assert_eq!(tail.holes(), vec![6, 7]);
-        tail.advance_to(7, now);
-        assert_eq!(tail.holes(), vec![6]);
-        assert_eq!(tail.seen, 8);
-        // Read again (it was a hole once, or an overlap): nothing changes.
-        tail.advance_to(5, now);
-        assert_eq!((tail.seen, tail.holes()), (8, vec![6]));
-    }
-
-    #[test]
-    fn a_huge_gap_keeps_only_the_newest_holes() {
-        let mut tail = Tail {
-            seen: 0,
-            holes: BTreeMap::new(),
-        };
-        tail.advance_to(1_000_000, Instant::now());
-        let holes = tail.holes();
-        assert_eq!(holes.len(), MAX_HOLES);
-        assert_eq!(holes.last(), Some(&999_999));
-    }
 }

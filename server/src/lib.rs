@@ -2,6 +2,7 @@
 //! and the Leptos pages and server functions), middleware, listener, graceful shutdown.
 //! A library so that the black-box tests can start the very same server on port 0.
 
+mod headers;
 pub mod openapi;
 
 use std::net::SocketAddr;
@@ -42,11 +43,17 @@ fn page_routes() -> Vec<AxumRouteListing> {
 pub fn router(state: AppState) -> Router {
     let routes = page_routes();
     let options = state.leptos_options.clone();
-    Router::new()
+    let cookies_secure = state.config.cookie_secure;
+    let router = Router::new()
         .merge(api::router())
         .merge(openapi::router())
-        .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, headers::page_nonce, move || {
+            shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(headers::page_nonce, shell))
         // No request may hold a connection forever, whatever goes wrong below...
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -70,7 +77,8 @@ pub fn router(state: AppState) -> Router {
         // the bundle is served from the files `--precompress` wrote beside it, and a response
         // that already has a Content-Encoding is left alone. Server-sent events are never
         // compressed (the default predicate), so the push channel is not buffered.
-        .layer(CompressionLayer::new().br(true).gzip(true))
+        .layer(CompressionLayer::new().br(true).gzip(true));
+    headers::with_security_headers(router, cookies_secure)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

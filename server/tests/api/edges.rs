@@ -13,6 +13,7 @@ on_both_databases!(
     a_json_body_that_names_a_key_twice_is_refused_on_every_endpoint,
     guessing_the_introspection_secret_is_limited,
     a_failed_plain_form_post_is_never_redirected_off_this_site,
+    every_page_refuses_framing_and_allows_only_its_own_inline_scripts,
 );
 
 async fn an_https_origin_naming_the_plain_http_server_is_cross_origin(backend: Backend) {
@@ -145,4 +146,69 @@ async fn a_failed_plain_form_post_is_never_redirected_off_this_site(backend: Bac
             "{referer}: redirected to {location}"
         );
     }
+}
+
+async fn every_page_refuses_framing_and_allows_only_its_own_inline_scripts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut browser, _) = app.signed_up_browser().await;
+    let mut nonces = Vec::new();
+    for path in [
+        "/",
+        "/login",
+        "/profile?confirm=sign-out-everywhere",
+        "/dashboard",
+        "/no-such-page",
+    ] {
+        let page = browser.get(path).await;
+        assert!(
+            page.header("content-type")
+                .is_some_and(|t| t.starts_with("text/html")),
+            "{path}"
+        );
+        assert_eq!(page.header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(
+            page.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(
+            page.header("referrer-policy"),
+            Some("same-origin"),
+            "{path}"
+        );
+        assert!(page.header("strict-transport-security").is_some(), "{path}");
+        let policy = page.header("content-security-policy").unwrap_or_default();
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no nonce in {policy}"))
+            .to_owned();
+        // Every script of the page carries this response's nonce or comes from this site.
+        let scripts: Vec<&str> = page.body.split("<script").skip(1).collect();
+        assert!(
+            !scripts.is_empty(),
+            "{path}: the page has its hydration scripts"
+        );
+        for script in scripts {
+            let tag = script.split('>').next().unwrap_or_default();
+            assert!(
+                tag.contains(&format!("nonce=\"{nonce}\"")),
+                "{path}: a script without the nonce: <script{tag}>"
+            );
+        }
+        nonces.push(nonce);
+    }
+    nonces.sort();
+    nonces.dedup();
+    assert_eq!(nonces.len(), 5, "a new nonce for every answer");
+    // The JSON API is not framed either.
+    let me = browser.me().await;
+    assert_eq!(me.header("x-frame-options"), Some("DENY"));
+    assert_eq!(me.header("x-content-type-options"), Some("nosniff"));
 }

@@ -1,5 +1,6 @@
-//! Following `revocation_events` by id: a poll reads only what it has not seen, and an
-//! event whose transaction commits after one with a higher id (PostgreSQL) is not lost.
+//! Following `revocation_events`: a poll reads only what it has not seen, and an event
+//! whose transaction commits after ones with higher ids (PostgreSQL) is not lost, however
+//! late it commits and however far back its id lies when a process starts.
 
 use backend::db::{begin_write, Dialect};
 use backend::revocation::{record, Revocation, RevocationView};
@@ -22,7 +23,9 @@ fn dialect(backend: Backend) -> Dialect {
 async fn a_poll_reads_only_the_events_it_has_not_seen(backend: Backend) {
     let app = spawn_app(backend).await;
     let view = RevocationView::default();
-    let mut tail = Tail::start(&app.db, &view, app.clock.now()).await.unwrap();
+    let mut tail = Tail::start(&app.db, dialect(backend), &view, app.clock.now())
+        .await
+        .unwrap();
     let write = |count: usize| {
         let (db, now) = (app.db.clone(), app.clock.now());
         async move {
@@ -87,4 +90,96 @@ async fn an_event_committed_after_a_higher_one_is_still_applied() {
 
     slow.commit().await.unwrap();
     second.wait_until_refused(&early_access).await;
+}
+
+/// An access-token revocation written in a transaction of its own, left open: on a
+/// connection of its own, as another program's would be (the server's pooled connections
+/// end a transaction idle for a minute).
+async fn open_revocation(app: &crate::harness::TestApp) -> sqlx::AnyConnection {
+    use sqlx::{Connection, Executor};
+    let now = app.clock.now();
+    let mut slow = sqlx::AnyConnection::connect(&app.config.database_url)
+        .await
+        .unwrap();
+    slow.execute("BEGIN").await.unwrap();
+    let revocation = Revocation::AccessToken {
+        jti: format!("late-{}", uuid::Uuid::now_v7()),
+        forget_after: now + 3_600,
+    };
+    record(&mut slow, Dialect::Postgres, &revocation, now)
+        .await
+        .unwrap();
+    slow
+}
+
+async fn commit(mut slow: sqlx::AnyConnection) {
+    use sqlx::Executor;
+    slow.execute("COMMIT").await.unwrap();
+}
+
+/// `count` revocations, each committed in a transaction of its own.
+async fn committed_revocations(app: &crate::harness::TestApp, count: usize) {
+    let now = app.clock.now();
+    for i in 0..count {
+        let mut tx = begin_write(&app.db, Dialect::Postgres).await.unwrap();
+        let revocation = Revocation::AccessToken {
+            jti: format!("quick-{i}-{}", uuid::Uuid::now_v7()),
+            forget_after: now + 3_600,
+        };
+        record(&mut tx, Dialect::Postgres, &revocation, now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+/// The event's id is taken, then 300 higher ids commit and are read, and polls go by for
+/// longer than two minutes before its transaction commits. (A tail that waited at most
+/// two minutes for a missing id gave up on it, and the event was never applied.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_that_commits_minutes_after_higher_ones_is_still_applied() {
+    let app = spawn_app(Backend::Postgres).await;
+    let view = RevocationView::default();
+    let mut tail = Tail::start(&app.db, Dialect::Postgres, &view, app.clock.now())
+        .await
+        .unwrap();
+    let slow = open_revocation(&app).await;
+    committed_revocations(&app, 300).await;
+    let held_until = std::time::Instant::now() + std::time::Duration::from_secs(125);
+    while std::time::Instant::now() < held_until {
+        tail.poll(&app.db, &view).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    assert_eq!(
+        view.len(),
+        300,
+        "the open transaction's event is not visible yet"
+    );
+
+    commit(slow).await;
+    assert_eq!(tail.poll(&app.db, &view).await.unwrap(), 1);
+    assert_eq!(view.len(), 301, "applied once it committed");
+    assert_eq!(tail.poll(&app.db, &view).await.unwrap(), 0, "and only once");
+}
+
+/// A process starts while an event far below the highest id is still uncommitted (a tail
+/// that started a fixed 64 ids below the highest never looked at it again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_that_starts_while_an_old_event_is_uncommitted_still_learns_it() {
+    let app = spawn_app(Backend::Postgres).await;
+    let slow = open_revocation(&app).await;
+    committed_revocations(&app, 100).await;
+
+    let view = RevocationView::default();
+    let mut tail = Tail::start(&app.db, Dialect::Postgres, &view, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(view.len(), 100);
+    commit(slow).await;
+    tail.poll(&app.db, &view).await.unwrap();
+    assert_eq!(
+        view.len(),
+        101,
+        "the late event reached the process that started after it"
+    );
 }
