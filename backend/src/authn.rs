@@ -1,5 +1,5 @@
-//! Who is calling: the access token from `Authorization: Bearer` or the `access_token`
-//! cookie, verified and checked against the revocation view. No database query.
+//! Who is calling: the access token from `Authorization: Bearer` or the access cookie,
+//! verified and checked against the revocation view. No database query.
 
 use axum::http::{header, HeaderMap};
 
@@ -8,9 +8,38 @@ use super::secret::Secret;
 use super::state::AppState;
 use super::tokens::AccessClaims;
 
-pub const ACCESS_COOKIE: &str = "access_token";
-pub const REFRESH_COOKIE: &str = "refresh_token";
 pub use wire::SIGNOUT_PENDING_COOKIE;
+
+/// The names of the two auth cookies. With Secure cookies they carry the prefixes that
+/// browsers enforce, so that no other site, not even a sibling subdomain, can plant a
+/// cookie of the same name (cookie tossing): `__Host-` for the access cookie (Secure,
+/// `Path=/`, no `Domain`), `__Secure-` for the refresh cookie, whose `Path=/api/auth` rules
+/// out `__Host-`. A cookie of the unprefixed name is then ignored. On plain-http hosts
+/// (`COOKIE_SECURE=false`), where no prefix can be set, the plain names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CookieNames {
+    pub access: &'static str,
+    pub refresh: &'static str,
+}
+
+impl CookieNames {
+    pub const SECURE: Self = Self {
+        access: "__Host-access_token",
+        refresh: "__Secure-refresh_token",
+    };
+    pub const PLAIN_HTTP: Self = Self {
+        access: "access_token",
+        refresh: "refresh_token",
+    };
+
+    pub fn for_secure_cookies(secure: bool) -> Self {
+        if secure {
+            Self::SECURE
+        } else {
+            Self::PLAIN_HTTP
+        }
+    }
+}
 
 /// A caller whose access token is valid right now.
 #[derive(Clone, Debug)]
@@ -30,49 +59,77 @@ impl Authenticated {
 
 /// The credentials a request carries, read once from its headers: what every service is
 /// given instead of the request itself, whichever door the request came through.
+///
+/// A browser can send two cookies of one name (one the site set, and one planted by
+/// another host for a wider Domain or Path). Every distinct value is kept: a sign-out ends
+/// the sessions of all of them; anything else is refused while they disagree
+/// (`ApiError::ConflictingCookies`), rather than trusting whichever came first.
 #[derive(Clone, Default)]
 pub struct Presented {
     bearer: Option<String>,
-    access_cookie: Option<String>,
-    refresh_cookie: Option<String>,
+    access_cookies: Vec<String>,
+    refresh_cookies: Vec<String>,
     sign_out_pending: bool,
 }
 
 impl Presented {
-    pub fn from_headers(headers: &HeaderMap) -> Self {
+    pub fn from_headers(headers: &HeaderMap, names: CookieNames) -> Self {
         Self {
             bearer: bearer_token(headers),
-            access_cookie: cookie_value(headers, ACCESS_COOKIE),
-            refresh_cookie: cookie_value(headers, REFRESH_COOKIE),
+            access_cookies: cookie_values(headers, names.access),
+            refresh_cookies: cookie_values(headers, names.refresh),
             sign_out_pending: sign_out_pending(headers),
         }
     }
 
-    /// The raw access token, bearer header first. Sign-out uses this one: it must be able
-    /// to name the session it ends even while a sign-out is pending.
-    pub fn access_token(&self) -> Option<&str> {
-        self.bearer.as_deref().or(self.access_cookie.as_deref())
+    /// Every access token presented: the bearer, and each access cookie. Sign-out uses
+    /// these: it must be able to name the sessions it ends even while a sign-out is
+    /// pending, and it ends all of them.
+    pub fn access_tokens(&self) -> impl Iterator<Item = &str> {
+        self.bearer
+            .iter()
+            .chain(self.access_cookies.iter())
+            .map(String::as_str)
     }
 
-    /// The access token that may authenticate: a pending sign-out voids the cookie.
-    fn authenticating_token(&self) -> Option<&str> {
-        let cookie = self
-            .access_cookie
-            .as_deref()
-            .filter(|_| !self.sign_out_pending);
-        self.bearer.as_deref().or(cookie)
+    /// The access token that may authenticate: the bearer, else the one access cookie. A
+    /// pending sign-out voids the cookie; two cookies that disagree are refused.
+    fn authenticating_token(&self) -> Result<Option<&str>, ApiError> {
+        if let Some(bearer) = &self.bearer {
+            return Ok(Some(bearer));
+        }
+        if self.sign_out_pending {
+            return Ok(None);
+        }
+        match self.access_cookies.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            _ => Err(ApiError::ConflictingCookies),
+        }
     }
 
-    /// The refresh cookie, which ends with the session it names even while a sign-out is
-    /// pending.
-    pub fn refresh_cookie(&self) -> Option<Secret> {
-        self.refresh_cookie.clone().map(Secret::new)
+    /// Every refresh cookie presented, which end with the sessions they name even while a
+    /// sign-out is pending.
+    pub fn refresh_cookies(&self) -> Vec<Secret> {
+        self.refresh_cookies
+            .iter()
+            .cloned()
+            .map(Secret::new)
+            .collect()
     }
 
-    /// The refresh cookie, unless a sign-out is pending: a browser whose sign-out has not
-    /// reached us must not be signed back in by it.
-    pub fn refresh_cookie_to_continue(&self) -> Option<Secret> {
-        self.refresh_cookie().filter(|_| !self.sign_out_pending)
+    /// The refresh cookie that may continue a session: none while a sign-out is pending (a
+    /// browser whose sign-out has not reached us must not be signed back in by it), and a
+    /// refusal when two disagree.
+    pub fn refresh_cookie_to_continue(&self) -> Result<Option<Secret>, ApiError> {
+        if self.sign_out_pending {
+            return Ok(None);
+        }
+        match self.refresh_cookies.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(Secret::new(one.clone()))),
+            _ => Err(ApiError::ConflictingCookies),
+        }
     }
 
     /// Whether this browser's own sign-out is waiting to reach the server.
@@ -85,14 +142,8 @@ impl std::fmt::Debug for Presented {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Presented")
             .field("bearer", &self.bearer.as_ref().map(|_| "[redacted]"))
-            .field(
-                "access_cookie",
-                &self.access_cookie.as_ref().map(|_| "[redacted]"),
-            )
-            .field(
-                "refresh_cookie",
-                &self.refresh_cookie.as_ref().map(|_| "[redacted]"),
-            )
+            .field("access_cookies", &self.access_cookies.len())
+            .field("refresh_cookies", &self.refresh_cookies.len())
             .field("sign_out_pending", &self.sign_out_pending)
             .finish()
     }
@@ -109,6 +160,24 @@ fn sign_out_pending(headers: &HeaderMap) -> bool {
     cookie_value(headers, SIGNOUT_PENDING_COOKIE).is_some()
 }
 
+/// Every distinct, non-empty value of the cookie `name`, in the order sent.
+fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    let sent = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| cookie::Cookie::split_parse(v.to_owned()))
+        .filter_map(Result::ok)
+        .filter(|c| c.name() == name && !c.value().is_empty());
+    for cookie in sent {
+        if !values.iter().any(|v| v == cookie.value()) {
+            values.push(cookie.value().to_owned());
+        }
+    }
+    values
+}
+
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -122,7 +191,8 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// Authenticates a request: signature, algorithm, issuer, expiry, then revocation.
 pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Authenticated, ApiError> {
-    authenticate_presented(state, &Presented::from_headers(headers))
+    let names = state.config.cookie_names();
+    authenticate_presented(state, &Presented::from_headers(headers, names))
 }
 
 /// Authenticates what a caller presented (see `authenticate`).
@@ -131,7 +201,7 @@ pub fn authenticate_presented(
     presented: &Presented,
 ) -> Result<Authenticated, ApiError> {
     let token = presented
-        .authenticating_token()
+        .authenticating_token()?
         .ok_or(ApiError::Unauthenticated)?;
     let claims = state
         .keys

@@ -108,6 +108,13 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The auth cookies' names: prefixed when they are Secure (`authn::CookieNames`).
+    pub fn cookie_names(&self) -> crate::authn::CookieNames {
+        crate::authn::CookieNames::for_secure_cookies(self.cookie_secure)
+    }
+}
+
 /// `INTROSPECTION_SECRET` turns introspection on, for the client `INTROSPECTION_CLIENT_ID`.
 fn introspection_client() -> anyhow::Result<Option<IntrospectionClient>> {
     match std::env::var("INTROSPECTION_SECRET") {

@@ -25,6 +25,11 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("sign in to continue")]
     Unauthenticated,
+    /// Two different values of one auth cookie: one of them was planted by another host.
+    #[error(
+        "this browser sent two different sign-in cookies of one name; sign out, then sign in again"
+    )]
+    ConflictingCookies,
     #[error("your session has expired; sign in again")]
     SessionExpired,
     #[error("the current password is not correct")]
@@ -66,9 +71,10 @@ pub const RETRY_UNAVAILABLE_AFTER_SECS: u64 = 2;
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::InvalidInput(_) | Self::MalformedBody(_) | Self::RepeatedKey => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::InvalidInput(_)
+            | Self::MalformedBody(_)
+            | Self::RepeatedKey
+            | Self::ConflictingCookies => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InvalidCredentials
@@ -94,6 +100,7 @@ impl ApiError {
             Self::PayloadTooLarge => "payload_too_large",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Unauthenticated => "unauthenticated",
+            Self::ConflictingCookies => "conflicting_cookies",
             Self::SessionExpired => "session_expired",
             Self::WrongPassword => "wrong_password",
             Self::InvalidRefreshToken => "invalid_refresh_token",

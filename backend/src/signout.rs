@@ -142,13 +142,14 @@ async fn end_sessions(
     })
 }
 
-/// What a device presented when it asked to be signed out. Either part may be missing,
-/// unknown or already revoked: sign-out is idempotent and says nothing about which.
+/// What a device presented when it asked to be signed out. Any part may be missing,
+/// unknown or already revoked: sign-out is idempotent and says nothing about which. There
+/// may be several of each (two cookies of one name): all of them end.
 pub struct LeavingDevice {
-    /// Claims of the presented access token, even if expired (signature still checked).
-    pub access: Option<AccessClaims>,
-    /// `(session id, user id)` found through the presented refresh token.
-    pub refresh_session: Option<(String, String)>,
+    /// Claims of the presented access tokens, even if expired (signature still checked).
+    pub access: Vec<AccessClaims>,
+    /// `(session id, user id)` found through the presented refresh tokens.
+    pub refresh_sessions: Vec<(String, String)>,
 }
 
 /// Returns how many live sessions ended (0: the device named nothing that was live).
@@ -158,10 +159,16 @@ pub async fn sign_out_device(
     client: &ClientInfo,
 ) -> ApiResult<usize> {
     let now = state.clock.now();
-    let mut targets: Vec<(String, String)> = leaving.refresh_session.into_iter().collect();
-    if let Some(claims) = &leaving.access {
-        if !targets.iter().any(|(sid, _)| sid == &claims.sid) {
-            targets.push((claims.sid.clone(), claims.sub.clone()));
+    let mut targets: Vec<(String, String)> = Vec::new();
+    let named = leaving.refresh_sessions.iter().cloned().chain(
+        leaving
+            .access
+            .iter()
+            .map(|c| (c.sid.clone(), c.sub.clone())),
+    );
+    for target in named {
+        if !targets.iter().any(|(sid, _)| *sid == target.0) {
+            targets.push(target);
         }
     }
     if targets.is_empty() {
@@ -191,7 +198,7 @@ pub async fn sign_out_device(
             audit::record(&mut tx, event, now).await?;
         }
     }
-    if let Some(claims) = &leaving.access {
+    for claims in &leaving.access {
         // Even when already expired by this clock: a process whose clock is behind may
         // still take it. The entry is forgotten at the token's own `exp`.
         revocations.push(Revocation::AccessToken {

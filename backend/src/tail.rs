@@ -8,13 +8,14 @@
 //!   has read.
 //! - On PostgreSQL an id is taken at insert but its row appears at commit, which may come
 //!   after any number of higher ids, minutes later. Each event records the id of its
-//!   transaction (`tx`, from `pg_current_xact_id()`), and each poll reads, in one
-//!   repeatable-read snapshot, that snapshot's *horizon* (`pg_snapshot_xmin`: every
-//!   transaction below it had finished when the snapshot was taken) and every event whose
-//!   `tx` is at or above the previous horizon. An event of a transaction below the new
-//!   horizon was committed before this snapshot, so it has been read now or earlier; an
-//!   event of a transaction still running is at or above the new horizon, so the next
-//!   polls read it once it commits. Events read again while their transaction is above the
+//!   transaction (`tx`, from `pg_current_xact_id()`). Each poll first takes the *horizon*
+//!   of the moment (`pg_snapshot_xmin`: every transaction below it has finished), then
+//!   reads every event whose `tx` is at or above the previous horizon. An event of a
+//!   transaction below the new horizon had committed before the reads began, so it has
+//!   been read now or earlier; an event of a transaction still running then is at or
+//!   above the new horizon, so the next polls read it once it commits. (Taking the horizon
+//!   before the reads, each in a statement of its own, keeps this true without holding a
+//!   transaction open: a horizon older than the reads is only more cautious.) Events read again while their transaction is above the
 //!   horizon are skipped by id (applying one twice would be harmless, only wasted).
 //!   A transaction held open long (of any kind, on the whole server) holds the horizon
 //!   back, so the polls meanwhile re-read the events since it began; they apply nothing new.
@@ -46,31 +47,30 @@ pub struct Tail {
 }
 
 impl Tail {
-    /// Loads every event that can still matter into `view`, and positions the tail, both
-    /// from one snapshot: nothing committed after it is missed, nothing before it is lost.
+    /// Loads every event that can still matter into `view`, and positions the tail where
+    /// that load began: nothing committed after it is missed (it may be applied twice,
+    /// which changes nothing).
     pub async fn start(
         db: &Db,
         dialect: Dialect,
         view: &RevocationView,
         now: UnixTime,
     ) -> sqlx::Result<Self> {
-        let mut snapshot = begin_snapshot(db, dialect).await?;
         let position = match dialect {
             Dialect::Sqlite => {
                 sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM revocation_events")
-                    .fetch_one(&mut *snapshot)
+                    .fetch_one(db)
                     .await?
                     .unwrap_or(0)
             }
-            Dialect::Postgres => horizon(&mut snapshot).await?,
+            Dialect::Postgres => horizon(db).await?,
         };
         let rows = sqlx::query(&format!(
             "SELECT {EVENT_COLUMNS}, tx FROM revocation_events WHERE expires_at > $1 ORDER BY id"
         ))
         .bind(now)
-        .fetch_all(&mut *snapshot)
+        .fetch_all(db)
         .await?;
-        snapshot.commit().await?;
         let mut tail = Self {
             dialect,
             position,
@@ -85,10 +85,9 @@ impl Tail {
     /// Reads and applies the events that committed since the last poll. Returns how many
     /// were new to this process.
     pub async fn poll(&mut self, db: &Db, view: &RevocationView) -> sqlx::Result<usize> {
-        let mut snapshot = begin_snapshot(db, self.dialect).await?;
         let next_position = match self.dialect {
             Dialect::Sqlite => None,
-            Dialect::Postgres => Some(horizon(&mut snapshot).await?),
+            Dialect::Postgres => Some(horizon(db).await?),
         };
         let mut applied = 0;
         let mut after_id = 0;
@@ -104,7 +103,7 @@ impl Tail {
             .bind(self.position)
             .bind(after_id)
             .bind(BATCH)
-            .fetch_all(&mut *snapshot)
+            .fetch_all(db)
             .await?;
             for row in &rows {
                 after_id = row.try_get("id")?;
@@ -116,7 +115,6 @@ impl Tail {
                 break;
             }
         }
-        snapshot.commit().await?;
         if let Some(horizon) = next_position {
             self.position = horizon;
             self.read_above_horizon.retain(|_, tx| *tx >= horizon);
@@ -154,25 +152,10 @@ impl Tail {
     }
 }
 
-/// A read-only transaction whose queries all see one snapshot: repeatable read on
-/// PostgreSQL; on SQLite (WAL) a read transaction is one snapshot from its first read.
-async fn begin_snapshot(
-    db: &Db,
-    dialect: Dialect,
-) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
-    let mut snapshot = db.begin().await?;
-    if dialect == Dialect::Postgres {
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *snapshot)
-            .await?;
-    }
-    Ok(snapshot)
-}
-
-/// The snapshot's horizon: every transaction below it had finished when it was taken.
-async fn horizon(snapshot: &mut sqlx::AnyConnection) -> sqlx::Result<i64> {
+/// The horizon of this moment: every transaction below it has finished.
+async fn horizon(db: &Db) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        .fetch_one(snapshot)
+        .fetch_one(db)
         .await
 }
 

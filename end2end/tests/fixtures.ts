@@ -94,9 +94,15 @@ export async function signedInDevice(
   return { context, device };
 }
 
+/** The auth cookies' names: prefixed, since the server's cookies are Secure (`__Host-` and
+ *  `__Secure-` keep other hosts from planting cookies of the same names). */
+export const ACCESS_COOKIE = "__Host-access_token";
+export const REFRESH_COOKIE = "__Secure-refresh_token";
+export const AUTH_COOKIES = [ACCESS_COOKIE, REFRESH_COOKIE].sort();
+
 /** The auth cookies the browser holds for the app. */
 export async function authCookies(context: BrowserContext) {
-  return (await context.cookies()).filter((c) => ["access_token", "refresh_token"].includes(c.name));
+  return (await context.cookies()).filter((c) => AUTH_COOKIES.includes(c.name));
 }
 
 type Fixtures = {

@@ -1,4 +1,4 @@
-import { test, expect, freshUser, authCookies, signedInDevice, User } from "./fixtures";
+import { test, expect, freshUser, authCookies, signedInDevice, User, AUTH_COOKIES } from "./fixtures";
 import type { Browser, BrowserContext } from "@playwright/test";
 
 // Every auth form is a real HTML form: with JavaScript off, each flow works as a plain post
@@ -27,7 +27,7 @@ test("without JavaScript: create an account, write a draft, sign out", async ({ 
   await expect(app.toasts()).toContainText("Draft saved");
 
   const cookies = await authCookies(context);
-  expect(cookies.map((c) => c.name).sort()).toEqual(["access_token", "refresh_token"]);
+  expect(cookies.map((c) => c.name).sort()).toEqual(AUTH_COOKIES);
   await app.header().getByRole("button", { name: "Sign out" }).click();
 
   await expect(page).toHaveURL("/");

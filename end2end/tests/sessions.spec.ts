@@ -1,4 +1,4 @@
-import { test, expect, freshUser, App, User } from "./fixtures";
+import { test, expect, freshUser, App, User, ACCESS_COOKIE } from "./fixtures";
 import type { Browser } from "@playwright/test";
 
 const CHROME_LINUX =
@@ -84,7 +84,7 @@ test("reporting a security concern signs out all three devices", async ({ app, p
   await expect(app.toasts()).toContainText("We signed you out on every device");
   await expectSignedOutByPush(firefox);
   await expectSignedOutByPush(iphone);
-  expect((await page.context().cookies()).filter((c) => c.name === "access_token")).toEqual([]);
+  expect((await page.context().cookies()).filter((c) => c.name === ACCESS_COOKIE)).toEqual([]);
   await firefox.page.context().close();
   await iphone.page.context().close();
 });

@@ -1,4 +1,4 @@
-import { test, expect, freshUser, authCookies, App } from "./fixtures";
+import { test, expect, freshUser, authCookies, App, AUTH_COOKIES } from "./fixtures";
 
 test("signing out leaves nothing behind: no storage, no cookies, nothing behind Back", async ({ app, page, context }) => {
   const user = freshUser();
@@ -10,7 +10,7 @@ test("signing out leaves nothing behind: no storage, no cookies, nothing behind 
   // Everything the sign-out must remove is really there first.
   expect((await app.storage()).appKeys).toContain("signout:user");
   expect((await app.storage()).sessionEntries).toBe(1);
-  expect((await authCookies(context)).map((c) => c.name).sort()).toEqual(["access_token", "refresh_token"]);
+  expect((await authCookies(context)).map((c) => c.name).sort()).toEqual(AUTH_COOKIES);
   await app.screenshot("header-signed-in", app.header());
   await app.screenshot("dashboard");
 

@@ -23,11 +23,12 @@ fn request_parts() -> Result<Parts, AppError> {
 /// The app state and whoever is calling: what they presented and where they come from.
 pub fn caller() -> Result<(AppState, Caller), AppError> {
     let parts = request_parts()?;
+    let state = app_state()?;
     let caller = Caller {
-        presented: Presented::from_headers(&parts.headers),
+        presented: Presented::from_headers(&parts.headers, state.config.cookie_names()),
         client: ClientInfo::of_request(&parts),
     };
-    Ok((app_state()?, caller))
+    Ok((state, caller))
 }
 
 /// The app state, the authenticated caller and where they come from, or a 401.
@@ -67,9 +68,10 @@ fn app_error(error: &ApiError) -> AppError {
         ApiError::InvalidCredentials => AppError::InvalidCredentials,
         ApiError::WrongPassword => AppError::WrongPassword,
         ApiError::EmailTaken => AppError::EmailTaken,
-        ApiError::InvalidInput(_) | ApiError::MalformedBody(_) | ApiError::RepeatedKey => {
-            AppError::InvalidInput(error.to_string())
-        }
+        ApiError::InvalidInput(_)
+        | ApiError::MalformedBody(_)
+        | ApiError::RepeatedKey
+        | ApiError::ConflictingCookies => AppError::InvalidInput(error.to_string()),
         ApiError::NotFound => AppError::NotFound,
         ApiError::RateLimited(_) => AppError::RateLimited { retry_after },
         ApiError::Unavailable => AppError::Unavailable { retry_after },

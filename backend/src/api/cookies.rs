@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use cookie::time::Duration;
 use cookie::{Cookie, SameSite};
 
-use crate::authn::{ACCESS_COOKIE, REFRESH_COOKIE, SIGNOUT_PENDING_COOKIE};
+use crate::authn::SIGNOUT_PENDING_COOKIE;
 use crate::config::Config;
 use crate::secret::Secret;
 use crate::service::CookieChange;
@@ -15,7 +15,7 @@ use wire::{Flash, Notice};
 const REFRESH_COOKIE_PATH: &str = "/api/auth";
 
 fn access_cookie(config: &Config, value: String) -> Cookie<'static> {
-    Cookie::build((ACCESS_COOKIE, value))
+    Cookie::build((config.cookie_names().access, value))
         .http_only(true)
         .secure(config.cookie_secure)
         .same_site(SameSite::Lax)
@@ -25,7 +25,7 @@ fn access_cookie(config: &Config, value: String) -> Cookie<'static> {
 }
 
 fn refresh_cookie(config: &Config, value: String) -> Cookie<'static> {
-    Cookie::build((REFRESH_COOKIE, value))
+    Cookie::build((config.cookie_names().refresh, value))
         .http_only(true)
         .secure(config.cookie_secure)
         .same_site(SameSite::Strict)

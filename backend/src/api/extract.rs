@@ -178,11 +178,17 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Presented {
+impl FromRequestParts<AppState> for Presented {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Presented::from_headers(&parts.headers))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Presented::from_headers(
+            &parts.headers,
+            state.config.cookie_names(),
+        ))
     }
 }
 

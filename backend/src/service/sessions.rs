@@ -118,9 +118,12 @@ pub async fn refresh(state: &AppState, caller: &Caller) -> Outcome<SignedIn> {
         return limited.into();
     }
     let refused = |error: ApiError| Outcome::refused(error).with_cookie(CookieChange::ClearAuth);
-    // A browser whose sign-out is still pending must not be signed back in.
-    let Some(presented) = caller.presented.refresh_cookie_to_continue() else {
-        return refused(ApiError::InvalidRefreshToken);
+    // A browser whose sign-out is still pending must not be signed back in, nor one that
+    // presents two refresh cookies (one of them planted).
+    let presented = match caller.presented.refresh_cookie_to_continue() {
+        Ok(Some(presented)) => presented,
+        Ok(None) => return refused(ApiError::InvalidRefreshToken),
+        Err(conflict) => return refused(conflict),
     };
     match signin::refresh(state, &presented, true, &caller.client).await {
         Ok(Refreshed::Tokens(tokens)) => signed_in(*tokens),

@@ -22,30 +22,39 @@ use crate::state::AppState;
 use crate::tokens::AccessClaims;
 use crate::{devices, sessions};
 
-/// The claims of the access token the caller presents, even an expired one (its signature
-/// still checked): enough to name the session it belongs to.
-fn presented_claims(state: &AppState, caller: &Caller) -> Option<AccessClaims> {
-    let token = caller.presented.access_token()?;
-    state.keys.verify_ignoring_expiry(token)
+/// The claims of every access token the caller presents, even expired ones (their
+/// signatures still checked): enough to name the sessions they belong to.
+fn presented_claims(state: &AppState, caller: &Caller) -> Vec<AccessClaims> {
+    caller
+        .presented
+        .access_tokens()
+        .filter_map(|token| state.keys.verify_ignoring_expiry(token))
+        .collect()
 }
 
-/// Ends the session this caller presents: by its refresh token (`refresh_in_body`, else
-/// the cookie) and by its access token, even an expired one, whose `jti` is deny-listed
-/// too. Returns how many live sessions ended.
+/// Ends the sessions this caller presents: by its refresh tokens (`refresh_in_body`, else
+/// every refresh cookie) and by its access tokens, even expired ones, whose `jti`s are
+/// deny-listed too. Two cookies of one name both end: one may have been planted, and the
+/// one that was not must not survive a sign-out. Returns how many live sessions ended.
 pub(super) async fn end_presented_session(
     state: &AppState,
     caller: &Caller,
     refresh_in_body: Option<Secret>,
 ) -> ApiResult<usize> {
     let access = presented_claims(state, caller);
-    let refresh = refresh_in_body.or_else(|| caller.presented.refresh_cookie());
-    let refresh_session = match &refresh {
-        Some(token) => sessions::session_of_refresh_token(&state.db, token).await?,
-        None => None,
+    let refresh = match refresh_in_body {
+        Some(token) => vec![token],
+        None => caller.presented.refresh_cookies(),
     };
+    let mut refresh_sessions = Vec::new();
+    for token in &refresh {
+        if let Some(session) = sessions::session_of_refresh_token(&state.db, token).await? {
+            refresh_sessions.push(session);
+        }
+    }
     let leaving = LeavingDevice {
         access,
-        refresh_session,
+        refresh_sessions,
     };
     signout::sign_out_device(state, leaving, &caller.client).await
 }
@@ -64,8 +73,10 @@ pub async fn sign_out(
     refresh_in_body: Option<String>,
 ) -> Outcome<LogoutResponse> {
     let access = presented_claims(state, caller);
-    if let Some(claims) = &access {
+    if let Some(claims) = access.first() {
         record_ids(&claims.sub, &claims.sid);
+    }
+    for claims in &access {
         signout::refuse_session_here_at_once(state, claims);
     }
     let in_body = refresh_in_body.filter(|t| !t.is_empty()).map(Secret::new);
@@ -103,6 +114,7 @@ pub async fn sign_out(
     }
     if ended == 0 {
         let rate_key = access
+            .first()
             .map(|c| format!("session:{}", c.sid))
             .unwrap_or_else(|| ip_key(&caller.client));
         if let Err(limited) = state.rate_limit(SIGN_OUT, &rate_key) {
@@ -274,13 +286,13 @@ pub async fn revoke_token(state: &AppState, client: &ClientInfo, token: Secret) 
     let in_client = client.clone();
     let ended = state
         .run_to_completion(move |state| async move {
-            let refresh_session = match access {
+            let refresh_sessions = match access {
                 Some(_) => None,
                 None => sessions::session_of_refresh_token(&state.db, &token).await?,
             };
             let leaving = LeavingDevice {
-                access,
-                refresh_session,
+                access: access.into_iter().collect(),
+                refresh_sessions: refresh_sessions.into_iter().collect(),
             };
             signout::sign_out_device(&state, leaving, &in_client).await
         })

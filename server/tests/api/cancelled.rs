@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 
 use crate::db_proxy::spawn_behind_proxy;
-use crate::harness::{no_rate_limits, postgres_admin_url, TestApp};
+use crate::harness::{no_rate_limits, postgres_admin_url, TestApp, ACCESS_COOKIE, REFRESH_COOKIE};
 use crate::logs::transaction_state_warnings;
 
 /// Hung-up requests per client thread, and client threads.
@@ -95,8 +95,8 @@ async fn requests_cancelled_at_random_points_leave_no_connection_inside_a_transa
     let host = app.addr;
     let requests = [
         // Opens a write transaction at once and rolls it back (no such token).
-        format!("POST /api/auth/refresh HTTP/1.1\r\nHost: {host}\r\nCookie: refresh_token=not-a-token\r\nContent-Length: 0\r\n\r\n"),
-        format!("POST /api/auth/logout HTTP/1.1\r\nHost: {host}\r\nCookie: access_token={stale_access}\r\nContent-Length: 0\r\n\r\n"),
+        format!("POST /api/auth/refresh HTTP/1.1\r\nHost: {host}\r\nCookie: {REFRESH_COOKIE}=not-a-token\r\nContent-Length: 0\r\n\r\n"),
+        format!("POST /api/auth/logout HTTP/1.1\r\nHost: {host}\r\nCookie: {ACCESS_COOKIE}={stale_access}\r\nContent-Length: 0\r\n\r\n"),
     ];
     let seed = uuid::Uuid::now_v7().as_u128() as u64;
     let clients: Vec<_> = (0..CLIENTS)

@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{spawn_app, Backend, TestApp, PASSWORD};
+use crate::harness::{spawn_app, Backend, TestApp, ACCESS_COOKIE, PASSWORD};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -158,7 +158,7 @@ async fn the_push_channel_announces_a_revoked_session_within_a_second(backend: B
 
     let mut stream = reqwest::Client::new()
         .get(app.url("/api/auth/events"))
-        .header("cookie", format!("access_token={phone_access}"))
+        .header("cookie", format!("{ACCESS_COOKIE}={phone_access}"))
         .send()
         .await
         .unwrap();
@@ -186,7 +186,7 @@ async fn the_push_channel_announces_a_revoked_session_within_a_second(backend: B
     // A revoked token cannot open the channel again.
     let reopened = reqwest::Client::new()
         .get(app.url("/api/auth/events"))
-        .header("cookie", format!("access_token={phone_access}"))
+        .header("cookie", format!("{ACCESS_COOKIE}={phone_access}"))
         .send()
         .await
         .unwrap();

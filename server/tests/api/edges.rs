@@ -4,7 +4,8 @@
 use reqwest::StatusCode;
 
 use crate::harness::{
-    basic_auth, read_reply, spawn_app, spawn_app_with, with_introspection, Backend, PASSWORD,
+    basic_auth, read_reply, spawn_app, spawn_app_with, with_introspection, Backend, Browser,
+    ACCESS_COOKIE, PASSWORD, REFRESH_COOKIE,
 };
 use crate::on_both_databases;
 
@@ -14,13 +15,16 @@ on_both_databases!(
     guessing_the_introspection_secret_is_limited,
     a_failed_plain_form_post_is_never_redirected_off_this_site,
     every_page_refuses_framing_and_allows_only_its_own_inline_scripts,
+    a_sign_out_with_a_planted_cookie_ends_both_sessions,
+    two_values_of_one_auth_cookie_are_refused_for_anything_but_a_sign_out,
+    cookies_without_the_secure_prefix_count_for_nothing,
 );
 
 async fn an_https_origin_naming_the_plain_http_server_is_cross_origin(backend: Backend) {
     let app = spawn_app(backend).await;
     let (browser, _) = app.signed_up_browser().await;
     let cookies = format!(
-        "access_token={}; refresh_token={}",
+        "{ACCESS_COOKIE}={}; {REFRESH_COOKIE}={}",
         browser.cookie("access_token").unwrap(),
         browser.cookie("refresh_token").unwrap()
     );
@@ -211,4 +215,99 @@ async fn every_page_refuses_framing_and_allows_only_its_own_inline_scripts(backe
     let me = browser.me().await;
     assert_eq!(me.header("x-frame-options"), Some("DENY"));
     assert_eq!(me.header("x-content-type-options"), Some("nosniff"));
+}
+
+/// The cookies of two browsers, each cookie named twice: the attacker's first.
+fn tossed(attacker: &Browser, victim: &Browser) -> String {
+    let value = |b: &Browser, name: &str| b.cookie(name).expect("a signed-in browser");
+    format!(
+        "{REFRESH_COOKIE}={}; {REFRESH_COOKIE}={}; {ACCESS_COOKIE}={}; {ACCESS_COOKIE}={}",
+        value(attacker, "refresh_token"),
+        value(victim, "refresh_token"),
+        value(attacker, "access_token"),
+        value(victim, "access_token"),
+    )
+}
+
+async fn a_sign_out_with_a_planted_cookie_ends_both_sessions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (attacker, _) = app.signed_up_browser().await;
+    let (victim, _) = app.signed_up_browser().await;
+    let res = app
+        .post_anonymous(
+            "/api/auth/logout",
+            &[("cookie", tossed(&attacker, &victim))],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    for (who, browser) in [("attacker", &attacker), ("victim", &victim)] {
+        let access = browser.cookie("access_token").unwrap();
+        let refresh = browser.cookie("refresh_token").unwrap();
+        assert_eq!(
+            app.me_with_bearer(&access).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{who}'s access token"
+        );
+        assert_eq!(
+            app.refresh_with_cookie(&refresh).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{who}'s refresh token"
+        );
+    }
+}
+
+async fn two_values_of_one_auth_cookie_are_refused_for_anything_but_a_sign_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (attacker, _) = app.signed_up_browser().await;
+    let (victim, _) = app.signed_up_browser().await;
+    let cookies = tossed(&attacker, &victim);
+    for path in ["/api/auth/me", "/api/auth/sessions"] {
+        let req = reqwest::Client::new()
+            .get(app.url(path))
+            .header("cookie", &cookies);
+        let res = read_reply(req).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{path}: {}", res.body);
+        assert_eq!(res.json["error"], "conflicting_cookies", "{path}");
+    }
+    let refresh = app
+        .post_anonymous("/api/auth/refresh", &[("cookie", cookies.clone())], None)
+        .await;
+    assert_eq!(refresh.status, StatusCode::BAD_REQUEST, "{}", refresh.body);
+    assert_eq!(refresh.json["error"], "conflicting_cookies");
+    assert!(
+        refresh
+            .set_cookie("refresh_token")
+            .is_some_and(|c| c.contains("Max-Age=0")),
+        "the cookies are cleared"
+    );
+    // Both sessions are still alive: nothing but a sign-out acts on a tossed pair.
+    for browser in [&attacker, &victim] {
+        let access = browser.cookie("access_token").unwrap();
+        assert_eq!(app.me_with_bearer(&access).await.status, StatusCode::OK);
+    }
+}
+
+async fn cookies_without_the_secure_prefix_count_for_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut browser, _) = app.signed_up_browser().await;
+    let access = browser.cookie("access_token").unwrap();
+    let refresh = browser.cookie("refresh_token").unwrap();
+    let req = reqwest::Client::new()
+        .get(app.url("/api/auth/me"))
+        .header("cookie", format!("access_token={access}"));
+    assert_eq!(read_reply(req).await.status, StatusCode::UNAUTHORIZED);
+    let res = app
+        .post_anonymous(
+            "/api/auth/refresh",
+            &[("cookie", format!("refresh_token={refresh}"))],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
+    assert_eq!(
+        browser.me().await.status,
+        StatusCode::OK,
+        "the real cookies work"
+    );
 }

@@ -16,6 +16,20 @@ use server::Server;
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// The auth cookies' names as the tests' server sets them (Secure cookies: prefixed, see
+/// `backend::authn::CookieNames`). Tests name them `access_token` and `refresh_token`;
+/// `cookie_name` gives the name on the wire.
+pub const ACCESS_COOKIE: &str = "__Host-access_token";
+pub const REFRESH_COOKIE: &str = "__Secure-refresh_token";
+
+pub fn cookie_name(name: &str) -> &str {
+    match name {
+        "access_token" => ACCESS_COOKIE,
+        "refresh_token" => REFRESH_COOKIE,
+        other => other,
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
     Sqlite,
@@ -284,7 +298,7 @@ impl TestApp {
 
     /// `POST /api/auth/refresh` presenting nothing but this refresh cookie (a replay).
     pub async fn refresh_with_cookie(&self, refresh_token: &str) -> Reply {
-        let cookie = format!("refresh_token={refresh_token}");
+        let cookie = format!("{REFRESH_COOKIE}={refresh_token}");
         self.post_anonymous("/api/auth/refresh", &[("cookie", cookie)], None)
             .await
     }
@@ -439,7 +453,7 @@ impl Reply {
     pub fn set_cookie(&self, name: &str) -> Option<String> {
         self.set_cookies()
             .into_iter()
-            .find(|c| c.starts_with(&format!("{name}=")))
+            .find(|c| c.starts_with(&format!("{}=", cookie_name(name))))
     }
 }
 
@@ -499,7 +513,7 @@ pub struct Browser {
 
 impl Browser {
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.jar.get(name).map(|c| c.value.clone())
+        self.jar.get(cookie_name(name)).map(|c| c.value.clone())
     }
 
     pub fn snapshot(&self) -> HashMap<String, StoredCookie> {

@@ -4,7 +4,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 
-use crate::harness::{send, spawn_app, Backend, Browser, Reply, TestApp, PASSWORD};
+use crate::harness::{
+    send, spawn_app, Backend, Browser, Reply, TestApp, ACCESS_COOKIE, PASSWORD, REFRESH_COOKIE,
+};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -38,7 +40,7 @@ async fn a_logout_carrying_only_its_refresh_cookie_is_carried_out_after_an_anony
     );
 
     // The victim's access cookie has expired; only the refresh cookie names the session.
-    victim.jar.remove("access_token");
+    victim.jar.remove(ACCESS_COOKIE);
     let res = victim.post_empty("/api/auth/logout").await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
 
@@ -147,7 +149,7 @@ async fn a_burst_of_sign_ins_evaluates_no_more_guesses_than_the_account_limit(ba
 
 /// The cookies a signed-in browser sends to `/api/auth/*`.
 fn auth_cookies(browser: &Browser) -> String {
-    ["access_token", "refresh_token"]
+    [ACCESS_COOKIE, REFRESH_COOKIE]
         .iter()
         .filter_map(|name| browser.cookie(name).map(|v| format!("{name}={v}")))
         .collect::<Vec<_>>()

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::harness::{spawn_app, Backend, StoredCookie};
+use crate::harness::{spawn_app, Backend, StoredCookie, ACCESS_COOKIE, REFRESH_COOKIE};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -21,11 +21,11 @@ async fn refresh_rotates_both_cookies(backend: Backend) {
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_ne!(
         browser.cookie("refresh_token").unwrap(),
-        before["refresh_token"].value
+        before[REFRESH_COOKIE].value
     );
     assert_ne!(
         browser.cookie("access_token").unwrap(),
-        before["access_token"].value
+        before[ACCESS_COOKIE].value
     );
     assert_eq!(browser.me().await.status, StatusCode::OK);
 }
@@ -118,7 +118,7 @@ async fn an_api_refresh_token_gets_no_grace_even_through_the_cookie_endpoint(bac
     // The old token, replayed at once as a browser cookie: still a copy, not a racing tab.
     let mut thief = app.browser();
     thief.jar.insert(
-        "refresh_token".into(),
+        REFRESH_COOKIE.into(),
         StoredCookie {
             value: refresh,
             path: "/api/auth".into(),

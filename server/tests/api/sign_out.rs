@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{spawn_app, Backend, StoredCookie};
+use crate::harness::{spawn_app, Backend, StoredCookie, ACCESS_COOKIE, REFRESH_COOKIE};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -44,7 +44,10 @@ async fn logout_clears_both_cookies_with_the_same_path_and_attributes(backend: B
             "{cookie}"
         );
     }
-    assert!(access.starts_with("access_token=;") && refresh.starts_with("refresh_token=;"));
+    assert!(
+        access.starts_with(&format!("{ACCESS_COOKIE}=;"))
+            && refresh.starts_with(&format!("{REFRESH_COOKIE}=;"))
+    );
     assert_eq!(
         res.header("clear-site-data"),
         Some("\"cache\", \"storage\"")
@@ -69,7 +72,7 @@ async fn replayed_access_token_is_refused_right_after_logout(backend: Backend) {
         StatusCode::UNAUTHORIZED,
         "cookie replay"
     );
-    let access = stolen["access_token"].value.clone();
+    let access = stolen[ACCESS_COOKIE].value.clone();
     assert_eq!(
         app.me_with_bearer(&access).await.status,
         StatusCode::UNAUTHORIZED,

@@ -3,7 +3,10 @@
 
 use reqwest::StatusCode;
 
-use crate::harness::{spawn_app, unique_email, Backend, Browser, Caller, Reply, PASSWORD};
+use crate::harness::{
+    spawn_app, unique_email, Backend, Browser, Caller, Reply, ACCESS_COOKIE, PASSWORD,
+    REFRESH_COOKIE,
+};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -180,7 +183,7 @@ async fn a_limited_server_function_says_when_to_try_again(backend: Backend) {
 async fn a_cross_site_form_cannot_sign_anyone_out(backend: Backend) {
     let app = spawn_app(backend).await;
     let (browser, _) = app.signed_up_browser().await;
-    let cookies = ["access_token", "refresh_token"]
+    let cookies = [ACCESS_COOKIE, REFRESH_COOKIE]
         .iter()
         .filter_map(|name| browser.cookie(name).map(|v| format!("{name}={v}")))
         .collect::<Vec<_>>()
