@@ -52,11 +52,15 @@ impl Modify for SecuritySchemes {
         );
         components.add_security_scheme(
             "access_cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(backend::authn::CookieNames::SECURE.access))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                backend::authn::CookieNames::SECURE.access,
+            ))),
         );
         components.add_security_scheme(
             "refresh_cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(backend::authn::CookieNames::SECURE.refresh))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                backend::authn::CookieNames::SECURE.refresh,
+            ))),
         );
         components.add_security_scheme(
             "resource_server",
