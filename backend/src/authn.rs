@@ -11,11 +11,14 @@ use super::tokens::AccessClaims;
 pub use wire::SIGNOUT_PENDING_COOKIE;
 
 /// The names of the two auth cookies. With Secure cookies they carry the prefixes that
-/// browsers enforce, so that no other site, not even a sibling subdomain, can plant a
-/// cookie of the same name (cookie tossing): `__Host-` for the access cookie (Secure,
-/// `Path=/`, no `Domain`), `__Secure-` for the refresh cookie, whose `Path=/api/auth` rules
-/// out `__Host-`. A cookie of the unprefixed name is then ignored. On plain-http hosts
-/// (`COOKIE_SECURE=false`), where no prefix can be set, the plain names.
+/// browsers enforce against cookie tossing: `__Host-` for the access cookie (Secure,
+/// `Path=/`, no `Domain`: no other host, not even a sibling subdomain, can set it) and
+/// `__Secure-` for the refresh cookie, whose `Path=/api/auth` rules out `__Host-` (only a
+/// secure origin can set it, though a sibling https subdomain still could, with a wider
+/// `Domain`: `Presented` keeps every value for that). A cookie of the unprefixed name
+/// then authenticates nothing; it is only ended and cleared by a sign-out (a browser
+/// signed in before the names had prefixes). On plain-http hosts (`COOKIE_SECURE=false`),
+/// where no prefix can be set, the plain names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CookieNames {
     pub access: &'static str,
@@ -69,15 +72,28 @@ pub struct Presented {
     bearer: Option<String>,
     access_cookies: Vec<String>,
     refresh_cookies: Vec<String>,
+    /// Cookies of the unprefixed names while the names are prefixed: ended by a sign-out,
+    /// trusted for nothing else.
+    legacy_access_cookies: Vec<String>,
+    legacy_refresh_cookies: Vec<String>,
     sign_out_pending: bool,
 }
 
 impl Presented {
     pub fn from_headers(headers: &HeaderMap, names: CookieNames) -> Self {
+        let legacy = |name| {
+            if names == CookieNames::PLAIN_HTTP {
+                Vec::new()
+            } else {
+                cookie_values(headers, name)
+            }
+        };
         Self {
             bearer: bearer_token(headers),
             access_cookies: cookie_values(headers, names.access),
             refresh_cookies: cookie_values(headers, names.refresh),
+            legacy_access_cookies: legacy(CookieNames::PLAIN_HTTP.access),
+            legacy_refresh_cookies: legacy(CookieNames::PLAIN_HTTP.refresh),
             sign_out_pending: sign_out_pending(headers),
         }
     }
@@ -88,7 +104,8 @@ impl Presented {
     pub fn access_tokens(&self) -> impl Iterator<Item = &str> {
         self.bearer
             .iter()
-            .chain(self.access_cookies.iter())
+            .chain(&self.access_cookies)
+            .chain(&self.legacy_access_cookies)
             .map(String::as_str)
     }
 
@@ -113,9 +130,26 @@ impl Presented {
     pub fn refresh_cookies(&self) -> Vec<Secret> {
         self.refresh_cookies
             .iter()
+            .chain(&self.legacy_refresh_cookies)
             .cloned()
             .map(Secret::new)
             .collect()
+    }
+
+    /// The refresh cookies of this server's current name (the legacy name trusted for
+    /// nothing but a sign-out).
+    pub fn current_refresh_cookies(&self) -> Vec<Secret> {
+        self.refresh_cookies
+            .iter()
+            .cloned()
+            .map(Secret::new)
+            .collect()
+    }
+
+    /// The access cookies of this server's current name: with Secure cookies, `__Host-`
+    /// ones, which no other host can have planted.
+    pub fn current_access_cookies(&self) -> impl Iterator<Item = &str> {
+        self.access_cookies.iter().map(String::as_str)
     }
 
     /// The refresh cookie that may continue a session: none while a sign-out is pending (a

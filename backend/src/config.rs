@@ -133,29 +133,43 @@ fn introspection_client() -> anyhow::Result<Option<IntrospectionClient>> {
 }
 
 /// Why a shared secret is too weak to guard an endpoint, if it is: fewer than 32
-/// characters, or less than 128 bits by the entropy of its characters (their Shannon
-/// entropy times its length). That refuses blanks, one repeated character and short
-/// repeated patterns, which a length check alone lets through; `openssl rand -hex 32`
-/// (about 250 bits by this estimate) and `-base64 32` pass easily.
+/// characters; fewer than 128 bits for a random string of its alphabet (hex digits count 4
+/// bits each, letters and digits about 6, other printable characters about 6.6); or a
+/// string so repetitive that the Shannon entropy of its characters totals under 96 bits
+/// (blanks, one repeated character, short repeated patterns). `openssl rand -hex 16` (32
+/// hex digits) passes, and so do `-hex 32` and `-base64 32`.
 pub fn weak_secret(secret: &str) -> Option<&'static str> {
     const MIN_CHARS: usize = 32;
     const MIN_BITS: f64 = 128.0;
+    const MIN_SHANNON_BITS: f64 = 96.0;
     let length = secret.chars().count();
     if length < MIN_CHARS {
         return Some("must be at least 32 characters long");
     }
+    let bits_per_char = if secret.chars().all(|c| c.is_ascii_hexdigit()) {
+        4.0
+    } else if secret
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c))
+    {
+        6.0
+    } else {
+        95f64.log2()
+    };
     let mut counts = std::collections::HashMap::new();
     for c in secret.chars() {
         *counts.entry(c).or_insert(0usize) += 1;
     }
-    let per_char: f64 = counts
+    let shannon_per_char: f64 = counts
         .values()
         .map(|&n| {
             let p = n as f64 / length as f64;
             -p * p.log2()
         })
         .sum();
-    (per_char * (length as f64) < MIN_BITS)
+    let too_few = bits_per_char * (length as f64) < MIN_BITS;
+    let repetitive = shannon_per_char * (length as f64) < MIN_SHANNON_BITS;
+    (too_few || repetitive)
         .then_some("is too predictable: it needs at least 128 bits of randomness")
 }
 
@@ -226,6 +240,8 @@ mod tests {
         ] {
             assert!(weak_secret(&weak).is_some(), "{weak:?}");
         }
+        // 32 random hex digits: exactly 128 bits.
+        assert_eq!(weak_secret("9f86d081884c7d659a2feaa0c55ad015"), None);
         for strong in [
             "introspection-secret-for-the-tests-0123",
             "3f9c2a7e1b8d4c6f0a5e9b2d7c1f4a8e6b3d9c2f7a1e5b8d4c0f6a9e2b7d3c1f",

@@ -55,15 +55,14 @@ pub const CONFIRM_PASSWORD: Policy = Policy {
     window_secs: 900,
 };
 /// Failed resource-server authentications on introspection, per client IP: a wrong
-/// secret is a guess. The slot is taken before the secret is compared, so a burst cannot
-/// try more guesses than this, and given back when the secret was right.
+/// secret is a guess. Only failures count; the right secret is never refused.
 pub const INTROSPECTION_AUTH_PER_IP: Policy = Policy {
     name: "introspection-auth-ip",
     limit: 20,
     window_secs: 300,
 };
 /// The same per presented client id, whatever the IP: guessing spread over many
-/// addresses. Higher, because the real resource server shares it with whoever guesses.
+/// addresses.
 pub const INTROSPECTION_AUTH_PER_CLIENT: Policy = Policy {
     name: "introspection-auth-client",
     limit: 100,

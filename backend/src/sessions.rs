@@ -309,6 +309,22 @@ pub async fn session_of_refresh_token(
         .transpose()
 }
 
+/// The session of a refresh token (current or rotated) if it has not ended.
+pub async fn live_session_of_refresh_token(
+    db: &Db,
+    presented: &Secret,
+) -> sqlx::Result<Option<(String, String)>> {
+    let row = sqlx::query(
+        "SELECT s.id, s.user_id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id \
+         WHERE rt.token_hash = $1 AND s.revoked_at IS NULL",
+    )
+    .bind(hash_refresh_token(presented))
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| Ok((r.try_get("id")?, r.try_get("user_id")?)))
+        .transpose()
+}
+
 /// The latest `exp` of the access tokens of a session that was just ended: a revocation
 /// of the session must be remembered until then. `None` if it had ended already (not an
 /// error: sign-out is idempotent).

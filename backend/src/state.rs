@@ -18,10 +18,6 @@ use super::sessions::SessionPolicy;
 use super::tail;
 use super::tokens::TokenKeys;
 
-/// At most this many sign-outs are retried at once; beyond, a sign-out the database could
-/// not take is left to its client's retry (the memory of each is a few hundred bytes).
-pub const MAX_SIGN_OUT_RETRIES: usize = 10_000;
-
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
@@ -32,8 +28,9 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     pub activity: Arc<ActivityThrottle>,
     pub clock: Clock,
-    /// Sign-outs the database could not take, retried in the background (`service`).
-    pub sign_out_retries: Arc<tokio::sync::Semaphore>,
+    /// Sign-outs the database could not take, retried in the background
+    /// (`service::retry`).
+    pub sign_out_retries: Arc<crate::service::retry::RetriedSignOuts>,
     pub leptos_options: LeptosOptions,
     pub bundle: Arc<SiteBundle>,
 }
@@ -73,7 +70,7 @@ impl AppState {
             )),
             limiter: Arc::new(RateLimiter::new(config.rate_limits)),
             activity: Arc::new(ActivityThrottle::default()),
-            sign_out_retries: Arc::new(tokio::sync::Semaphore::new(MAX_SIGN_OUT_RETRIES)),
+            sign_out_retries: Arc::default(),
             db,
             dialect,
             revocations,

@@ -89,6 +89,19 @@ impl Tail {
             Dialect::Sqlite => None,
             Dialect::Postgres => Some(horizon(db).await?),
         };
+        // A horizon below the position means another transaction counter (the database
+        // was restored or replaced): read from the lower one, so nothing is skipped.
+        let from = match next_position {
+            Some(horizon) if horizon < self.position => {
+                tracing::warn!(
+                    horizon,
+                    position = self.position,
+                    "the transaction horizon went back; reading from it"
+                );
+                horizon
+            }
+            _ => self.position,
+        };
         let mut applied = 0;
         let mut after_id = 0;
         loop {
@@ -100,7 +113,7 @@ impl Tail {
                 "SELECT {EVENT_COLUMNS}, tx FROM revocation_events \
                  WHERE {condition} AND id > $2 ORDER BY id LIMIT $3"
             ))
-            .bind(self.position)
+            .bind(from)
             .bind(after_id)
             .bind(BATCH)
             .fetch_all(db)

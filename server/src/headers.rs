@@ -33,10 +33,11 @@ pub fn with_security_headers<S: Clone + Send + Sync + 'static>(
         ));
     if cookies_secure {
         // Meaningful only over https (a browser ignores it on plain http), where Secure
-        // cookies mean the site is served.
+        // cookies mean the site is served. Not `includeSubDomains`: that is a policy for
+        // hosts this server does not know.
         router.layer(SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+            HeaderValue::from_static("max-age=31536000"),
         ))
     } else {
         router

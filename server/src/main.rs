@@ -38,6 +38,15 @@ async fn run() -> anyhow::Result<()> {
     }
     let addr = options.site_addr;
     let config = Config::from_env()?;
+    if config.cookie_secure && config.public_origin.is_none() && !addr.ip().is_loopback() {
+        // Browsers then reach this server through a TLS proxy, and send `https://` Origins,
+        // which the plain-http server only takes from PUBLIC_ORIGIN.
+        tracing::warn!(
+            "COOKIE_SECURE is on and PUBLIC_ORIGIN is unset: behind an https proxy, set \
+             PUBLIC_ORIGIN (e.g. https://app.example) or every form post is refused as \
+             cross-origin"
+        );
+    }
     let server = Server::bind(config, Clock::system(), options, addr).await?;
     tracing::info!("listening on http://{}", server.addr);
     server.serve(shutdown_signal()).await

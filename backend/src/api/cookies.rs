@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use cookie::time::Duration;
 use cookie::{Cookie, SameSite};
 
-use crate::authn::SIGNOUT_PENDING_COOKIE;
+use crate::authn::{CookieNames, SIGNOUT_PENDING_COOKIE};
 use crate::config::Config;
 use crate::secret::Secret;
 use crate::service::CookieChange;
@@ -15,7 +15,11 @@ use wire::{Flash, Notice};
 const REFRESH_COOKIE_PATH: &str = "/api/auth";
 
 fn access_cookie(config: &Config, value: String) -> Cookie<'static> {
-    Cookie::build((config.cookie_names().access, value))
+    access_cookie_named(config, config.cookie_names().access, value)
+}
+
+fn access_cookie_named(config: &Config, name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build((name, value))
         .http_only(true)
         .secure(config.cookie_secure)
         .same_site(SameSite::Lax)
@@ -25,7 +29,11 @@ fn access_cookie(config: &Config, value: String) -> Cookie<'static> {
 }
 
 fn refresh_cookie(config: &Config, value: String) -> Cookie<'static> {
-    Cookie::build((config.cookie_names().refresh, value))
+    refresh_cookie_named(config, config.cookie_names().refresh, value)
+}
+
+fn refresh_cookie_named(config: &Config, name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build((name, value))
         .http_only(true)
         .secure(config.cookie_secure)
         .same_site(SameSite::Strict)
@@ -49,11 +57,21 @@ pub fn set_refresh(headers: &mut HeaderMap, config: &Config, token: &Secret) {
 }
 
 /// Clears both cookies: same attributes, empty value, `Max-Age=0`, `Expires` in the past.
+/// With Secure cookies, the unprefixed names that this server used before it prefixed them
+/// are cleared too (`authn::CookieNames::LEGACY`), so that a browser signed in before the
+/// upgrade keeps no trace of its session.
 pub fn clear_both(headers: &mut HeaderMap, config: &Config) {
-    for mut cookie in [
+    let names = config.cookie_names();
+    let mut cookies = vec![
         access_cookie(config, String::new()),
         refresh_cookie(config, String::new()),
-    ] {
+    ];
+    if names != CookieNames::PLAIN_HTTP {
+        let legacy = CookieNames::PLAIN_HTTP;
+        cookies.push(access_cookie_named(config, legacy.access, String::new()));
+        cookies.push(refresh_cookie_named(config, legacy.refresh, String::new()));
+    }
+    for mut cookie in cookies {
         cookie.make_removal();
         append(headers, &cookie);
     }

@@ -78,7 +78,8 @@ fn is_allowed_origin(
     host: Option<&HeaderValue>,
     public_origin: Option<&str>,
 ) -> bool {
-    if public_origin.is_some_and(|p| p.trim_end_matches('/').eq_ignore_ascii_case(origin)) {
+    let public = public_origin.map(|p| without_default_port(p.trim_end_matches('/')));
+    if public.is_some_and(|p| p.eq_ignore_ascii_case(&without_default_port(origin))) {
         return true;
     }
     // `null` (an opaque origin) and every other scheme fall through to `false`.
@@ -87,6 +88,17 @@ fn is_allowed_origin(
     };
     host.and_then(|h| h.to_str().ok())
         .is_some_and(|host| host.eq_ignore_ascii_case(origin_host))
+}
+
+/// An origin as browsers send it: without the scheme's default port (`https://x:443` is
+/// sent as `https://x`).
+fn without_default_port(origin: &str) -> String {
+    let default = if origin.starts_with("https://") {
+        ":443"
+    } else {
+        ":80"
+    };
+    origin.strip_suffix(default).unwrap_or(origin).to_owned()
 }
 
 /// The origin (scheme, host and port) of an absolute URL: what precedes its path.

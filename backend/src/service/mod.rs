@@ -12,6 +12,7 @@
 
 mod account;
 mod outcome;
+pub mod retry;
 mod sessions;
 mod sign_out;
 mod token_grant;

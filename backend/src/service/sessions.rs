@@ -10,7 +10,9 @@ use super::{ip_key, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::rate_limit::{REFRESH_PER_IP, REGISTER_PER_IP};
 use crate::secret::Secret;
+use crate::sessions;
 use crate::signin::{self, IssuedTokens, Refreshed};
+use crate::signout::{self, LeavingDevice};
 use crate::state::AppState;
 use crate::users::User;
 
@@ -118,12 +120,15 @@ pub async fn refresh(state: &AppState, caller: &Caller) -> Outcome<SignedIn> {
         return limited.into();
     }
     let refused = |error: ApiError| Outcome::refused(error).with_cookie(CookieChange::ClearAuth);
-    // A browser whose sign-out is still pending must not be signed back in, nor one that
-    // presents two refresh cookies (one of them planted).
+    // A browser whose sign-out is still pending must not be signed back in.
     let presented = match caller.presented.refresh_cookie_to_continue() {
         Ok(Some(presented)) => presented,
         Ok(None) => return refused(ApiError::InvalidRefreshToken),
-        Err(conflict) => return refused(conflict),
+        Err(conflict) => match resolve_planted_refresh(state, caller).await {
+            Ok(Some(own)) => own,
+            Ok(None) => return refused(conflict),
+            Err(error) => return error.into(),
+        },
     };
     match signin::refresh(state, &presented, true, &caller.client).await {
         Ok(Refreshed::Tokens(tokens)) => signed_in(*tokens),
@@ -131,4 +136,47 @@ pub async fn refresh(state: &AppState, caller: &Caller) -> Outcome<SignedIn> {
         Ok(Refreshed::Expired) => refused(ApiError::SessionExpired),
         Err(error) => error.into(),
     }
+}
+
+/// Two refresh cookies of one name: one of them was planted by another host (a sibling
+/// subdomain can set a `__Secure-` cookie with a wider `Domain`), perhaps to sign this
+/// browser into the planter's account. The access cookie cannot be planted (`__Host-`), so
+/// it tells which session is this browser's own: if exactly one live session among the
+/// presented refresh tokens is one the access cookies name, that refresh token continues,
+/// and every other live session presented is ended (the planter's sign-in dies, and
+/// the planted cookie then names nothing live). Otherwise nothing continues (`None`); the
+/// live sessions no access cookie names are ended all the same, so that a planted cookie
+/// can never sign a browser with no session of its own into someone else's.
+async fn resolve_planted_refresh(state: &AppState, caller: &Caller) -> ApiResult<Option<Secret>> {
+    let named_by_access: Vec<String> = caller
+        .presented
+        .current_access_cookies()
+        .filter_map(|t| state.keys.verify_ignoring_expiry(t))
+        .map(|claims| claims.sid)
+        .collect();
+    let mut own = Vec::new();
+    let mut others = Vec::new();
+    for token in caller.presented.current_refresh_cookies() {
+        let Some((session_id, user_id)) =
+            sessions::live_session_of_refresh_token(&state.db, &token).await?
+        else {
+            continue;
+        };
+        if named_by_access.contains(&session_id) {
+            own.push(token);
+        } else {
+            others.push((session_id, user_id));
+        }
+    }
+    if !others.is_empty() {
+        let planted = LeavingDevice {
+            access: Vec::new(),
+            refresh_sessions: others,
+        };
+        signout::sign_out_device(state, planted, &caller.client).await?;
+    }
+    Ok(match <[Secret; 1]>::try_from(own) {
+        Ok([one]) => Some(one),
+        Err(_) => None,
+    })
 }

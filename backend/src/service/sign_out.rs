@@ -5,11 +5,10 @@
 //! signing out. Each runs to its end in a task of its own (`AppState::run_to_completion`),
 //! even if the client hangs up.
 
-use std::time::Duration;
-
 use wire::{device_signed_out, Landing, LogoutAllResponse, LogoutResponse, Notice, SessionsEnded};
 
 use super::outcome::{CookieChange, Next, Outcome};
+use super::retry;
 use super::sessions::record_ids;
 use super::{ip_key, Caller};
 use crate::audit::ClientInfo;
@@ -80,18 +79,21 @@ pub async fn sign_out(
         signout::refuse_session_here_at_once(state, claims);
     }
     let in_body = refresh_in_body.filter(|t| !t.is_empty()).map(Secret::new);
-    let (in_caller, in_refresh) = (caller.clone(), in_body.clone());
+    let (in_caller, verified) = (caller.clone(), access.clone());
     let ended = state
         .run_to_completion(move |state| async move {
-            end_presented_session(&state, &in_caller, in_refresh).await
+            let ended = end_presented_session(&state, &in_caller, in_body).await;
+            // Decided here, in the task that outlives the request: a client that hung up
+            // or timed out gets its sign-out retried too.
+            if matches!(ended, Err(ApiError::Unavailable)) {
+                retry::keep_trying(&state, verified, in_caller.client.clone());
+            }
+            ended
         })
         .await;
     let ended = match ended {
         Ok(ended) => ended,
         Err(error) => {
-            if matches!(error, ApiError::Unavailable) {
-                keep_trying(state, caller.clone(), in_body);
-            }
             // Said plainly: the browser lands home signed out, and is told that the end
             // everywhere is still to come and how to make sure of it.
             let mut pending =
@@ -122,47 +124,6 @@ pub async fn sign_out(
         }
     }
     outcome
-}
-
-/// How long a sign-out the database could not take is retried for, and how often.
-const RETRY_FOR: Duration = Duration::from_secs(3600);
-const RETRY_EVERY_AT_MOST: Duration = Duration::from_secs(5);
-
-/// Retries a sign-out the database could not take until it lands (or `RETRY_FOR` has
-/// passed), so that it is not lost while its client cannot retry: a plain form post, a
-/// client that gave up, a browser closed. This process refuses the session already; once
-/// the revocation is recorded, every other process does too. Retrying is idempotent, and
-/// so is the client's own retry racing this one. At most `MAX_SIGN_OUT_RETRIES` wait at
-/// once; a process that stops forgets them (the client's retry and the pending marker
-/// remain).
-fn keep_trying(state: &AppState, caller: Caller, refresh_in_body: Option<Secret>) {
-    let Ok(permit) = state.sign_out_retries.clone().try_acquire_owned() else {
-        tracing::warn!("too many sign-outs waiting for the database; this one is not retried");
-        return;
-    };
-    let state = state.clone();
-    let retries = async move {
-        let _permit = permit;
-        let given_up_at = tokio::time::Instant::now() + RETRY_FOR;
-        let mut wait = Duration::from_millis(500);
-        loop {
-            tokio::time::sleep(wait).await;
-            match end_presented_session(&state, &caller, refresh_in_body.clone()).await {
-                Ok(_) => {
-                    tracing::info!("a sign-out the database could not take has landed");
-                    return;
-                }
-                Err(ApiError::Unavailable) if tokio::time::Instant::now() < given_up_at => {
-                    wait = (wait * 2).min(RETRY_EVERY_AT_MOST);
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "a sign-out retried in the background was not recorded");
-                    return;
-                }
-            }
-        }
-    };
-    tokio::spawn(tracing::Instrument::in_current_span(retries));
 }
 
 /// Signs out every device of the user, or every other device with `keep_current`.

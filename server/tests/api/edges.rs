@@ -18,6 +18,7 @@ on_both_databases!(
     a_sign_out_with_a_planted_cookie_ends_both_sessions,
     two_values_of_one_auth_cookie_are_refused_for_anything_but_a_sign_out,
     cookies_without_the_secure_prefix_count_for_nothing,
+    a_planted_refresh_cookie_never_continues_and_its_session_ends,
 );
 
 async fn an_https_origin_naming_the_plain_http_server_is_cross_origin(backend: Backend) {
@@ -309,5 +310,48 @@ async fn cookies_without_the_secure_prefix_count_for_nothing(backend: Backend) {
         browser.me().await.status,
         StatusCode::OK,
         "the real cookies work"
+    );
+}
+
+async fn a_planted_refresh_cookie_never_continues_and_its_session_ends(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (attacker, _) = app.signed_up_browser().await;
+    let (victim, victim_email) = app.signed_up_browser().await;
+    let planted = attacker.cookie("refresh_token").unwrap();
+    // The victim's own cookies, and the planted one beside them (sent first).
+    let cookies = format!(
+        "{REFRESH_COOKIE}={planted}; {REFRESH_COOKIE}={}; {ACCESS_COOKIE}={}",
+        victim.cookie("refresh_token").unwrap(),
+        victim.cookie("access_token").unwrap(),
+    );
+    let res = app
+        .post_anonymous("/api/auth/refresh", &[("cookie", cookies)], None)
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(
+        res.json["user"]["email"],
+        victim_email.as_str(),
+        "still the victim"
+    );
+    assert_eq!(
+        app.refresh_with_cookie(&planted).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the planter's session ended"
+    );
+
+    // A browser with no session of its own (signed out: no access cookie) and a planted
+    // live one: never signed into the planter's account.
+    let (attacker, _) = app.signed_up_browser().await;
+    let planted = attacker.cookie("refresh_token").unwrap();
+    let cookies = format!("{REFRESH_COOKIE}={planted}; {REFRESH_COOKIE}=long-gone");
+    let res = app
+        .post_anonymous("/api/auth/refresh", &[("cookie", cookies)], None)
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert_eq!(res.json["error"], "conflicting_cookies");
+    assert_eq!(
+        app.refresh_with_cookie(&planted).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the planted session ended"
     );
 }

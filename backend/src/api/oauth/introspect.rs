@@ -143,27 +143,20 @@ fn require_resource_server(
     let Some(Some((id, secret))) = basic_credentials(headers) else {
         return Err(OAuthError::InvalidClient);
     };
-    // The slots are taken before the comparison: a burst of guesses sent at once cannot
-    // have more of them compared than the limits allow. A right secret gives them back.
-    let per_ip = state.reserve(
-        INTROSPECTION_AUTH_PER_IP,
-        client.ip.as_deref().unwrap_or_default(),
-    )?;
-    let per_client = match state.reserve(INTROSPECTION_AUTH_PER_CLIENT, &id) {
-        Ok(slot) => slot,
-        Err(limited) => {
-            per_ip.refund();
-            return Err(limited.into());
-        }
-    };
     // Digests are compared, not the secrets: the time the comparison takes then says
     // nothing about how much of the secret a guess got right.
     let digest = |s: &str| Sha256::digest(s.as_bytes());
     if id == configured.id && digest(&secret) == digest(configured.secret.expose()) {
-        per_ip.refund();
-        per_client.refund();
-        Ok(())
-    } else {
-        Err(OAuthError::InvalidClient)
+        return Ok(());
     }
+    // Only failures count, and the right secret is never refused: whoever knows the
+    // client id (it is no secret) cannot lock the resource server out. A burst of
+    // guesses sent at once may all be compared before they are counted; with a secret of
+    // 128 bits or more (checked at start) that buys a guesser nothing.
+    state.rate_limit(
+        INTROSPECTION_AUTH_PER_IP,
+        client.ip.as_deref().unwrap_or_default(),
+    )?;
+    state.rate_limit(INTROSPECTION_AUTH_PER_CLIENT, &id)?;
+    Err(OAuthError::InvalidClient)
 }
