@@ -81,21 +81,32 @@ pub struct Presented {
 
 impl Presented {
     pub fn from_headers(headers: &HeaderMap, names: CookieNames) -> Self {
-        let legacy = |name| {
-            if names == CookieNames::PLAIN_HTTP {
-                Vec::new()
-            } else {
-                cookie_values(headers, name)
-            }
-        };
-        Self {
+        let mut presented = Self {
             bearer: bearer_token(headers),
-            access_cookies: cookie_values(headers, names.access),
-            refresh_cookies: cookie_values(headers, names.refresh),
-            legacy_access_cookies: legacy(CookieNames::PLAIN_HTTP.access),
-            legacy_refresh_cookies: legacy(CookieNames::PLAIN_HTTP.refresh),
-            sign_out_pending: sign_out_pending(headers),
+            ..Self::default()
+        };
+        let legacy = (names != CookieNames::PLAIN_HTTP).then_some(CookieNames::PLAIN_HTTP);
+        // One pass over the cookies, however many names are read.
+        for (name, value) in cookie_pairs(headers) {
+            let values = if name == names.access {
+                &mut presented.access_cookies
+            } else if name == names.refresh {
+                &mut presented.refresh_cookies
+            } else if legacy.is_some_and(|l| name == l.access) {
+                &mut presented.legacy_access_cookies
+            } else if legacy.is_some_and(|l| name == l.refresh) {
+                &mut presented.legacy_refresh_cookies
+            } else if name == SIGNOUT_PENDING_COOKIE {
+                presented.sign_out_pending = true;
+                continue;
+            } else {
+                continue;
+            };
+            if !values.contains(&value) {
+                values.push(value);
+            }
         }
+        presented
     }
 
     /// Every access token presented: the bearer, and each access cookie. Sign-out uses
@@ -190,26 +201,16 @@ fn bearer_token(headers: &HeaderMap) -> Option<String> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
 }
 
-fn sign_out_pending(headers: &HeaderMap) -> bool {
-    cookie_value(headers, SIGNOUT_PENDING_COOKIE).is_some()
-}
-
-/// Every distinct, non-empty value of the cookie `name`, in the order sent.
-fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
-    let mut values: Vec<String> = Vec::new();
-    let sent = headers
+/// Every non-empty cookie the request carries, as `(name, value)`, in the order sent.
+fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (String, String)> + '_ {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| cookie::Cookie::split_parse(v.to_owned()))
         .filter_map(Result::ok)
-        .filter(|c| c.name() == name && !c.value().is_empty());
-    for cookie in sent {
-        if !values.iter().any(|v| v == cookie.value()) {
-            values.push(cookie.value().to_owned());
-        }
-    }
-    values
+        .filter(|c| !c.value().is_empty())
+        .map(|c| (c.name().to_owned(), c.value().to_owned()))
 }
 
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -152,6 +152,10 @@ test("a bundle file is cached for good only if its name is the hash of its bytes
       kept.push(path);
     } else {
       expect(cache, path).toBe("no-cache");
+      // Revalidated: a browser that has it gets a 304, not the file again.
+      const first = await request.get(path);
+      const again = await request.get(path, { headers: { "if-modified-since": first.headers()["last-modified"] } });
+      expect(again.status(), `${path} revalidated`).toBe(304);
     }
   }
   // The main wasm (the largest file), the loader and the pieces are named by their bytes,

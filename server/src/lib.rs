@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 
 use axum::http::StatusCode;
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -44,7 +45,15 @@ pub fn router(state: AppState) -> Router {
     let routes = page_routes();
     let options = state.leptos_options.clone();
     let cookies_secure = state.config.cookie_secure;
+    // The bundle, served here rather than by leptos's fallback, which passes a file request
+    // on without its conditional headers: a file revalidated on every page load (the main
+    // js of a split build, see `guards::cache_policy`) was then sent whole each time,
+    // instead of a 304.
+    let bundle = ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir))
+        .precompressed_br()
+        .precompressed_gzip();
     let router = Router::new()
+        .nest_service(&format!("/{}", options.site_pkg_dir), bundle)
         .merge(api::router())
         .merge(openapi::router())
         .leptos_routes_with_context(&state, routes, headers::page_nonce, move || {
