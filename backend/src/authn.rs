@@ -213,15 +213,10 @@ fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (String, String)> +
         .map(|c| (c.name().to_owned(), c.value().to_owned()))
 }
 
+/// The first non-empty value of the cookie `name` (for cookies that are not credentials:
+/// the flash notices).
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| cookie::Cookie::split_parse(v.to_owned()))
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name && !c.value().is_empty())
-        .map(|c| c.value().to_owned())
+    cookie_pairs(headers).find_map(|(n, value)| (n == name).then_some(value))
 }
 
 /// Authenticates a request: signature, algorithm, issuer, expiry, then revocation.
