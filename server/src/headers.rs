@@ -18,7 +18,6 @@ pub fn with_security_headers<S: Clone + Send + Sync + 'static>(
     cookies_secure: bool,
 ) -> Router<S> {
     let router = router
-        .layer(axum::middleware::from_fn(content_security_policy))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
@@ -44,15 +43,17 @@ pub fn with_security_headers<S: Clone + Send + Sync + 'static>(
     }
 }
 
+/// The pages' own layer: a Content Security Policy with a nonce made for each answer.
+/// Only around the page routes: the API, the server functions and the bundle answer no
+/// HTML, and a middleware around them all cost the session check measurably
+/// (`make bench`).
+pub fn with_page_policy<S: Clone + Send + Sync + 'static>(pages: Router<S>) -> Router<S> {
+    pages.layer(axum::middleware::from_fn(content_security_policy))
+}
+
 /// A nonce for this request, handed to the page render (`page_nonce`), and the policy
 /// that names it on an HTML answer.
 async fn content_security_policy(mut req: Request, next: Next) -> Response {
-    // Pages only: the API, server functions and the bundle answer no HTML (a 16-byte random
-    // nonce per API request was measurable in `make bench`).
-    let path = req.uri().path();
-    if path.starts_with("/api/") || path.starts_with("/pkg/") {
-        return next.run(req).await;
-    }
     let nonce = Nonce::new();
     req.extensions_mut().insert(nonce.clone());
     let mut response = next.run(req).await;

@@ -52,17 +52,23 @@ pub fn router(state: AppState) -> Router {
     let bundle = ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir))
         .precompressed_br()
         .precompressed_gzip();
+    // The pages (and the fallback, which renders the 404 page), each with its Content
+    // Security Policy; the API and the bundle never pay for a nonce.
+    let pages = headers::with_page_policy(
+        Router::new()
+            .leptos_routes_with_context(&state, routes, headers::page_nonce, move || {
+                shell(options.clone())
+            })
+            .fallback(leptos_axum::file_and_error_handler_with_context::<
+                AppState,
+                _,
+            >(headers::page_nonce, shell)),
+    );
     let router = Router::new()
-        .nest_service(&format!("/{}", options.site_pkg_dir), bundle)
+        .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), bundle)
         .merge(api::router())
         .merge(openapi::router())
-        .leptos_routes_with_context(&state, routes, headers::page_nonce, move || {
-            shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(headers::page_nonce, shell))
+        .merge(pages)
         // No request may hold a connection forever, whatever goes wrong below...
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
