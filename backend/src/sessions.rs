@@ -293,36 +293,42 @@ async fn continue_session(
     })
 }
 
-/// The session a refresh token belongs to, whatever its state. Sign-out uses it: leaving
-/// a session must work with any token that ever named it.
+/// The session a refresh token (current or rotated) belongs to, whatever its state.
+pub struct SessionOfToken {
+    pub session_id: String,
+    pub user_id: String,
+    pub ended: bool,
+}
+
+impl SessionOfToken {
+    /// `(session id, user id)`, as `signout::LeavingDevice` names a session.
+    pub fn ids(self) -> (String, String) {
+        (self.session_id, self.user_id)
+    }
+}
+
+/// The session a refresh token belongs to. Sign-out uses it whatever the session's state
+/// (leaving a session must work with any token that ever named it); a refresh with two
+/// cookies asks whether it has ended.
 pub async fn session_of_refresh_token(
     db: &Db,
     presented: &Secret,
-) -> sqlx::Result<Option<(String, String)>> {
+) -> sqlx::Result<Option<SessionOfToken>> {
     let row = sqlx::query(
-        "SELECT s.id, s.user_id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1",
+        "SELECT s.id, s.user_id, CASE WHEN s.revoked_at IS NULL THEN 0 ELSE 1 END AS ended \
+         FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1",
     )
     .bind(hash_refresh_token(presented))
     .fetch_optional(db)
     .await?;
-    row.map(|r| Ok((r.try_get("id")?, r.try_get("user_id")?)))
-        .transpose()
-}
-
-/// The session of a refresh token (current or rotated) if it has not ended.
-pub async fn live_session_of_refresh_token(
-    db: &Db,
-    presented: &Secret,
-) -> sqlx::Result<Option<(String, String)>> {
-    let row = sqlx::query(
-        "SELECT s.id, s.user_id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id \
-         WHERE rt.token_hash = $1 AND s.revoked_at IS NULL",
-    )
-    .bind(hash_refresh_token(presented))
-    .fetch_optional(db)
-    .await?;
-    row.map(|r| Ok((r.try_get("id")?, r.try_get("user_id")?)))
-        .transpose()
+    row.map(|r| {
+        Ok(SessionOfToken {
+            session_id: r.try_get("id")?,
+            user_id: r.try_get("user_id")?,
+            ended: r.try_get::<i32, _>("ended")? == 1,
+        })
+    })
+    .transpose()
 }
 
 /// The latest `exp` of the access tokens of a session that was just ended: a revocation

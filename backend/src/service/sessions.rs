@@ -2,10 +2,10 @@
 //! tokens travel only in HttpOnly cookies, never in an answer.
 
 use tracing::Span;
-use wire::{Credentials, Landing, Registration, SignedIn, UserView};
+use wire::{Credentials, Landing, Registration, SignedIn};
 
 use super::outcome::{CookieChange, Next, Outcome};
-use super::sign_out::end_presented_session;
+use super::sign_out::{end_presented_sessions, Leaving};
 use super::{ip_key, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::rate_limit::{REFRESH_PER_IP, REGISTER_PER_IP};
@@ -14,23 +14,13 @@ use crate::sessions;
 use crate::signin::{self, IssuedTokens, Refreshed};
 use crate::signout::{self, LeavingDevice};
 use crate::state::AppState;
-use crate::users::User;
-
-pub fn user_view(user: &User) -> UserView {
-    UserView {
-        id: user.id.clone(),
-        email: user.email.clone(),
-        display_name: user.public_name(),
-        created_at: user.created_at,
-    }
-}
 
 /// The outcome of every action that starts or continues a session in a browser: the
 /// cookies, and the user it is.
 fn signed_in(tokens: IssuedTokens) -> Outcome<SignedIn> {
     record_ids(&tokens.access_claims.sub, &tokens.access_claims.sid);
     let mut outcome = Outcome::done(SignedIn {
-        user: user_view(&tokens.user),
+        user: tokens.user.view(),
         session_id: tokens.access_claims.sid.clone(),
     })
     .with_cookie(CookieChange::SetAccess(tokens.access_token));
@@ -104,7 +94,8 @@ async fn finish_pending_sign_out(
     if !caller.presented.sign_out_pending() {
         return outcome;
     }
-    match end_presented_session(state, caller, None).await {
+    let leaving = Leaving::presented_by(state, caller, None);
+    match end_presented_sessions(state, leaving, &caller.client).await {
         Ok(_) => outcome.with_cookie(CookieChange::ClearSignOutPending),
         // The new session's cookies are not given: the old ones, still marked, keep
         // counting for nothing, and the next attempt finishes the sign-out.
@@ -157,15 +148,16 @@ async fn resolve_planted_refresh(state: &AppState, caller: &Caller) -> ApiResult
     let mut own = Vec::new();
     let mut others = Vec::new();
     for token in caller.presented.current_refresh_cookies() {
-        let Some((session_id, user_id)) =
-            sessions::live_session_of_refresh_token(&state.db, &token).await?
-        else {
+        let Some(session) = sessions::session_of_refresh_token(&state.db, &token).await? else {
             continue;
         };
-        if named_by_access.contains(&session_id) {
+        if session.ended {
+            continue;
+        }
+        if named_by_access.contains(&session.session_id) {
             own.push(token);
         } else {
-            others.push((session_id, user_id));
+            others.push(session.ids());
         }
     }
     if !others.is_empty() {

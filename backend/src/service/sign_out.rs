@@ -31,31 +31,49 @@ fn presented_claims(state: &AppState, caller: &Caller) -> Vec<AccessClaims> {
         .collect()
 }
 
-/// Ends the sessions this caller presents: by its refresh tokens (`refresh_in_body`, else
-/// every refresh cookie) and by its access tokens, even expired ones, whose `jti`s are
-/// deny-listed too. Two cookies of one name both end: one may have been planted, and the
-/// one that was not must not survive a sign-out. Returns how many live sessions ended.
-pub(super) async fn end_presented_session(
+/// What a caller presents to be signed out: the claims of its access tokens, and its
+/// refresh tokens (`refresh_in_body`, else every refresh cookie).
+pub(super) struct Leaving {
+    pub access: Vec<AccessClaims>,
+    pub refresh: Vec<Secret>,
+}
+
+impl Leaving {
+    pub fn presented_by(
+        state: &AppState,
+        caller: &Caller,
+        refresh_in_body: Option<Secret>,
+    ) -> Self {
+        Self {
+            access: presented_claims(state, caller),
+            refresh: match refresh_in_body {
+                Some(token) => vec![token],
+                None => caller.presented.refresh_cookies(),
+            },
+        }
+    }
+}
+
+/// Ends the sessions a caller presents: by its refresh tokens and by its access tokens,
+/// even expired ones, whose `jti`s are deny-listed too. Two cookies of one name both end:
+/// one may have been planted, and the one that was not must not survive a sign-out.
+/// Returns how many live sessions ended.
+pub(super) async fn end_presented_sessions(
     state: &AppState,
-    caller: &Caller,
-    refresh_in_body: Option<Secret>,
+    leaving: Leaving,
+    client: &ClientInfo,
 ) -> ApiResult<usize> {
-    let access = presented_claims(state, caller);
-    let refresh = match refresh_in_body {
-        Some(token) => vec![token],
-        None => caller.presented.refresh_cookies(),
-    };
     let mut refresh_sessions = Vec::new();
-    for token in &refresh {
+    for token in &leaving.refresh {
         if let Some(session) = sessions::session_of_refresh_token(&state.db, token).await? {
-            refresh_sessions.push(session);
+            refresh_sessions.push(session.ids());
         }
     }
     let leaving = LeavingDevice {
-        access,
+        access: leaving.access,
         refresh_sessions,
     };
-    signout::sign_out_device(state, leaving, &caller.client).await
+    signout::sign_out_device(state, leaving, client).await
 }
 
 /// Signs this device out. Idempotent, and the same answer whatever was (or was not)
@@ -71,22 +89,24 @@ pub async fn sign_out(
     caller: &Caller,
     refresh_in_body: Option<String>,
 ) -> Outcome<LogoutResponse> {
-    let access = presented_claims(state, caller);
-    if let Some(claims) = access.first() {
+    let in_body = refresh_in_body.filter(|t| !t.is_empty()).map(Secret::new);
+    let leaving = Leaving::presented_by(state, caller, in_body);
+    if let Some(claims) = leaving.access.first() {
         record_ids(&claims.sub, &claims.sid);
     }
-    for claims in &access {
+    for claims in &leaving.access {
         signout::refuse_session_here_at_once(state, claims);
     }
-    let in_body = refresh_in_body.filter(|t| !t.is_empty()).map(Secret::new);
-    let (in_caller, verified) = (caller.clone(), access.clone());
+    // Kept for the rate-limit key below, and for the retry.
+    let verified = leaving.access.clone();
+    let (in_client, retried) = (caller.client.clone(), verified.clone());
     let ended = state
         .run_to_completion(move |state| async move {
-            let ended = end_presented_session(&state, &in_caller, in_body).await;
+            let ended = end_presented_sessions(&state, leaving, &in_client).await;
             // Decided here, in the task that outlives the request: a client that hung up
             // or timed out gets its sign-out retried too.
             if matches!(ended, Err(ApiError::Unavailable)) {
-                retry::keep_trying(&state, verified, in_caller.client.clone());
+                retry::keep_trying(&state, retried, in_client);
             }
             ended
         })
@@ -115,7 +135,7 @@ pub async fn sign_out(
         outcome = outcome.with_cookie(CookieChange::ClearSignOutPending);
     }
     if ended == 0 {
-        let rate_key = access
+        let rate_key = verified
             .first()
             .map(|c| format!("session:{}", c.sid))
             .unwrap_or_else(|| ip_key(&caller.client));
@@ -253,7 +273,7 @@ pub async fn revoke_token(state: &AppState, client: &ClientInfo, token: Secret) 
             };
             let leaving = LeavingDevice {
                 access: access.into_iter().collect(),
-                refresh_sessions: refresh_sessions.into_iter().collect(),
+                refresh_sessions: refresh_sessions.map(|s| s.ids()).into_iter().collect(),
             };
             signout::sign_out_device(&state, leaving, &in_client).await
         })
