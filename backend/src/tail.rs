@@ -158,11 +158,6 @@ impl Tail {
         }
         Ok(true)
     }
-
-    /// Where the tail stands (for tests and logs).
-    pub fn position(&self) -> i64 {
-        self.position
-    }
 }
 
 /// The horizon of this moment: every transaction below it has finished.

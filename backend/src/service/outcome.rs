@@ -78,17 +78,6 @@ impl<T> Outcome<T> {
         }
     }
 
-    /// The same effects, another answer.
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {
-        Outcome {
-            answer: self.answer.map(f),
-            cookies: self.cookies,
-            clear_site_data: self.clear_site_data,
-            next: self.next,
-            sign_out_pending: self.sign_out_pending,
-        }
-    }
-
     pub fn with_cookie(mut self, change: CookieChange) -> Self {
         self.cookies.push(change);
         self

@@ -53,14 +53,6 @@ impl RetriedSignOuts {
             }
         }
     }
-
-    pub fn len(&self) -> usize {
-        self.sessions.lock().map(|s| s.len()).unwrap_or(0)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// Retries, in a task of its own, the sign-out of the sessions of these verified access
