@@ -21,6 +21,16 @@ impl User {
     pub fn public_name(&self) -> String {
         super::display_name::shown(self.display_name.clone(), &self.id)
     }
+
+    /// The user as the client may know them: nothing secret.
+    pub fn view(&self) -> wire::UserView {
+        wire::UserView {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            display_name: self.public_name(),
+            created_at: self.created_at,
+        }
+    }
 }
 
 pub use wire::rules::normalize_email;
@@ -211,12 +221,7 @@ pub async fn signed_in_as(
     Ok(find_by_id(db, auth.user_id())
         .await?
         .map(|user| wire::SignedIn {
-            user: wire::UserView {
-                display_name: user.public_name(),
-                id: user.id,
-                email: user.email,
-                created_at: user.created_at,
-            },
+            user: user.view(),
             session_id: auth.session_id().to_owned(),
         }))
 }
