@@ -22,6 +22,11 @@ pub enum AppError {
     WrongPassword,
     #[error("an account with this email already exists")]
     EmailTaken,
+    #[error("this account is disabled; contact the site's administrators")]
+    AccountDisabled,
+    /// The action needs the password entered again first (the page asks for it in place).
+    #[error("enter your password again to do this")]
+    ReauthenticationRequired,
     #[error("{0}")]
     InvalidInput(String),
     #[error("not found")]
@@ -53,6 +58,8 @@ impl AppError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::WrongPassword => "wrong_password",
             Self::EmailTaken => "email_taken",
+            Self::AccountDisabled => "account_disabled",
+            Self::ReauthenticationRequired => "reauthentication_required",
             Self::InvalidInput(_) => "invalid_input",
             Self::NotFound => "not_found",
             Self::RateLimited { .. } => "rate_limited",
@@ -88,7 +95,9 @@ impl AppError {
             Self::Unauthenticated | Self::SessionExpired | Self::InvalidCredentials => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::WrongPassword => StatusCode::FORBIDDEN,
+            Self::WrongPassword | Self::AccountDisabled | Self::ReauthenticationRequired => {
+                StatusCode::FORBIDDEN
+            }
             Self::EmailTaken => StatusCode::CONFLICT,
             Self::InvalidInput(_) => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -142,6 +151,8 @@ impl From<ApiErrorBody> for AppError {
             "invalid_credentials" => Self::InvalidCredentials,
             "wrong_password" => Self::WrongPassword,
             "email_taken" => Self::EmailTaken,
+            "account_disabled" => Self::AccountDisabled,
+            "reauthentication_required" => Self::ReauthenticationRequired,
             "invalid_input" | "malformed_body" => Self::InvalidInput(body.message),
             "not_found" => Self::NotFound,
             "rate_limited" => Self::RateLimited { retry_after },
@@ -188,6 +199,8 @@ mod tests {
             AppError::InvalidCredentials,
             AppError::WrongPassword,
             AppError::EmailTaken,
+            AppError::AccountDisabled,
+            AppError::ReauthenticationRequired,
             AppError::InvalidInput("the title is empty".into()),
             AppError::NotFound,
             AppError::RateLimited { retry_after: 42 },

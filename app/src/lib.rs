@@ -4,6 +4,7 @@
 //! `web_door`.
 
 pub mod account;
+pub mod admin;
 pub mod app_error;
 pub mod auth;
 pub mod components;

@@ -24,7 +24,7 @@ pub struct AccessGrant {
 
 /// Grants an access token of `ttl` seconds for the user's session, capped at the
 /// session's deadlines, inside the caller's write transaction. `None` if the user is gone
-/// or the session is no longer active.
+/// (deleted or disabled included) or the session is no longer active.
 pub async fn grant(
     conn: &mut AnyConnection,
     dialect: Dialect,
@@ -33,7 +33,11 @@ pub async fn grant(
     ttl: i64,
     now: UnixTime,
 ) -> sqlx::Result<Option<AccessGrant>> {
-    let Some(user) = users::lock(conn, dialect, user_id, RowLock::Shared).await? else {
+    // A disabled or deleted account is granted nothing, whatever its sessions say.
+    let Some(user) = users::lock(conn, dialect, user_id, RowLock::Shared)
+        .await?
+        .filter(|user| user.is_active())
+    else {
         return Ok(None);
     };
     let Some(row) = sqlx::query(

@@ -1,21 +1,21 @@
 //! Security-sensitive account changes. Each one ends sessions by itself: a password or
 //! email change keeps only the device that made it; a reported concern ends them all.
 
-use super::audit::{AuditKind, ClientInfo};
+use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
 use super::db;
 use super::error::{ApiError, ApiResult};
 use super::password::{hash_password, verify_password};
 use super::secret::Secret;
 use super::sessions::RevokeReason;
 use super::signin::validate_new_password;
-use super::signout::{end_sessions_and_commit, Cause, SignOutScope};
+use super::signout::{end_sessions_and_commit, end_user_sessions, Cause, SignOutScope};
 use super::state::AppState;
 use super::tokens::AccessClaims;
 use super::users;
 
 /// The current password must be given again: a session alone (a borrowed laptop, a
 /// stolen cookie) must not be enough to take over the account.
-async fn confirm_password(
+pub async fn confirm_password(
     state: &AppState,
     caller: &AccessClaims,
     password: Secret,
@@ -105,4 +105,54 @@ pub async fn report_concern(
         audit: AuditKind::SecurityConcern,
     };
     end_sessions_and_commit(state, tx, caller, SignOutScope::Everywhere, cause, client).await
+}
+
+/// Deletes the caller's account, once its password is confirmed: in one transaction every
+/// session ends (every access token with them, on every process), the refresh tokens are
+/// forgotten, the drafts go and the published posts go or stay signed "Former member",
+/// and the row becomes a tombstone whose email can register again. The audit keeps the
+/// event by id, without the email. Returns how many sessions ended.
+pub async fn delete_account(
+    state: &AppState,
+    caller: &AccessClaims,
+    password: Secret,
+    keep_published: bool,
+    client: &ClientInfo,
+) -> ApiResult<usize> {
+    confirm_password(state, caller, password).await?;
+    let now = state.clock.now();
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
+    let user_id = caller.sub.as_str();
+    let revoked = end_user_sessions(
+        &mut tx,
+        state,
+        user_id,
+        None,
+        RevokeReason::AccountDeleted,
+        now,
+    )
+    .await?
+    .ok_or(ApiError::Unauthenticated)?;
+    super::sessions::forget_refresh_tokens(&mut tx, user_id).await?;
+    let posts_deleted =
+        super::posts::delete_of_deleted_account(&mut tx, user_id, keep_published).await?;
+    users::tombstone(&mut tx, user_id, now).await?;
+    let kept = if keep_published {
+        "published posts kept"
+    } else {
+        "every post deleted"
+    };
+    let event = AuditEvent {
+        kind: AuditKind::AccountDeleted,
+        user_id: Some(user_id),
+        session_id: Some(&caller.sid),
+        client,
+        detail: Some(format!(
+            "{} session(s) ended; {posts_deleted} post(s) deleted, {kept}",
+            revoked.sessions
+        )),
+    };
+    audit::record(&mut tx, event, now).await?;
+    db::commit(tx).await?;
+    Ok(revoked.apply_to(state))
 }

@@ -20,6 +20,19 @@ pub enum AuditKind {
     PasswordChanged,
     EmailChanged,
     SecurityConcern,
+    /// A sign-in at `MAX_SESSIONS_PER_USER` ended the least recently active session.
+    SessionLimit,
+    /// The password was entered again for a guarded action.
+    Reauthenticated,
+    /// The owner deleted the account (the row keeps no email).
+    AccountDeleted,
+    /// An administrator's actions; `detail` names the administrator.
+    AccountDisabled,
+    AccountEnabled,
+    AdminEndedSessions,
+    AdminEndedEverySession,
+    AdminGranted,
+    AdminRevoked,
 }
 
 impl AuditKind {
@@ -37,6 +50,15 @@ impl AuditKind {
             Self::PasswordChanged => "password_changed",
             Self::EmailChanged => "email_changed",
             Self::SecurityConcern => "security_concern",
+            Self::SessionLimit => "session_limit",
+            Self::Reauthenticated => "reauthenticated",
+            Self::AccountDeleted => "account_deleted",
+            Self::AccountDisabled => "account_disabled",
+            Self::AccountEnabled => "account_enabled",
+            Self::AdminEndedSessions => "admin_ended_sessions",
+            Self::AdminEndedEverySession => "admin_ended_every_session",
+            Self::AdminGranted => "admin_granted",
+            Self::AdminRevoked => "admin_revoked",
         }
     }
 }

@@ -30,6 +30,13 @@ pub struct Config {
     pub revocation_poll_interval_secs: u64,
     /// The resource server allowed to call RFC 7662 introspection; `None` turns it off.
     pub introspection_client: Option<IntrospectionClient>,
+    /// The most sessions one user may have at once; a sign-in at the cap ends the least
+    /// recently active one. `None`: no cap (`MAX_SESSIONS_PER_USER=0`).
+    pub max_sessions_per_user: Option<u32>,
+    /// Seconds after a password was entered during which the session may do what a
+    /// stolen session must not (change credentials, delete the account, end other
+    /// sessions, administer).
+    pub reauth_window: i64,
 }
 
 /// A resource server's credential for the introspection endpoint (HTTP Basic).
@@ -85,6 +92,8 @@ impl Config {
             },
             revocation_poll_interval_secs: env_seconds("REVOCATION_POLL_INTERVAL", 2)? as u64,
             introspection_client: introspection_client()?,
+            max_sessions_per_user: session_cap()?,
+            reauth_window: env_seconds("REAUTH_WINDOW", DEFAULT_REAUTH_WINDOW)?,
         })
     }
 
@@ -104,6 +113,8 @@ impl Config {
             rate_limits: RateLimitMode::On,
             revocation_poll_interval_secs: 1,
             introspection_client: None,
+            max_sessions_per_user: Some(DEFAULT_MAX_SESSIONS_PER_USER),
+            reauth_window: DEFAULT_REAUTH_WINDOW,
         }
     }
 }
@@ -175,6 +186,20 @@ pub fn weak_secret(secret: &str) -> Option<&'static str> {
 
 fn env_or(name: &str, default: &str) -> anyhow::Result<String> {
     Ok(std::env::var(name).unwrap_or_else(|_| default.to_owned()))
+}
+
+pub const DEFAULT_MAX_SESSIONS_PER_USER: u32 = 50;
+pub const DEFAULT_REAUTH_WINDOW: i64 = 600;
+
+/// `MAX_SESSIONS_PER_USER`: a whole number; 0 turns the cap off.
+fn session_cap() -> anyhow::Result<Option<u32>> {
+    let Ok(raw) = std::env::var("MAX_SESSIONS_PER_USER") else {
+        return Ok(Some(DEFAULT_MAX_SESSIONS_PER_USER));
+    };
+    let cap: u32 = raw.trim().parse().with_context(|| {
+        format!("MAX_SESSIONS_PER_USER must be a whole number (0: no cap), got {raw:?}")
+    })?;
+    Ok((cap > 0).then_some(cap))
 }
 
 fn env_seconds(name: &str, default: i64) -> anyhow::Result<i64> {

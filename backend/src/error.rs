@@ -44,6 +44,12 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("an account with this email already exists")]
     EmailTaken,
+    /// The account was disabled by an administrator: no sign-in, no refresh.
+    #[error("this account is disabled; contact the site's administrators")]
+    AccountDisabled,
+    /// The action needs a password entered within the last `max_age` seconds (RFC 9470).
+    #[error("enter your password again to do this")]
+    ReauthenticationRequired { max_age: i64 },
     #[error("too many requests; try again later")]
     RateLimited(RateLimitExceeded),
     /// The database cannot be reached or is overloaded right now. Nothing was done; the
@@ -81,7 +87,10 @@ impl ApiError {
             | Self::Unauthenticated
             | Self::SessionExpired
             | Self::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
-            Self::CrossOrigin | Self::WrongPassword => StatusCode::FORBIDDEN,
+            Self::CrossOrigin
+            | Self::WrongPassword
+            | Self::AccountDisabled
+            | Self::ReauthenticationRequired { .. } => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken => StatusCode::CONFLICT,
@@ -108,6 +117,8 @@ impl ApiError {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::EmailTaken => "email_taken",
+            Self::AccountDisabled => "account_disabled",
+            Self::ReauthenticationRequired { .. } => "reauthentication_required",
             Self::RateLimited(_) => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal",
@@ -149,6 +160,14 @@ impl ApiError {
     pub fn write_headers(&self, headers: &mut HeaderMap) {
         if matches!(self, Self::Unauthenticated) {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Self::ReauthenticationRequired { max_age } = self {
+            // RFC 9470 §3: the step-up challenge, with the age a password may have.
+            let challenge =
+                format!("Bearer error=\"insufficient_user_authentication\", max_age={max_age}");
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                headers.insert(header::WWW_AUTHENTICATE, value);
+            }
         }
         if let Self::RateLimited(exceeded) = self {
             exceeded.write_headers(headers);

@@ -6,6 +6,7 @@
 pub mod access_grant;
 pub mod account;
 pub mod activity;
+pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod authn;
@@ -20,6 +21,7 @@ pub mod password;
 pub mod posts;
 pub mod purge;
 pub mod rate_limit;
+pub mod reauth;
 pub mod revocation;
 pub mod secret;
 pub mod service;

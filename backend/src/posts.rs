@@ -125,3 +125,23 @@ pub async fn delete(db: &Db, author_id: &str, post_id: &str) -> sqlx::Result<boo
         .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// A deleted account's posts, in its deletion's transaction: the drafts go, and the
+/// published posts too unless the owner chose to leave them (signed "Former member").
+/// Returns how many were deleted.
+pub async fn delete_of_deleted_account(
+    conn: &mut sqlx::AnyConnection,
+    author_id: &str,
+    keep_published: bool,
+) -> sqlx::Result<u64> {
+    let sql = if keep_published {
+        "DELETE FROM posts WHERE author_id = $1 AND published = 0"
+    } else {
+        "DELETE FROM posts WHERE author_id = $1"
+    };
+    Ok(sqlx::query(sql)
+        .bind(author_id)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}

@@ -30,6 +30,13 @@ pub enum RevokeReason {
     EmailChanged,
     SecurityConcern,
     RefreshTokenReuse,
+    /// A new sign-in found the user at `MAX_SESSIONS_PER_USER`: the least recently active
+    /// session made room.
+    SessionLimit,
+    /// An administrator ended every session of the user.
+    Administrator,
+    AccountDisabled,
+    AccountDeleted,
 }
 
 impl RevokeReason {
@@ -43,6 +50,10 @@ impl RevokeReason {
             Self::EmailChanged => "email_changed",
             Self::SecurityConcern => "security_concern",
             Self::RefreshTokenReuse => "refresh_token_reuse",
+            Self::SessionLimit => "session_limit",
+            Self::Administrator => "administrator",
+            Self::AccountDisabled => "account_disabled",
+            Self::AccountDeleted => "account_deleted",
         }
     }
 }
@@ -58,6 +69,10 @@ impl RevokeReason {
             Self::EmailChanged,
             Self::SecurityConcern,
             Self::RefreshTokenReuse,
+            Self::SessionLimit,
+            Self::Administrator,
+            Self::AccountDisabled,
+            Self::AccountDeleted,
         ]
         .into_iter()
         .find(|reason| reason.as_str() == stored)
@@ -76,6 +91,10 @@ impl RevokeReason {
             Self::SecurityConcern => SessionEnd::SecurityConcern,
             // A thief holding the stream must not learn that they were detected.
             Self::RefreshTokenReuse => SessionEnd::Revoked,
+            Self::SessionLimit => SessionEnd::SessionLimit,
+            Self::Administrator => SessionEnd::Administrator,
+            Self::AccountDisabled => SessionEnd::AccountDisabled,
+            Self::AccountDeleted => SessionEnd::AccountDeleted,
         }
     }
 }
@@ -96,8 +115,8 @@ pub async fn create(
 ) -> sqlx::Result<NewSession> {
     let session_id = new_id();
     sqlx::query(
-        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, idle_expires_at, user_agent, ip, client_kind)
-         VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO sessions (id, user_id, created_at, last_seen_at, auth_time, expires_at, idle_expires_at, user_agent, ip, client_kind)
+         VALUES ($1, $2, $3, $3, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&session_id)
     .bind(user_id)
@@ -411,6 +430,64 @@ pub async fn is_active(
     Ok(found.is_some())
 }
 
+/// The sessions of the user beyond the `keep` most recently active live ones, to end at
+/// the session cap. The caller holds the user's row lock exclusively, so no other sign-in
+/// of the user counts at the same time.
+pub async fn beyond_most_recent(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    keep: u32,
+    now: UnixTime,
+) -> sqlx::Result<Vec<String>> {
+    // Every live id, newest activity first, and the rest skipped here: a user has at most
+    // the cap (plus this sign-in), and OFFSET without LIMIT is not SQL that both speak.
+    let live: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM sessions
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2
+         ORDER BY last_seen_at DESC, created_at DESC, id DESC",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(live.into_iter().skip(keep as usize).collect())
+}
+
+/// When a password was last entered for this live session of the user (its sign-in or
+/// a re-authentication); `None` if the session is not live.
+pub async fn auth_time(
+    db: &super::db::Db,
+    user_id: &str,
+    session_id: &str,
+) -> sqlx::Result<Option<UnixTime>> {
+    sqlx::query_scalar(
+        "SELECT auth_time FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Records that the password was just entered again for this live session.
+pub async fn set_auth_time(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    session_id: &str,
+    now: UnixTime,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE sessions SET auth_time = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(session_id)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
 fn truncate(s: &str, max_chars: usize) -> String {
     s.chars().take(max_chars).collect()
 }
@@ -543,4 +620,16 @@ pub async fn revoked_reason(db: &Db, session_id: &str) -> sqlx::Result<Option<St
             .fetch_optional(db)
             .await?;
     Ok(reason.flatten())
+}
+
+/// Forgets every refresh token of the user's sessions (the account is being deleted: a
+/// token of it must find nothing, not even an ended session).
+pub async fn forget_refresh_tokens(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1)",
+    )
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -9,8 +9,8 @@ use super::error::{ApiError, ApiResult};
 use super::password::{hash_password, verify_password};
 use super::rate_limit::{Slot, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP};
 use super::secret::Secret;
-use super::sessions::{self, RefreshOutcome};
-use super::signout;
+use super::sessions::{self, RefreshOutcome, RevokeReason};
+use super::signout::{self, Revoked};
 use super::state::AppState;
 use super::tokens::AccessClaims;
 use super::users::{self, CreateUser, RowLock, User};
@@ -147,11 +147,20 @@ async fn verify_and_start_session(
     // the change holds until it commits), the credentials checked must still be the
     // account's, or this sign-in would open a session with the old ones after the change
     // ended every other session.
-    let current = users::lock(&mut tx, state.dialect, &user.id, RowLock::Shared).await?;
+    //
+    // Exclusively: the session cap counts the user's sessions, and two sign-ins of one
+    // user counting at once would both find room.
+    let current = users::lock(&mut tx, state.dialect, &user.id, RowLock::Exclusive).await?;
     let checked_hash = verified_hash.map(|h| h.0).unwrap_or_default();
-    if !current.is_some_and(|c| c.email == email && c.password_hash.0 == checked_hash) {
+    let Some(current) = current.filter(|c| c.email == email && c.password_hash.0 == checked_hash)
+    else {
         return Err(ApiError::InvalidCredentials);
+    };
+    // Said only to whoever knows the password.
+    if !current.is_active() {
+        return Err(ApiError::AccountDisabled);
     }
+    let made_room = make_room(state, &mut tx, &user.id, client, now).await?;
     let session = sessions::create(&mut tx, &user.id, client, state.session_policy(), now).await?;
     let grant = grant_access(state, &mut tx, &user.id, &session.session_id, now).await?;
     audit::record(
@@ -167,6 +176,7 @@ async fn verify_and_start_session(
     )
     .await?;
     db::commit(tx).await?;
+    made_room.apply_to(state);
     issue(
         state,
         user,
@@ -175,6 +185,38 @@ async fn verify_and_start_session(
         Some(session.refresh_token),
         now,
     )
+}
+
+/// At `MAX_SESSIONS_PER_USER`, a new sign-in ends the least recently active sessions
+/// until it fits (the documented policy: the newest device wins, the one unused longest
+/// goes). Runs under the user's exclusive row lock, so concurrent sign-ins count one
+/// after the other and the cap holds.
+async fn make_room(
+    state: &AppState,
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> ApiResult<Revoked> {
+    let Some(cap) = state.config.max_sessions_per_user else {
+        return Ok(Revoked::default());
+    };
+    let beyond = sessions::beyond_most_recent(conn, user_id, cap - 1, now).await?;
+    if beyond.is_empty() {
+        return Ok(Revoked::default());
+    }
+    let revoked = signout::end_these(conn, state, &beyond, RevokeReason::SessionLimit, now).await?;
+    for session_id in &beyond {
+        let event = AuditEvent {
+            kind: AuditKind::SessionLimit,
+            user_id: Some(user_id),
+            session_id: Some(session_id),
+            client,
+            detail: Some(format!("the session cap is {cap}")),
+        };
+        audit::record(conn, event, now).await?;
+    }
+    Ok(revoked)
 }
 
 /// The slots one sign-in attempt holds: one per client IP, one per account.
@@ -212,6 +254,8 @@ pub enum Refreshed {
     Expired,
     /// Invalid, revoked, or reused (in which case the session is now revoked).
     Refused,
+    /// The token's account was disabled by an administrator.
+    AccountDisabled,
 }
 
 /// Exchanges a refresh token. `allow_grace` lets a token rotated moments ago by another
@@ -242,7 +286,7 @@ pub async fn refresh(
             refresh_token,
             grant,
         } => (user_id, session_id, refresh_token, grant),
-        RefreshOutcome::Invalid => return Ok(Refreshed::Refused),
+        RefreshOutcome::Invalid => return refused_or_disabled(state, presented).await,
         RefreshOutcome::Expired => return Ok(Refreshed::Expired),
         // A copy of the token exists somewhere.
         RefreshOutcome::Reused {
@@ -264,6 +308,18 @@ pub async fn refresh(
         refresh_token,
         now,
     )?)))
+}
+
+/// A refused refresh token of a disabled account says so, so that its holder is told why
+/// (its sessions all ended when it was disabled).
+async fn refused_or_disabled(state: &AppState, presented: &Secret) -> ApiResult<Refreshed> {
+    let Some(session) = sessions::session_of_refresh_token(&state.db, presented).await? else {
+        return Ok(Refreshed::Refused);
+    };
+    Ok(match users::standing(&state.db, &session.user_id).await? {
+        Some(users::Standing::Disabled) => Refreshed::AccountDisabled,
+        _ => Refreshed::Refused,
+    })
 }
 
 /// Grants the new session's first access token inside the transaction that starts it.

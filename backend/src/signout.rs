@@ -27,12 +27,20 @@ pub enum SignOutScope {
 
 /// Revocations written inside a transaction, to apply to the view once it commits.
 #[must_use = "apply the revocations after the transaction commits"]
+#[derive(Default)]
 pub struct Revoked {
     pub sessions: usize,
     revocations: Vec<Revocation>,
 }
 
 impl Revoked {
+    /// Both sets of revocations, applied together after the one commit.
+    pub fn and(mut self, other: Revoked) -> Self {
+        self.sessions += other.sessions;
+        self.revocations.extend(other.revocations);
+        self
+    }
+
     pub fn apply_to(self, state: &AppState) -> usize {
         for r in &self.revocations {
             state.revocations.apply(r);
@@ -97,29 +105,47 @@ async fn end_one(
     }))
 }
 
-/// Ends the user's sessions per `scope` inside the caller's transaction, as a set: one
-/// UPDATE by user, one token-version bump, one revocation event (naming the kept session,
-/// if any), whatever the number of sessions.
+/// Ends these sessions of a user inside the caller's transaction (which holds the user's
+/// row lock), and records their revocations.
+pub async fn end_these(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    session_ids: &[String],
+    reason: RevokeReason,
+    now: UnixTime,
+) -> sqlx::Result<Revoked> {
+    let mut revocations = Vec::new();
+    for session_id in session_ids {
+        revocations.extend(end_one(conn, session_id, reason, now).await?);
+    }
+    record_all(conn, state, &revocations, now).await?;
+    Ok(Revoked {
+        sessions: revocations.len(),
+        revocations,
+    })
+}
+
+/// Ends the user's sessions inside the caller's transaction, as a set: one UPDATE by
+/// user, one token-version bump, one revocation event (naming the kept session, if any),
+/// whatever the number of sessions. `None` if there is no such user.
 ///
 /// "Other devices" bumps the version too, and the event exempts the kept session: one
 /// entry in every view says "tokens of this user older than version V are dead, except
 /// those of session K", instead of one entry per ended session.
-async fn end_sessions(
+pub async fn end_user_sessions(
     conn: &mut AnyConnection,
     state: &AppState,
-    caller: &AccessClaims,
-    scope: SignOutScope,
+    user_id: &str,
+    keep: Option<&str>,
     reason: RevokeReason,
     now: UnixTime,
-) -> ApiResult<Revoked> {
-    let user_id = caller.sub.as_str();
+) -> ApiResult<Option<Revoked>> {
     if users::lock(conn, state.dialect, user_id, RowLock::Exclusive)
         .await?
         .is_none()
     {
-        return Err(ApiError::Unauthenticated);
+        return Ok(None);
     }
-    let keep = (scope == SignOutScope::OthersKeepCurrent).then_some(caller.sid.as_str());
     // The kept session must still be active now that the user is locked: a session that
     // ended (say, by a sign-out everywhere that committed first) cannot be kept alive.
     if let Some(kept) = keep {
@@ -136,10 +162,25 @@ async fn end_sessions(
         forget_after: sessions::latest_access_expiry(conn, user_id, keep).await?,
     };
     revocation::record(conn, state.dialect, &revocation, now).await?;
-    Ok(Revoked {
+    Ok(Some(Revoked {
         sessions: ended as usize,
         revocations: vec![revocation],
-    })
+    }))
+}
+
+/// The caller's own sessions per `scope`; the caller's user must exist.
+async fn end_sessions(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    caller: &AccessClaims,
+    scope: SignOutScope,
+    reason: RevokeReason,
+    now: UnixTime,
+) -> ApiResult<Revoked> {
+    let keep = (scope == SignOutScope::OthersKeepCurrent).then_some(caller.sid.as_str());
+    end_user_sessions(conn, state, &caller.sub, keep, reason, now)
+        .await?
+        .ok_or(ApiError::Unauthenticated)
 }
 
 /// What a device presented when it asked to be signed out. Any part may be missing,

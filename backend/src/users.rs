@@ -14,6 +14,7 @@ pub struct User {
     pub display_name: Option<String>,
     pub token_version: i64,
     pub created_at: UnixTime,
+    pub is_admin: bool,
 }
 
 impl User {
@@ -29,6 +30,7 @@ impl User {
             email: self.email.clone(),
             display_name: self.public_name(),
             created_at: self.created_at,
+            is_admin: self.is_admin,
         }
     }
 }
@@ -66,6 +68,7 @@ pub async fn create(
             display_name: display_name.map(str::to_owned),
             token_version: 0,
             created_at: now,
+            is_admin: false,
         })),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(CreateUser::EmailTaken),
         Err(e) => Err(e),
@@ -79,18 +82,21 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<User> {
         display_name: row.try_get("display_name")?,
         token_version: row.try_get("token_version")?,
         created_at: row.try_get("created_at")?,
+        is_admin: row.try_get::<i64, _>("is_admin")? != 0,
     })
 }
 
-/// The user and their password hash, for sign-in.
+/// The columns `user_from_row` reads.
+const USER_COLUMNS: &str = "id, email, display_name, token_version, created_at, is_admin";
+
+/// The user and their password hash, for sign-in. A deleted account is no one.
 pub async fn find_by_email(
     db: &Db,
     email: &str,
 ) -> sqlx::Result<Option<(User, PasswordHashString)>> {
-    let row = sqlx::query(
-        "SELECT id, email, display_name, token_version, created_at, password_hash
-         FROM users WHERE email = $1",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1 AND deleted_at IS NULL"
+    ))
     .bind(email)
     .fetch_optional(db)
     .await?;
@@ -103,10 +109,11 @@ pub async fn find_by_email(
     .transpose()
 }
 
+/// The user, unless the account was deleted.
 pub async fn find_by_id(db: &Db, id: &str) -> sqlx::Result<Option<User>> {
-    let row = sqlx::query(
-        "SELECT id, email, display_name, token_version, created_at FROM users WHERE id = $1",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL"
+    ))
     .bind(id)
     .fetch_optional(db)
     .await?;
@@ -122,11 +129,38 @@ pub enum RowLock {
     Exclusive,
 }
 
+/// Whether an account can be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    Active,
+    /// By an administrator: no sign-in, no refresh, until enabled again.
+    Disabled,
+    /// By its owner: a tombstone that only keeps what refers to it.
+    Deleted,
+}
+
 /// A user's row as read under its lock.
 pub struct LockedUser {
     pub email: String,
     pub password_hash: PasswordHashString,
     pub token_version: i64,
+    pub standing: Standing,
+}
+
+impl LockedUser {
+    pub fn is_active(&self) -> bool {
+        self.standing == Standing::Active
+    }
+}
+
+fn standing_of(row: &sqlx::any::AnyRow) -> sqlx::Result<Standing> {
+    let deleted: Option<i64> = row.try_get("deleted_at")?;
+    let disabled: Option<i64> = row.try_get("disabled_at")?;
+    Ok(match (deleted, disabled) {
+        (Some(_), _) => Standing::Deleted,
+        (None, Some(_)) => Standing::Disabled,
+        (None, None) => Standing::Active,
+    })
 }
 
 /// Reads the user's row and locks it until the transaction ends. Every transaction that
@@ -146,7 +180,8 @@ pub async fn lock(
         (Dialect::Postgres, RowLock::Exclusive) => " FOR NO KEY UPDATE",
     };
     let row = sqlx::query(&format!(
-        "SELECT email, password_hash, token_version FROM users WHERE id = $1{clause}"
+        "SELECT email, password_hash, token_version, disabled_at, deleted_at FROM users
+         WHERE id = $1{clause}"
     ))
     .bind(user_id)
     .fetch_optional(&mut *conn)
@@ -156,9 +191,29 @@ pub async fn lock(
             email: row.try_get("email")?,
             password_hash: PasswordHashString(row.try_get("password_hash")?),
             token_version: row.try_get("token_version")?,
+            standing: standing_of(&row)?,
         })
     })
     .transpose()
+}
+
+/// Whether the user may administer (`None`: no such account, or deleted).
+pub async fn is_admin(db: &Db, user_id: &str) -> sqlx::Result<bool> {
+    let admin: Option<i64> =
+        sqlx::query_scalar("SELECT is_admin FROM users WHERE id = $1 AND deleted_at IS NULL")
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(admin.unwrap_or(0) != 0)
+}
+
+/// The standing of the account, if it exists at all.
+pub async fn standing(db: &Db, user_id: &str) -> sqlx::Result<Option<Standing>> {
+    let row = sqlx::query("SELECT disabled_at, deleted_at FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?;
+    row.map(|row| standing_of(&row)).transpose()
 }
 
 /// Increments the user's token version and returns the new one: every access token issued
@@ -224,4 +279,97 @@ pub async fn signed_in_as(
             user: user.view(),
             session_id: auth.session_id().to_owned(),
         }))
+}
+
+/// What a deleted account's public posts are signed with.
+pub const FORMER_MEMBER: &str = "Former member";
+
+/// Turns the account into a tombstone, under its row lock: the email goes (and can
+/// register again), so do the password and the chosen name; the id stays, for the rows
+/// that name it.
+pub async fn tombstone(conn: &mut AnyConnection, user_id: &str, now: UnixTime) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET email = $1, password_hash = '', display_name = $2, is_admin = 0,
+                          deleted_at = $3
+         WHERE id = $4",
+    )
+    // No '@': not an address anyone can register or sign in with.
+    .bind(format!("deleted:{user_id}"))
+    .bind(FORMER_MEMBER)
+    .bind(now)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Disables (`Some(now)`) or enables (`None`) the account, under its row lock.
+pub async fn set_disabled(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    disabled_at: Option<UnixTime>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+        .bind(disabled_at)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Makes or unmakes an administrator; `false` if no live account has this email.
+pub async fn set_admin(db: &Db, email: &str, admin: bool) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "UPDATE users SET is_admin = $1 WHERE email = $2 AND deleted_at IS NULL RETURNING id",
+    )
+    .bind(i64::from(admin))
+    .bind(normalize_email(email))
+    .fetch_optional(db)
+    .await
+}
+
+/// An account as an administrator sees it.
+pub struct Account {
+    pub id: String,
+    pub email: String,
+    pub created_at: UnixTime,
+    pub disabled: bool,
+    pub is_admin: bool,
+    pub active_sessions: i64,
+}
+
+/// Live accounts whose email contains `part` (case-insensitive), at most `limit`.
+pub async fn search_by_email(db: &Db, part: &str, limit: i64) -> sqlx::Result<Vec<Account>> {
+    // LIKE's wildcards typed by the administrator are taken literally.
+    let escaped: String = normalize_email(part)
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let rows = sqlx::query(
+        "SELECT u.id, u.email, u.created_at, u.disabled_at, u.is_admin,
+                (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL)
+                    AS active_sessions
+         FROM users u
+         WHERE u.deleted_at IS NULL AND u.email LIKE $1 ESCAPE '\\'
+         ORDER BY u.email LIMIT $2",
+    )
+    .bind(format!("%{escaped}%"))
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Account {
+                id: row.try_get("id")?,
+                email: row.try_get("email")?,
+                created_at: row.try_get("created_at")?,
+                disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+                is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+                active_sessions: row.try_get("active_sessions")?,
+            })
+        })
+        .collect()
 }

@@ -7,6 +7,9 @@ use server::Server;
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::EnvFilter;
 
+mod commands;
+use commands::Command;
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -17,6 +20,25 @@ async fn main() {
         // session ids and how long it took: a sign-out can be followed through the log.
         .with_span_events(FmtSpan::CLOSE)
         .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match Command::parse(&args) {
+        Ok(command) => command,
+        Err(usage) => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    };
+    if let Command::Admin { grant, email } = command {
+        let done = match Config::from_env() {
+            Ok(config) => commands::set_admin(config, grant, &email).await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = done {
+            eprintln!("error: {err:#}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if let Err(err) = run().await {
         // `{:#}` prints the whole chain: "migrations failed: ...: <cause>".
         eprintln!("error: the server could not start: {err:#}");

@@ -13,6 +13,8 @@ pub enum Landing {
     Dashboard,
     /// `/profile`, after an account change that keeps this device signed in.
     Profile,
+    /// `/admin`, after an administrator's action.
+    Admin,
 }
 
 impl Landing {
@@ -22,7 +24,22 @@ impl Landing {
             Self::Login => "/login",
             Self::Dashboard => "/dashboard",
             Self::Profile => "/profile",
+            Self::Admin => "/admin",
         }
+    }
+
+    /// The landing at `path` (a page's path, nothing more): where a form that was
+    /// interrupted (to re-enter a password) may send the browser back to.
+    pub fn of_path(path: &str) -> Option<Self> {
+        [
+            Self::Home,
+            Self::Login,
+            Self::Dashboard,
+            Self::Profile,
+            Self::Admin,
+        ]
+        .into_iter()
+        .find(|landing| landing.path() == path)
     }
 }
 
@@ -37,8 +54,14 @@ mod tests {
             Landing::Login,
             Landing::Dashboard,
             Landing::Profile,
+            Landing::Admin,
         ];
         let paths: Vec<&str> = all.iter().map(|l| l.path()).collect();
-        assert_eq!(paths, ["/", "/login", "/dashboard", "/profile"]);
+        assert_eq!(paths, ["/", "/login", "/dashboard", "/profile", "/admin"]);
+        for landing in all {
+            assert_eq!(Landing::of_path(landing.path()), Some(landing));
+        }
+        assert_eq!(Landing::of_path("https://evil.example/profile"), None);
+        assert_eq!(Landing::of_path("//evil.example"), None);
     }
 }

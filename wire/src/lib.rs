@@ -58,6 +58,9 @@ pub struct UserView {
     #[serde(default)]
     pub display_name: String,
     pub created_at: i64,
+    /// May use `/admin` (granted with `server admin grant EMAIL`).
+    #[serde(default)]
+    pub is_admin: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,6 +168,68 @@ pub struct ChangeEmailRequest {
     pub new_email: String,
 }
 
+/// `POST /api/auth/account/delete`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteAccountRequest {
+    pub current_password: String,
+    /// Leave the published posts up, signed "Former member" (default: they go too).
+    #[serde(default)]
+    pub keep_published_posts: Option<bool>,
+}
+
+/// `POST /api/auth/reauthenticate`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ReauthenticateRequest {
+    pub password: String,
+}
+
+/// The session entered its password now: guarded actions are allowed for `maxAge` seconds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Reauthenticated {
+    pub success: bool,
+    /// Unix seconds.
+    pub auth_time: i64,
+    pub max_age: i64,
+}
+
+/// What an administrator types to end every session of every account.
+pub const END_EVERY_SESSION_CONFIRMATION: &str = "end every session";
+
+/// `POST /api/admin/sessions/revoke-all`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EndEverySessionRequest {
+    /// Exactly `end every session`.
+    pub confirm: String,
+}
+
+/// An account as an administrator sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUser {
+    pub id: String,
+    pub email: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub disabled: bool,
+    pub is_admin: bool,
+    pub active_sessions: i64,
+}
+
+/// `GET /api/admin/users?email=`: accounts whose email contains the text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdminUsers {
+    pub users: Vec<AdminUser>,
+}
+
 /// The answer to any call that ends sessions.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -222,10 +287,17 @@ pub enum SessionEnd {
     EmailChanged,
     /// "Report a security concern", from any device of the user.
     SecurityConcern,
+    /// A new sign-in found the account at its session cap; this session was the least
+    /// recently active.
+    SessionLimit,
+    /// An administrator ended the account's sessions.
+    Administrator,
+    AccountDisabled,
+    AccountDeleted,
 }
 
 impl SessionEnd {
-    pub const ALL: [SessionEnd; 7] = [
+    pub const ALL: [SessionEnd; 11] = [
         Self::SignOut,
         Self::SignOutEverywhere,
         Self::SignOutOthers,
@@ -233,6 +305,10 @@ impl SessionEnd {
         Self::PasswordChanged,
         Self::EmailChanged,
         Self::SecurityConcern,
+        Self::SessionLimit,
+        Self::Administrator,
+        Self::AccountDisabled,
+        Self::AccountDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -244,6 +320,10 @@ impl SessionEnd {
             Self::PasswordChanged => "password_changed",
             Self::EmailChanged => "email_changed",
             Self::SecurityConcern => "security_concern",
+            Self::SessionLimit => "session_limit",
+            Self::Administrator => "administrator",
+            Self::AccountDisabled => "account_disabled",
+            Self::AccountDeleted => "account_deleted",
         }
     }
 
@@ -287,6 +367,16 @@ pub enum Notice {
     PostUpdated,
     PostUnpublished,
     PostDeleted,
+    /// The account is gone, and this browser with it.
+    AccountDeleted,
+    /// The password was entered again: the action it guarded can be done now.
+    Reauthenticated,
+    /// An administrator ended a user's sessions (how many).
+    UserSessionsEnded(usize),
+    UserDisabled,
+    UserEnabled,
+    /// An administrator ended every session of every user.
+    EverySessionEnded(usize),
 }
 
 impl Notice {
@@ -323,6 +413,14 @@ impl Notice {
             Self::PostUpdated => "Changes saved".into(),
             Self::PostUnpublished => "Unpublished: it is a private draft again".into(),
             Self::PostDeleted => "Post deleted".into(),
+            Self::AccountDeleted => {
+                "Your account has been deleted, and every session with it".into()
+            }
+            Self::Reauthenticated => "Password confirmed: you can carry on".into(),
+            Self::UserSessionsEnded(n) => format!("Ended {n} session(s) of the user"),
+            Self::UserDisabled => "The account is disabled, and its sessions have ended".into(),
+            Self::UserEnabled => "The account is enabled: its owner can sign in again".into(),
+            Self::EverySessionEnded(n) => format!("Ended every session: {n} in all"),
         }
     }
 
@@ -342,6 +440,12 @@ impl Notice {
             Self::PostUpdated => "post_updated".into(),
             Self::PostUnpublished => "post_unpublished".into(),
             Self::PostDeleted => "post_deleted".into(),
+            Self::AccountDeleted => "account_deleted".into(),
+            Self::Reauthenticated => "reauthenticated".into(),
+            Self::UserSessionsEnded(n) => format!("user_sessions:{n}"),
+            Self::UserDisabled => "user_disabled".into(),
+            Self::UserEnabled => "user_enabled".into(),
+            Self::EverySessionEnded(n) => format!("every_session:{n}"),
         }
     }
 
@@ -364,6 +468,12 @@ impl Notice {
             ("post_updated", None) => Self::PostUpdated,
             ("post_unpublished", None) => Self::PostUnpublished,
             ("post_deleted", None) => Self::PostDeleted,
+            ("account_deleted", None) => Self::AccountDeleted,
+            ("reauthenticated", None) => Self::Reauthenticated,
+            ("user_sessions", Some(n)) => Self::UserSessionsEnded(n),
+            ("user_disabled", None) => Self::UserDisabled,
+            ("user_enabled", None) => Self::UserEnabled,
+            ("every_session", Some(n)) => Self::EverySessionEnded(n),
             _ => return None,
         })
     }
@@ -415,6 +525,12 @@ mod tests {
             Notice::PostUpdated,
             Notice::PostUnpublished,
             Notice::PostDeleted,
+            Notice::AccountDeleted,
+            Notice::Reauthenticated,
+            Notice::UserSessionsEnded(2),
+            Notice::UserDisabled,
+            Notice::UserEnabled,
+            Notice::EverySessionEnded(7),
         ] {
             assert_eq!(Notice::from_code(&notice.code()), Some(notice));
         }

@@ -127,3 +127,39 @@ pub async fn report_concern() -> Result<SessionsEnded, AppError> {
     let (state, auth, client) = web_door::require_auth()?;
     web_door::deliver(backend::service::report_concern(&state, &auth, &client).await)
 }
+
+/// Deletes the account: every session ends, and this browser is signed out. A plain
+/// form's checkbox `keep_published_posts` is sent (as "on") only when ticked.
+#[server(prefix = "/api/auth/web", endpoint = "delete-account")]
+pub async fn delete_account(
+    current_password: String,
+    keep_published_posts: Option<String>,
+) -> Result<SessionsEnded, AppError> {
+    use crate::web_door;
+    let (state, auth, client) = web_door::require_auth()?;
+    let request = wire::DeleteAccountRequest {
+        current_password,
+        keep_published_posts: Some(keep_published_posts.is_some_and(|v| v != "false")),
+    };
+    web_door::deliver(backend::service::delete_account(&state, &auth, &client, request).await)
+}
+
+/// Confirms the password again for the guarded actions. A plain form post goes back to
+/// the page that asked (`then`, one of the app's pages), to carry on there.
+#[server(prefix = "/api/auth/web", endpoint = "reauthenticate")]
+pub async fn reauthenticate(
+    password: String,
+    then: Option<String>,
+) -> Result<wire::Reauthenticated, AppError> {
+    use crate::web_door;
+    let (state, auth, client) = web_door::require_auth()?;
+    let request = wire::ReauthenticateRequest { password };
+    let mut outcome = backend::service::reauthenticate(&state, &auth, &client, request).await;
+    if let (Some(next), Some(back)) = (
+        outcome.next.as_mut(),
+        then.as_deref().and_then(wire::Landing::of_path),
+    ) {
+        next.landing = back;
+    }
+    web_door::deliver(outcome)
+}

@@ -68,6 +68,8 @@ fn app_error(error: &ApiError) -> AppError {
         ApiError::InvalidCredentials => AppError::InvalidCredentials,
         ApiError::WrongPassword => AppError::WrongPassword,
         ApiError::EmailTaken => AppError::EmailTaken,
+        ApiError::AccountDisabled => AppError::AccountDisabled,
+        ApiError::ReauthenticationRequired { .. } => AppError::ReauthenticationRequired,
         ApiError::InvalidInput(_)
         | ApiError::MalformedBody(_)
         | ApiError::RepeatedKey

@@ -6,6 +6,7 @@
 //! for its calls.
 
 use backend::api::cookies;
+use backend::error::ApiError;
 use backend::service::{Next, Outcome};
 use http::{header, request::Parts, HeaderMap};
 use leptos::prelude::*;
@@ -41,6 +42,10 @@ pub fn deliver<T>(outcome: Outcome<T>) -> Result<T, AppError> {
         cookies::clear_site_data(&mut headers);
     }
     if is_plain_form_post() {
+        if let Err(ApiError::ReauthenticationRequired { .. }) = &outcome.answer {
+            // No dialog without JavaScript: a page asks for the password, then comes back.
+            leptos_axum::redirect(&reauthenticate_then(came_from()));
+        }
         if outcome.sign_out_pending {
             cookies::set_sign_out_pending(&mut headers, &state.config);
         }
@@ -51,6 +56,25 @@ pub fn deliver<T>(outcome: Outcome<T>) -> Result<T, AppError> {
     }
     send(headers);
     outcome.answer.map_err(refused)
+}
+
+/// The page a plain form post came from, as one of the app's landings (the guards drop a
+/// foreign `Referer`).
+fn came_from() -> Option<Landing> {
+    let parts = use_context::<Parts>()?;
+    let referer = parts.headers.get(header::REFERER)?.to_str().ok()?;
+    let path = referer
+        .split_once("://")
+        .map(|(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]))
+        .unwrap_or(referer);
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    Landing::of_path(path)
+}
+
+/// The page that asks for the password again, then sends the browser back.
+pub fn reauthenticate_then(back: Option<Landing>) -> String {
+    let back = back.unwrap_or(Landing::Profile);
+    format!("{}?then={}", wire::routes::REAUTHENTICATE_PATH, back.path())
 }
 
 /// For a plain form post: go to `landing` next, and show `notice` there (an action that

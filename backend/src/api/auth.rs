@@ -50,7 +50,7 @@ pub async fn register(
         (status = 200, description = "signed in; the tokens are set as cookies", body = SignedIn),
         (status = 400, description = "a malformed body", body = ApiErrorBody),
         (status = 401, description = "wrong email or password", body = ApiErrorBody),
-        (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
+        (status = 403, description = "a disabled account (`account_disabled`), or a cross-origin browser request", body = ApiErrorBody),
         (status = 413, description = "body too large", body = ApiErrorBody),
         (status = 415, description = "not JSON", body = ApiErrorBody),
         (status = 429, description = "too many failed sign-ins", body = ApiErrorBody),
@@ -71,7 +71,7 @@ pub async fn login(
     responses(
         (status = 200, description = "rotated; new cookies are set", body = SignedIn),
         (status = 401, description = "invalid, revoked or expired; the cookies are cleared", body = ApiErrorBody),
-        (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
+        (status = 403, description = "a disabled account (`account_disabled`), or a cross-origin browser request", body = ApiErrorBody),
         (status = 429, description = "too many refreshes from this address", body = ApiErrorBody),
     ))]
 /// Exchanges the refresh cookie for new cookies. When refused, the cookies are cleared so
@@ -121,7 +121,7 @@ pub async fn logout(
         (status = 200, description = "the sessions ended", body = LogoutAllResponse),
         (status = 400, description = "a malformed body", body = ApiErrorBody),
         (status = 401, description = "not signed in", body = ApiErrorBody),
-        (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
+        (status = 403, description = "signing out the other devices with a stale password (`reauthentication_required`), or a cross-origin browser request", body = ApiErrorBody),
         (status = 413, description = "body too large", body = ApiErrorBody),
         (status = 415, description = "not JSON", body = ApiErrorBody),
         (status = 429, description = "too many sign-out requests", body = ApiErrorBody),

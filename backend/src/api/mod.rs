@@ -3,6 +3,7 @@
 //! Each action's handler is a thin door onto its service (`crate::service`).
 
 mod account;
+mod admin;
 mod auth;
 pub mod cookies;
 mod extract;
@@ -43,6 +44,14 @@ fn request_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(account::change_password))
         .routes(routes!(account::change_email))
         .routes(routes!(account::report_concern))
+        .routes(routes!(account::delete_account))
+        .routes(routes!(account::reauthenticate))
+        .routes(routes!(admin::find_users))
+        .routes(routes!(admin::user_sessions))
+        .routes(routes!(admin::end_user_sessions))
+        .routes(routes!(admin::disable_user))
+        .routes(routes!(admin::enable_user))
+        .routes(routes!(admin::end_every_session))
         .routes(routes!(oauth::token::token))
         .routes(routes!(oauth::revoke::revoke))
         .routes(routes!(oauth::introspect::introspect))
@@ -63,6 +72,7 @@ pub fn router() -> Router<AppState> {
     let (routes, _) = request_routes().split_for_parts();
     routes
         .route("/api/auth/{*rest}", any(|| async { ApiError::NotFound }))
+        .route("/api/admin/{*rest}", any(|| async { ApiError::NotFound }))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

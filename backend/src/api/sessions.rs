@@ -88,7 +88,7 @@ pub async fn list(
         (status = 200, description = "the session ended", body = SessionsEnded),
         (status = 400, description = "no session id, or a malformed body", body = ApiErrorBody),
         (status = 401, description = "not signed in", body = ApiErrorBody),
-        (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
+        (status = 403, description = "another device's session with a stale password (`reauthentication_required`), or a cross-origin browser request", body = ApiErrorBody),
         (status = 404, description = "no such active session of the caller", body = ApiErrorBody),
         (status = 413, description = "body too large", body = ApiErrorBody),
         (status = 415, description = "not JSON", body = ApiErrorBody),

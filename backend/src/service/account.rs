@@ -3,16 +3,19 @@
 
 use std::future::Future;
 
-use wire::{ChangeEmailRequest, ChangePasswordRequest, Landing, Notice, SessionsEnded};
+use wire::{
+    ChangeEmailRequest, ChangePasswordRequest, DeleteAccountRequest, Landing, Notice,
+    ReauthenticateRequest, Reauthenticated, SessionsEnded,
+};
 
 use super::outcome::{Next, Outcome};
-use crate::account;
 use crate::audit::ClientInfo;
 use crate::authn::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::rate_limit::CONFIRM_PASSWORD;
 use crate::secret::Secret;
 use crate::state::AppState;
+use crate::{account, reauth};
 
 fn ended(state: &AppState, message: String, revoked: usize) -> SessionsEnded {
     SessionsEnded {
@@ -56,6 +59,9 @@ pub async fn change_password(
     client: &ClientInfo,
     input: ChangePasswordRequest,
 ) -> Outcome<SessionsEnded> {
+    if let Err(refused) = reauth::require_recent(state, auth).await {
+        return refused.into();
+    }
     let change = account::change_password(
         state,
         &auth.claims,
@@ -81,6 +87,9 @@ pub async fn change_email(
     client: &ClientInfo,
     input: ChangeEmailRequest,
 ) -> Outcome<SessionsEnded> {
+    if let Err(refused) = reauth::require_recent(state, auth).await {
+        return refused.into();
+    }
     let change = account::change_email(
         state,
         &auth.claims,
@@ -121,6 +130,57 @@ pub async fn report_concern(
                 .signing_browser_out()
                 .then(Next::to(Landing::Login, Notice::ConcernReported))
         }
+        Err(error) => error.into(),
+    }
+}
+
+/// Deletes the account (see `account::delete_account`) and clears this browser. Needs a
+/// recent password besides the one given: a stolen session cannot delete its owner.
+#[tracing::instrument(name = "delete_account", skip_all, fields(user_id = %auth.user_id(), session_id = %auth.session_id()))]
+pub async fn delete_account(
+    state: &AppState,
+    auth: &Authenticated,
+    client: &ClientInfo,
+    input: DeleteAccountRequest,
+) -> Outcome<SessionsEnded> {
+    if let Err(refused) = reauth::require_recent(state, auth).await {
+        return refused.into();
+    }
+    let keep_published = input.keep_published_posts.unwrap_or(false);
+    let (caller, in_client) = (auth.claims.clone(), client.clone());
+    let password = Secret::new(input.current_password);
+    // Once the password is confirmed it runs to its end, even if the client hangs up.
+    let delete = state.run_to_completion(move |state| async move {
+        account::delete_account(&state, &caller, password, keep_published, &in_client).await
+    });
+    match guarded(state, auth, false, delete).await {
+        Ok(revoked) => {
+            let message = "Your account has been deleted, and every session with it".to_owned();
+            Outcome::done(ended(state, message, revoked))
+                .signing_browser_out()
+                .then(Next::to(Landing::Home, Notice::AccountDeleted))
+        }
+        Err(error) => error.into(),
+    }
+}
+
+/// Confirms the password again, for the guarded actions of the next `REAUTH_WINDOW`
+/// seconds. Wrong passwords count against the session like any other confirmation.
+#[tracing::instrument(name = "reauthenticate", skip_all, fields(user_id = %auth.user_id(), session_id = %auth.session_id()))]
+pub async fn reauthenticate(
+    state: &AppState,
+    auth: &Authenticated,
+    client: &ClientInfo,
+    input: ReauthenticateRequest,
+) -> Outcome<Reauthenticated> {
+    let confirm = reauth::reauthenticate(state, auth, Secret::new(input.password), client);
+    match guarded(state, auth, false, confirm).await {
+        Ok(auth_time) => Outcome::done(Reauthenticated {
+            success: true,
+            auth_time,
+            max_age: state.config.reauth_window,
+        })
+        .then(Next::to(Landing::Profile, Notice::Reauthenticated)),
         Err(error) => error.into(),
     }
 }

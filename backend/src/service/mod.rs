@@ -11,13 +11,14 @@
 //! a redirect with a one-time notice.
 
 mod account;
+pub mod admin;
 mod outcome;
 pub mod retry;
 mod sessions;
 mod sign_out;
 mod token_grant;
 
-pub use account::{change_email, change_password, report_concern};
+pub use account::{change_email, change_password, delete_account, reauthenticate, report_concern};
 pub use outcome::{CookieChange, Next, Outcome};
 pub use sessions::{refresh, sign_in, sign_up};
 pub use sign_out::{revoke_device, revoke_token, sign_out, sign_out_all};

@@ -125,6 +125,7 @@ pub async fn refresh(state: &AppState, caller: &Caller) -> Outcome<SignedIn> {
         Ok(Refreshed::Tokens(tokens)) => signed_in(*tokens),
         Ok(Refreshed::Refused) => refused(ApiError::InvalidRefreshToken),
         Ok(Refreshed::Expired) => refused(ApiError::SessionExpired),
+        Ok(Refreshed::AccountDisabled) => refused(ApiError::AccountDisabled),
         Err(error) => error.into(),
     }
 }

@@ -19,7 +19,7 @@ use crate::secret::Secret;
 use crate::signout::{self, LeavingDevice, SignOutScope};
 use crate::state::AppState;
 use crate::tokens::AccessClaims;
-use crate::{devices, sessions};
+use crate::{devices, reauth, sessions};
 
 /// The claims of every access token the caller presents, even expired ones (their
 /// signatures still checked): enough to name the sessions they belong to.
@@ -161,6 +161,13 @@ pub async fn sign_out_all(
     } else {
         SignOutScope::Everywhere
     };
+    // Ending the others is what a thief would do to keep the account: it needs a recent
+    // password. Ending them all, this one included, never does.
+    if scope == SignOutScope::OthersKeepCurrent {
+        if let Err(refused) = reauth::require_recent(state, auth).await {
+            return refused.into();
+        }
+    }
     let (caller, client) = (auth.claims.clone(), client.clone());
     let revoked = state
         .run_to_completion(move |state| async move {
@@ -212,6 +219,13 @@ pub async fn revoke_device(
             return limited.into();
         }
         return ApiError::InvalidInput("sessionId is required".into()).into();
+    }
+    // Revoking this very session is a sign-out, never refused; another one needs a recent
+    // password.
+    if session_id != auth.session_id() {
+        if let Err(refused) = reauth::require_recent(state, auth).await {
+            return refused.into();
+        }
     }
     // Read before it ends, to name it in the answer; nothing is said of someone else's.
     let device = devices::label_of_own_session(&state.db, auth.user_id(), &session_id)

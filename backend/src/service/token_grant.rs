@@ -44,6 +44,7 @@ pub async fn grant_tokens(
                 Refreshed::Refused | Refreshed::Expired => {
                     return Err(ApiError::InvalidRefreshToken)
                 }
+                Refreshed::AccountDisabled => return Err(ApiError::AccountDisabled),
             }
         }
     };

@@ -9,8 +9,8 @@
 use utoipa::OpenApi;
 
 use wire::{
-    ActivityPage, ApiErrorBody, LogoutAllResponse, LogoutResponse, Post, SessionsEnded, SignedIn,
-    SignedInDevices,
+    ActivityPage, AdminUsers, ApiErrorBody, LogoutAllResponse, LogoutResponse, Post,
+    Reauthenticated, SessionsEnded, SignedIn, SignedInDevices,
 };
 
 /// The body encodings of server functions: `input = Json`, and the default (`PostUrl`).
@@ -145,6 +145,44 @@ server_fns! {
     /// Signs out every device, this one included.
     post "/api/auth/web/report-concern" => web_report_concern,
         answer SessionsEnded, errors [400, 401, 403, 429];
+    /// Deletes the account (every session ends; this browser is signed out).
+    /// `keep_published_posts` ("on") leaves the published posts up as "Former member".
+    post "/api/auth/web/delete-account" => web_delete_account,
+        args app::auth::actions::DeleteAccount as DeleteAccountArgs (FORM) {
+            current_password: String, keep_published_posts: Option<String>
+        },
+        answer SessionsEnded, errors [400, 401, 403, 429];
+    /// Confirms the password again for the guarded actions; `then` is the page a plain
+    /// form post returns to.
+    post "/api/auth/web/reauthenticate" => web_reauthenticate,
+        args app::auth::actions::Reauthenticate as ReauthenticateArgs (FORM) {
+            password: String, then: Option<String>
+        },
+        answer Reauthenticated, errors [400, 401, 403, 429];
+    /// Administrators only (404 for anyone else): accounts whose email contains
+    /// `?email=`.
+    get "/api/admin/web/users" => admin_find_users,
+        answer AdminUsers, errors [400, 401, 404];
+    /// Administrators only: the live sessions of `?user_id=`.
+    get "/api/admin/web/sessions" => admin_user_sessions,
+        answer SignedInDevices, errors [400, 401, 404];
+    /// Administrators only: ends every session of one user.
+    post "/api/admin/web/end-sessions" => admin_end_sessions,
+        args app::admin::AdminEndSessions as AdminEndSessionsArgs (FORM) { user_id: String },
+        answer SessionsEnded, errors [400, 401, 403, 404];
+    /// Administrators only: disables (every session ends) or enables one user.
+    post "/api/admin/web/set-disabled" => admin_set_disabled,
+        args app::admin::AdminSetDisabled as AdminSetDisabledArgs (FORM) {
+            user_id: String, disable: bool
+        },
+        answer SessionsEnded, errors [400, 401, 403, 404];
+    /// Administrators only: ends every session of every user, once `confirm` is
+    /// "end every session".
+    post "/api/admin/web/end-every-session" => admin_end_every_session,
+        args app::admin::AdminEndEverySession as AdminEndEverySessionArgs (FORM) {
+            confirm: String
+        },
+        answer SessionsEnded, errors [400, 401, 403, 404];
     /// The dashboard's draft form: saves a private draft; answers its id.
     post "/api/web/posts/write-draft" => write_draft,
         args app::posts::WriteDraft as WriteDraftArgs (FORM) { title: String, body: String },

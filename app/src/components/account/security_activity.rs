@@ -23,6 +23,14 @@ fn describe(kind: &str) -> &'static str {
         "password_changed" => "Password changed",
         "email_changed" => "Email changed",
         "security_concern" => "Security concern reported",
+        "session_limit" => "Signed out: too many devices at once",
+        "reauthenticated" => "Password confirmed again",
+        "account_disabled" => "Account disabled by an administrator",
+        "account_enabled" => "Account enabled by an administrator",
+        "admin_ended_sessions" => "Every session ended by an administrator",
+        "admin_ended_every_session" => "Every session ended by an administrator",
+        "admin_granted" => "Made an administrator",
+        "admin_revoked" => "No longer an administrator",
         _ => "Security event",
     }
 }

@@ -117,7 +117,7 @@ fn grant_from_json(value: serde_json::Value) -> Result<Grant, OAuthError> {
         (status = 200, description = "tokens issued", body = TokenResponse),
         (status = 400, description = "RFC 6749 §5.2 error", body = OAuthErrorBody),
         (status = 401, description = "client authentication failed (`invalid_client`)", body = OAuthErrorBody),
-        (status = 403, description = "a cross-origin browser request", body = ApiErrorBody),
+        (status = 403, description = "a disabled account (`account_disabled`), or a cross-origin browser request", body = ApiErrorBody),
         (status = 413, description = "body too large", body = OAuthErrorBody),
         (status = 429, description = "too many attempts", body = OAuthErrorBody),
     )

@@ -1,0 +1,184 @@
+//! What administrators do to other accounts: end their sessions, disable and enable them,
+//! end every session of every account. Each runs in one transaction that locks the
+//! account's row first (the one lock order, `access_grant`), writes its revocations and
+//! an audit event naming the administrator, and applies the revocations to this process
+//! once committed; the other processes follow through `revocation_events`.
+
+use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
+use super::authn::Authenticated;
+use super::db;
+use super::error::{ApiError, ApiResult};
+use super::sessions::RevokeReason;
+use super::signout::{end_user_sessions, Revoked};
+use super::state::AppState;
+use super::users::{self, RowLock, Standing};
+
+/// Anyone who is not an administrator is told there is nothing here.
+pub async fn require_admin(state: &AppState, auth: &Authenticated) -> ApiResult<()> {
+    if users::is_admin(&state.db, auth.user_id()).await? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+fn by(admin: &Authenticated) -> Option<String> {
+    Some(format!("by administrator {}", admin.user_id()))
+}
+
+/// Ends every session of the user (and every access token). Returns how many ended.
+pub async fn end_sessions_of(
+    state: &AppState,
+    admin: &Authenticated,
+    user_id: &str,
+    client: &ClientInfo,
+) -> ApiResult<usize> {
+    let now = state.clock.now();
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
+    let revoked = end_live_account(&mut tx, state, user_id, RevokeReason::Administrator).await?;
+    let event = AuditEvent {
+        kind: AuditKind::AdminEndedSessions,
+        user_id: Some(user_id),
+        session_id: None,
+        client,
+        detail: by(admin),
+    };
+    audit::record(&mut tx, event, now).await?;
+    db::commit(tx).await?;
+    Ok(revoked.apply_to(state))
+}
+
+/// Ends the sessions of a live (not deleted) account; `NotFound` otherwise.
+async fn end_live_account(
+    conn: &mut sqlx::AnyConnection,
+    state: &AppState,
+    user_id: &str,
+    reason: RevokeReason,
+) -> ApiResult<Revoked> {
+    let locked = users::lock(conn, state.dialect, user_id, RowLock::Exclusive).await?;
+    if locked.is_none_or(|user| user.standing == Standing::Deleted) {
+        return Err(ApiError::NotFound);
+    }
+    end_user_sessions(conn, state, user_id, None, reason, state.clock.now())
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Disables the account: every session ends, and sign-in, refresh and the token API are
+/// refused with `account_disabled` until it is enabled. Returns how many sessions ended.
+pub async fn disable(
+    state: &AppState,
+    admin: &Authenticated,
+    user_id: &str,
+    client: &ClientInfo,
+) -> ApiResult<usize> {
+    let now = state.clock.now();
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
+    let revoked = end_live_account(&mut tx, state, user_id, RevokeReason::AccountDisabled).await?;
+    users::set_disabled(&mut tx, user_id, Some(now)).await?;
+    let event = AuditEvent {
+        kind: AuditKind::AccountDisabled,
+        user_id: Some(user_id),
+        session_id: None,
+        client,
+        detail: by(admin),
+    };
+    audit::record(&mut tx, event, now).await?;
+    db::commit(tx).await?;
+    Ok(revoked.apply_to(state))
+}
+
+/// Enables a disabled account: its owner can sign in again (nothing that ended comes back).
+pub async fn enable(
+    state: &AppState,
+    admin: &Authenticated,
+    user_id: &str,
+    client: &ClientInfo,
+) -> ApiResult<()> {
+    let now = state.clock.now();
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
+    let locked = users::lock(&mut tx, state.dialect, user_id, RowLock::Exclusive).await?;
+    if locked.is_none_or(|user| user.standing == Standing::Deleted) {
+        return Err(ApiError::NotFound);
+    }
+    users::set_disabled(&mut tx, user_id, None).await?;
+    let event = AuditEvent {
+        kind: AuditKind::AccountEnabled,
+        user_id: Some(user_id),
+        session_id: None,
+        client,
+        detail: by(admin),
+    };
+    audit::record(&mut tx, event, now).await?;
+    db::commit(tx).await?;
+    Ok(())
+}
+
+/// Ends every session of every account, the administrator's own included. The accounts
+/// are locked one by one in id order, the order every multi-account lock takes, so it
+/// waits for a sign-out in progress and never deadlocks with one. Returns how many ended.
+pub async fn end_every_session(
+    state: &AppState,
+    admin: &Authenticated,
+    client: &ClientInfo,
+) -> ApiResult<usize> {
+    let now = state.clock.now();
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
+    let accounts: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM users WHERE deleted_at IS NULL ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+    let mut revoked = Revoked::default();
+    for user_id in &accounts {
+        if let Some(ended) = end_user_sessions(
+            &mut tx,
+            state,
+            user_id,
+            None,
+            RevokeReason::Administrator,
+            now,
+        )
+        .await?
+        {
+            revoked = revoked.and(ended);
+        }
+    }
+    let event = AuditEvent {
+        kind: AuditKind::AdminEndedEverySession,
+        user_id: Some(admin.user_id()),
+        session_id: Some(admin.session_id()),
+        client,
+        detail: Some(format!(
+            "{} session(s) of {} account(s) ended by administrator {}",
+            revoked.sessions,
+            accounts.len(),
+            admin.user_id()
+        )),
+    };
+    audit::record(&mut tx, event, now).await?;
+    db::commit(tx).await?;
+    Ok(revoked.apply_to(state))
+}
+
+/// `server admin grant|revoke EMAIL`: makes or unmakes an administrator, audited. `false`
+/// if no live account has the email.
+pub async fn set_admin(state: &AppState, email: &str, admin: bool) -> ApiResult<bool> {
+    let Some(user_id) = users::set_admin(&state.db, email, admin).await? else {
+        return Ok(false);
+    };
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
+    let event = AuditEvent {
+        kind: if admin {
+            AuditKind::AdminGranted
+        } else {
+            AuditKind::AdminRevoked
+        },
+        user_id: Some(&user_id),
+        session_id: None,
+        client: &ClientInfo::default(),
+        detail: Some("from the server's command line".into()),
+    };
+    audit::record(&mut tx, event, state.clock.now()).await?;
+    db::commit(tx).await?;
+    Ok(true)
+}
