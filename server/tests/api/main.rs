@@ -5,6 +5,7 @@ mod bulk;
 mod harness;
 
 mod account;
+mod account_ends;
 mod bad_input;
 mod cancelled;
 mod credential_race;

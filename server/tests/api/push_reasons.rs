@@ -15,7 +15,7 @@ on_both_databases!(
 );
 
 /// The push channel of the session of `access`, opened.
-async fn open_channel(app: &TestApp, access: &str) -> reqwest::Response {
+pub async fn open_channel(app: &TestApp, access: &str) -> reqwest::Response {
     let stream = reqwest::Client::new()
         .get(app.url("/api/auth/events"))
         .bearer_auth(access)
@@ -27,7 +27,7 @@ async fn open_channel(app: &TestApp, access: &str) -> reqwest::Response {
 }
 
 /// The data of the `session-ended` event, within two seconds.
-async fn reason_told(mut stream: reqwest::Response) -> String {
+pub async fn reason_told(mut stream: reqwest::Response) -> String {
     let mut received = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
     loop {
