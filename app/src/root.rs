@@ -11,10 +11,12 @@ use crate::auth::store::AuthStore;
 use crate::components::confirm_dialog::UrlQuestion;
 use crate::components::header::Header;
 use crate::components::page_focus::FocusOnNavigation;
+use crate::components::reauth_dialog::ReauthDialog;
 use crate::components::toasts::{ToastRegion, Toasts};
 use crate::pages::{
-    dashboard::DashboardRoute, home::HomePage, login::LoginPage, not_found::NotFound,
-    profile::ProfileRoute, register::RegisterPage,
+    admin::AdminRoute, dashboard::DashboardRoute, home::HomePage, login::LoginPage,
+    not_found::NotFound, profile::ProfileRoute, reauthenticate::ReauthenticatePage,
+    register::RegisterPage,
 };
 use crate::query_client::QueryClient;
 
@@ -67,6 +69,7 @@ pub fn App() -> impl IntoView {
                 // In the flow under the header: a message takes its own room rather than
                 // covering what the user is looking at.
                 <ToastRegion/>
+                <ReauthDialog/>
                 <main class="page">
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
@@ -74,6 +77,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
                         <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/reauthenticate") view=ReauthenticatePage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
             </AuthRuntime>

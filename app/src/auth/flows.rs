@@ -13,6 +13,7 @@ use super::actions;
 use super::browser::{self, TabMessage};
 use super::client::{session_expired, signed_in_call, within, SIGN_OUT_WAIT};
 use super::session::current_session;
+use super::step_up::StepUp;
 use super::store::AuthStore;
 use crate::app_error::AppError;
 use crate::components::toasts::Toasts;
@@ -35,6 +36,8 @@ pub struct AuthFlows {
     navigate: Navigate,
     /// A retry of a pending sign-out is under way (one at a time).
     retrying: RwSignal<bool>,
+    /// The password dialog of guarded actions.
+    step_up: StepUp,
 }
 
 impl AuthFlows {
@@ -46,6 +49,7 @@ impl AuthFlows {
             toasts: Toasts::expect(),
             navigate: Arc::new(use_navigate()),
             retrying: RwSignal::new(false),
+            step_up: StepUp::new(),
         };
         provide_context(flows.clone());
         flows
@@ -53,6 +57,24 @@ impl AuthFlows {
 
     pub fn expect() -> Self {
         expect_context::<Self>()
+    }
+
+    pub fn step_up(&self) -> StepUp {
+        self.step_up
+    }
+
+    /// A guarded action (`reauthentication_required` when the password is not recent):
+    /// asks for the password in place, then sends the same action again.
+    async fn stepped_up<T, Fut>(&self, call: impl Fn() -> Fut) -> Result<T, AppError>
+    where
+        Fut: std::future::Future<Output = Result<T, AppError>>,
+    {
+        match signed_in_call(&call).await {
+            Err(AppError::ReauthenticationRequired) if self.step_up.confirmed().await => {
+                signed_in_call(&call).await
+            }
+            other => other,
+        }
     }
 
     fn go(&self, path: &str) {
@@ -142,7 +164,8 @@ impl AuthFlows {
 
     /// "Sign out other devices": this one stays signed in.
     pub async fn sign_out_other_devices(&self) -> Result<usize, AppError> {
-        let answer = signed_in_call(|| actions::logout_all(true))
+        let answer = self
+            .stepped_up(|| actions::logout_all(true))
             .await
             .map_err(|e| self.refused(e))?;
         self.account_changed(Notice::OtherDevicesSignedOut(answer.revoked));
@@ -151,7 +174,9 @@ impl AuthFlows {
 
     /// "Revoke" one other device. The toast names it, in the server's words.
     pub async fn revoke_device(&self, session_id: String) -> Result<(), AppError> {
-        let result = signed_in_call(|| actions::revoke_session(session_id.clone())).await;
+        let result = self
+            .stepped_up(|| actions::revoke_session(session_id.clone()))
+            .await;
         // Even a refusal (already gone) makes the list stale.
         refresh_account_lists(&self.queries, self.auth.user_id_untracked());
         let answer = result.map_err(|e| self.refused(e))?;
@@ -161,7 +186,8 @@ impl AuthFlows {
 
     /// "Change password": every other device is signed out.
     pub async fn change_password(&self, current: String, new: String) -> Result<(), AppError> {
-        let answer = signed_in_call(|| actions::change_password(current.clone(), new.clone()))
+        let answer = self
+            .stepped_up(|| actions::change_password(current.clone(), new.clone()))
             .await
             .map_err(|e| self.refused(e))?;
         self.account_changed(Notice::PasswordChanged(answer.revoked));
@@ -175,16 +201,45 @@ impl AuthFlows {
         current_password: String,
         new_email: String,
     ) -> Result<(), AppError> {
-        let answer =
-            signed_in_call(|| actions::change_email(current_password.clone(), new_email.clone()))
-                .await
-                .map_err(|e| self.refused(e))?;
+        let answer = self
+            .stepped_up(|| actions::change_email(current_password.clone(), new_email.clone()))
+            .await
+            .map_err(|e| self.refused(e))?;
         if let Ok(Some(session)) = current_session().await {
             browser::save_user_snapshot(&session.user);
             self.auth.signed_in(session);
         }
         self.account_changed(Notice::EmailChanged(answer.revoked));
         Ok(())
+    }
+
+    /// "Delete account": every session ends on the server, then this browser signs out
+    /// as for any sign-out, and lands home.
+    pub async fn delete_account(
+        &self,
+        current_password: String,
+        keep_published_posts: bool,
+    ) -> Result<(), AppError> {
+        let keep = keep_published_posts.then(|| "on".to_owned());
+        self.stepped_up(|| actions::delete_account(current_password.clone(), keep.clone()))
+            .await
+            .map_err(|e| self.refused(e))?;
+        self.end_locally(Landing::Home, Notice::AccountDeleted, true);
+        Ok(())
+    }
+
+    /// An administrator's action on the `/admin` page, asking for the password again if
+    /// needed. The caller says what changed.
+    pub async fn administer<T, Fut>(&self, call: impl Fn() -> Fut) -> Result<T, AppError>
+    where
+        Fut: std::future::Future<Output = Result<T, AppError>>,
+    {
+        self.stepped_up(call).await.map_err(|e| self.refused(e))
+    }
+
+    /// After every session ended, the administrator's own too.
+    pub fn everyone_signed_out(&self, notice: Notice) {
+        self.end_locally(Landing::Login, notice, true);
     }
 
     /// After a change to the user's sessions: say so, and re-read the lists it made stale.

@@ -8,4 +8,5 @@ pub mod client;
 pub mod flows;
 pub mod runtime;
 pub mod session;
+pub mod step_up;
 pub mod store;

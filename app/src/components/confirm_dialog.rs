@@ -239,7 +239,7 @@ fn dom_id(text: &str) -> String {
 
 /// The browser side: the `open` signal drives `showModal()` / `close()`.
 #[cfg(feature = "hydrate")]
-mod modal {
+pub(crate) mod modal {
     use leptos::html;
     use leptos::prelude::*;
     use send_wrapper::SendWrapper;

@@ -22,6 +22,9 @@ pub fn Header() -> impl IntoView {
                 >
                     <A href="/dashboard">"Dashboard"</A>
                     <A href="/profile">"Profile"</A>
+                    <Show when=move || auth.session().is_some_and(|s| s.user.is_admin)>
+                        <A href="/admin">"Admin"</A>
+                    </Show>
                     <span class="user-email">{move || auth.email()}</span>
                     <SignOutButton/>
                 </Show>

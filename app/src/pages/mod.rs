@@ -1,10 +1,12 @@
 //! One module per route.
 
+pub mod admin;
 pub mod dashboard;
 pub mod home;
 pub mod login;
 pub mod not_found;
 pub mod profile;
+pub mod reauthenticate;
 pub mod register;
 
 /// A route whose page is its own piece of the wasm bundle: the browser fetches that code the
@@ -86,6 +88,7 @@ pub async fn fetch_own_piece(path: &str) -> Result<(), leptos::wasm_split::Split
     match path {
         "/dashboard" => dashboard::dashboard_page::fetch().await,
         "/profile" => profile::profile_page::fetch().await,
+        "/admin" => admin::admin_page::fetch().await,
         _ => Ok(()),
     }
 }

@@ -9,6 +9,7 @@ use crate::auth::flows::AuthFlows;
 use crate::auth::store::AuthStore;
 use crate::components::account::change_email::ChangeEmailForm;
 use crate::components::account::change_password::ChangePasswordForm;
+use crate::components::account::delete_account::DeleteAccountForm;
 use crate::components::account::devices_list::DevicesList;
 use crate::components::account::security_activity::SecurityActivity;
 use crate::components::confirm_dialog::{use_confirm, AskButton, ConfirmDialog};
@@ -41,6 +42,10 @@ fn Profile() -> impl IntoView {
             <h2 id="activity-heading">"Activity"</h2>
             <p class="muted">"What happened to your account, newest first: sign-ins, sign-outs, changes."</p>
             <SecurityActivity/>
+        </section>
+        <section class="card" id="delete-account" aria-labelledby="delete-heading">
+            <h2 id="delete-heading">"Delete account"</h2>
+            <DeleteAccountForm/>
         </section>
     }
 }

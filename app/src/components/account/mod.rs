@@ -2,5 +2,6 @@
 
 pub mod change_email;
 pub mod change_password;
+pub mod delete_account;
 pub mod devices_list;
 pub mod security_activity;
