@@ -163,10 +163,10 @@ pub async fn end_every_session(
 /// `server admin grant|revoke EMAIL`: makes or unmakes an administrator, audited. `false`
 /// if no live account has the email.
 pub async fn set_admin(state: &AppState, email: &str, admin: bool) -> ApiResult<bool> {
-    let Some(user_id) = users::set_admin(&state.db, email, admin).await? else {
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
+    let Some(user_id) = users::set_admin(&mut tx, email, admin).await? else {
         return Ok(false);
     };
-    let mut tx = db::begin_write(&state.db, state.dialect).await?;
     let event = AuditEvent {
         kind: if admin {
             AuditKind::AdminGranted

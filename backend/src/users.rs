@@ -317,14 +317,19 @@ pub async fn set_disabled(
     Ok(())
 }
 
-/// Makes or unmakes an administrator; `false` if no live account has this email.
-pub async fn set_admin(db: &Db, email: &str, admin: bool) -> sqlx::Result<Option<String>> {
+/// Makes or unmakes an administrator, inside the caller's transaction; the id of the live
+/// account with this email, `None` if there is none.
+pub async fn set_admin(
+    conn: &mut AnyConnection,
+    email: &str,
+    admin: bool,
+) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar(
         "UPDATE users SET is_admin = $1 WHERE email = $2 AND deleted_at IS NULL RETURNING id",
     )
     .bind(i64::from(admin))
     .bind(normalize_email(email))
-    .fetch_optional(db)
+    .fetch_optional(conn)
     .await
 }
 

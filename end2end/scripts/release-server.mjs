@@ -11,7 +11,8 @@ export const root = resolve(import.meta.dirname, "../..");
 
 /**
  * Starts the server on 127.0.0.1:`port` (0: a free one) and resolves once it listens;
- * `stop()` ends it and removes its database. `logs: true` shows its log (warnings and
+ * `stop()` ends it and removes its database; `serverBin`, `env` and `database` let a test
+ * run the binary's subcommands against the same database. `logs: true` shows its log (warnings and
  * errors) beside the caller's output. Refuses a port that something else already holds, so
  * that nobody tests another server by mistake.
  */
@@ -26,19 +27,20 @@ export async function startReleaseServer(port, extraEnv = {}, { logs = false } =
     throw new Error(`127.0.0.1:${port} is already taken: stop what listens there, or choose another port`);
   }
   const dataDir = mkdtempSync(join(tmpdir(), "signout-script-"));
+  // What the server reads, and what its subcommands (`server admin grant`) must read too.
+  const env = {
+    LEPTOS_SITE_ROOT: join(root, "target/site"),
+    LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+    LEPTOS_ENV: "PROD",
+    JWT_SECRET: "script-secret-script-secret-script-0123",
+    DATABASE_URL: `sqlite://${dataDir}/script.db?mode=rwc`,
+    RUST_LOG: "warn",
+    ...extraEnv,
+  };
   const server = spawn(serverBin, [], {
     cwd: root,
     stdio: ["ignore", logs ? "inherit" : "ignore", "inherit"],
-    env: {
-      ...process.env,
-      LEPTOS_SITE_ROOT: join(root, "target/site"),
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_ENV: "PROD",
-      JWT_SECRET: "script-secret-script-secret-script-0123",
-      DATABASE_URL: `sqlite://${dataDir}/script.db?mode=rwc`,
-      RUST_LOG: "warn",
-      ...extraEnv,
-    },
+    env: { ...process.env, ...env },
   });
   const exited = new Promise((_, reject) =>
     server.once("exit", (code, signal) => reject(new Error(`the server stopped before it listened (${signal ?? code})`))),
@@ -54,7 +56,7 @@ export async function startReleaseServer(port, extraEnv = {}, { logs = false } =
     throw e;
   }
   exited.catch(() => {});
-  return { url: `http://127.0.0.1:${port}`, stop };
+  return { url: `http://127.0.0.1:${port}`, stop, serverBin, env, database: join(dataDir, "script.db") };
 }
 
 /** A port of 127.0.0.1 that nothing listens on right now. */

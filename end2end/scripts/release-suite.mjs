@@ -14,7 +14,14 @@ console.log(`release server on ${server.url}`);
 const suite = spawn("npx", ["playwright", "test", ...process.argv.slice(2)], {
   cwd: join(root, "end2end"),
   stdio: "inherit",
-  env: { ...process.env, BASE_URL: server.url },
+  env: {
+    ...process.env,
+    BASE_URL: server.url,
+    // For the tests that run `server admin grant` or age a session's password.
+    E2E_SERVER_BIN: server.serverBin,
+    E2E_SERVER_ENV: JSON.stringify(server.env),
+    E2E_DATABASE: server.database,
+  },
 });
 // Stopped from outside (Ctrl-C, a CI time limit): neither the suite nor the server outlives it.
 for (const signal of ["SIGINT", "SIGTERM"]) {

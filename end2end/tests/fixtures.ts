@@ -1,4 +1,5 @@
 import { test as base, expect, Browser, BrowserContext, BrowserContextOptions, Locator, Page } from "@playwright/test";
+import { spawnSync } from "node:child_process";
 
 export type User = { email: string; password: string };
 
@@ -149,3 +150,24 @@ function isExpectedNetworkError(text: string): boolean {
 }
 
 export { expect };
+
+/** Whether the suite runs against the release server it started itself (`release-suite.mjs`),
+ *  whose binary and database the tests below can reach. */
+export const ownServer = !!process.env.E2E_SERVER_BIN;
+
+/** `server admin grant EMAIL`: the real subcommand, on the suite's server's database. */
+export function grantAdmin(email: string) {
+  const env = { ...process.env, ...JSON.parse(process.env.E2E_SERVER_ENV ?? "{}") };
+  const run = spawnSync(process.env.E2E_SERVER_BIN!, ["admin", "grant", email], { env, encoding: "utf8" });
+  expect(run.status, `server admin grant: ${run.stderr}`).toBe(0);
+}
+
+/** Makes every session of `email` have entered its password long ago (beyond any
+ *  REAUTH_WINDOW), as if the page had been left open for an hour. */
+export function agePasswords(email: string) {
+  const sql =
+    "UPDATE sessions SET auth_time = auth_time - 86400 WHERE user_id = (SELECT id FROM users WHERE email = ?)";
+  const script = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], timeout=10)\nc.execute(sys.argv[2], (sys.argv[3],))\nc.commit()";
+  const run = spawnSync("python3", ["-c", script, process.env.E2E_DATABASE!, sql, email], { encoding: "utf8" });
+  expect(run.status, `aging the passwords: ${run.stderr}`).toBe(0);
+}

@@ -21,7 +21,7 @@ MAX_EXAMPLES = sys.argv[2]
 PASSWORD = "correct horse battery"
 # Each run stops by itself well before this; the bound is for a hang.
 RUN_TIMEOUT_SECS = 600
-SESSION_ENDING = r"^/api/auth/(web/)?(events|logout|logout-all|report-concern)$"
+SESSION_ENDING = r"^/api/auth/(web/)?(events|logout|logout-all|report-concern|account/delete|delete-account)$"
 
 
 def bearer_token():

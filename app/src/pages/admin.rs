@@ -67,7 +67,7 @@ fn Admin() -> impl IntoView {
         {plain_post_error.map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
         <section class="card" aria-labelledby="find-heading">
             <h2 id="find-heading">"Accounts"</h2>
-            <form method="get" action="/admin" class="inline-form" role="search">
+            <form method="get" action="/admin" class="search-form" role="search">
                 <label>"Email contains"
                     <input type="search" name="email" value=email autocomplete="off"/>
                 </label>
@@ -80,7 +80,7 @@ fn Admin() -> impl IntoView {
                             view! { <p class="muted">"No account matches."</p> }.into_any()
                         }
                         Ok(found) => view! {
-                            <ul class="session-list" aria-label="Accounts found">
+                            <ul class="session-list account-list" aria-label="Accounts found">
                                 {found.users.into_iter().map(|user| view! {
                                     <AccountRow user email=email() changed/>
                                 }).collect_view()}
