@@ -160,9 +160,12 @@ mod ssr {
     pub async fn create_draft(title: String, body: String) -> Result<String, AppError> {
         let (state, auth, _) = require_auth()?;
         let (title, body) = checked(&title, &body)?;
-        backend::posts::create_draft(&state.db, auth.user_id(), title, body, state.clock.now())
+        let now = state.clock.now();
+        backend::posts::create_draft(&state.db, state.dialect, auth.user_id(), title, body, now)
             .await
-            .map_err(refused)
+            .map_err(refused)?
+            // The account ended a moment ago: its session with it.
+            .ok_or_else(|| refused(backend::error::ApiError::Unauthenticated))
     }
 
     pub async fn set_published(id: String, published: bool) -> Result<(), AppError> {

@@ -11,11 +11,10 @@ use crate::auth::store::AuthStore;
 use crate::components::confirm_dialog::UrlQuestion;
 use crate::components::header::Header;
 use crate::components::page_focus::FocusOnNavigation;
-use crate::components::reauth_dialog::ReauthDialog;
 use crate::components::toasts::{ToastRegion, Toasts};
 use crate::pages::{
     admin::AdminRoute, dashboard::DashboardRoute, home::HomePage, login::LoginPage,
-    not_found::NotFound, profile::ProfileRoute, reauthenticate::ReauthenticatePage,
+    not_found::NotFound, profile::ProfileRoute, reauthenticate::ReauthenticateRoute,
     register::RegisterPage,
 };
 use crate::query_client::QueryClient;
@@ -69,7 +68,6 @@ pub fn App() -> impl IntoView {
                 // In the flow under the header: a message takes its own room rather than
                 // covering what the user is looking at.
                 <ToastRegion/>
-                <ReauthDialog/>
                 <main class="page">
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
@@ -78,7 +76,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
-                        <Route path=path!("/reauthenticate") view=ReauthenticatePage ssr=SsrMode::Async/>
+                        <Route path=path!("/reauthenticate") view={Lazy::<ReauthenticateRoute>::new()} ssr=SsrMode::Async/>
                     </Routes>
                 </main>
             </AuthRuntime>

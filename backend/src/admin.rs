@@ -26,6 +26,30 @@ fn by(admin: &Authenticated) -> Option<String> {
     Some(format!("by administrator {}", admin.user_id()))
 }
 
+/// The act, under the administrator's own account, from where they did it: who did what.
+async fn record_act(
+    conn: &mut sqlx::AnyConnection,
+    admin: &Authenticated,
+    client: &ClientInfo,
+    what: String,
+    now: i64,
+) -> sqlx::Result<()> {
+    let event = AuditEvent {
+        kind: AuditKind::AdministeredAccount,
+        user_id: Some(admin.user_id()),
+        session_id: Some(admin.session_id()),
+        client,
+        detail: Some(what),
+    };
+    audit::record(conn, event, now).await
+}
+
+/// Where an administrator's act on someone else's account is recorded from: nowhere the
+/// account's owner may see (their activity shows the IP and browser of each event).
+fn unnamed() -> ClientInfo {
+    ClientInfo::default()
+}
+
 /// Ends every session of the user (and every access token). Returns how many ended.
 pub async fn end_sessions_of(
     state: &AppState,
@@ -40,10 +64,12 @@ pub async fn end_sessions_of(
         kind: AuditKind::AdminEndedSessions,
         user_id: Some(user_id),
         session_id: None,
-        client,
+        client: &unnamed(),
         detail: by(admin),
     };
     audit::record(&mut tx, event, now).await?;
+    let what = format!("ended {} session(s) of {user_id}", revoked.sessions);
+    record_act(&mut tx, admin, client, what, now).await?;
     db::commit(tx).await?;
     Ok(revoked.apply_to(state))
 }
@@ -80,10 +106,12 @@ pub async fn disable(
         kind: AuditKind::AccountDisabled,
         user_id: Some(user_id),
         session_id: None,
-        client,
+        client: &unnamed(),
         detail: by(admin),
     };
     audit::record(&mut tx, event, now).await?;
+    let what = format!("disabled {user_id}; {} session(s) ended", revoked.sessions);
+    record_act(&mut tx, admin, client, what, now).await?;
     db::commit(tx).await?;
     Ok(revoked.apply_to(state))
 }
@@ -106,10 +134,11 @@ pub async fn enable(
         kind: AuditKind::AccountEnabled,
         user_id: Some(user_id),
         session_id: None,
-        client,
+        client: &unnamed(),
         detail: by(admin),
     };
     audit::record(&mut tx, event, now).await?;
+    record_act(&mut tx, admin, client, format!("enabled {user_id}"), now).await?;
     db::commit(tx).await?;
     Ok(())
 }
@@ -141,21 +170,23 @@ pub async fn end_every_session(
         .await?
         {
             revoked = revoked.and(ended);
+            let event = AuditEvent {
+                kind: AuditKind::AdminEndedEverySession,
+                user_id: Some(user_id),
+                session_id: None,
+                client: &unnamed(),
+                detail: by(admin),
+            };
+            audit::record(&mut tx, event, now).await?;
         }
     }
-    let event = AuditEvent {
-        kind: AuditKind::AdminEndedEverySession,
-        user_id: Some(admin.user_id()),
-        session_id: Some(admin.session_id()),
-        client,
-        detail: Some(format!(
-            "{} session(s) of {} account(s) ended by administrator {}",
-            revoked.sessions,
-            accounts.len(),
-            admin.user_id()
-        )),
-    };
-    audit::record(&mut tx, event, now).await?;
+    // And the act itself, under the administrator, from where they did it.
+    let what = format!(
+        "ended every session: {} of {} account(s)",
+        revoked.sessions,
+        accounts.len()
+    );
+    record_act(&mut tx, admin, client, what, now).await?;
     db::commit(tx).await?;
     Ok(revoked.apply_to(state))
 }

@@ -33,6 +33,8 @@ pub enum AuditKind {
     AdminEndedEverySession,
     AdminGranted,
     AdminRevoked,
+    /// Under the administrator: what they did to which account.
+    AdministeredAccount,
 }
 
 impl AuditKind {
@@ -59,6 +61,7 @@ impl AuditKind {
             Self::AdminEndedEverySession => "admin_ended_every_session",
             Self::AdminGranted => "admin_granted",
             Self::AdminRevoked => "admin_revoked",
+            Self::AdministeredAccount => "administered_account",
         }
     }
 }

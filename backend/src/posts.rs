@@ -3,8 +3,9 @@
 use sqlx::Row;
 
 use super::clock::UnixTime;
-use super::db::{new_id, Db};
+use super::db::{new_id, Db, Dialect};
 use super::display_name;
+use super::users::{self, RowLock};
 use wire::Post;
 
 fn post_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Post> {
@@ -49,13 +50,22 @@ pub async fn list_by_author(db: &Db, author_id: &str) -> sqlx::Result<Vec<Post>>
     .collect()
 }
 
+/// Saves a new private draft; `None` if the author's account is no longer active (deleted
+/// or disabled at this moment). The author's row is locked (shared) first, so a draft
+/// cannot slip in beside an account deletion that is removing the drafts.
 pub async fn create_draft(
     db: &Db,
+    dialect: Dialect,
     author_id: &str,
     title: &str,
     body: &str,
     now: UnixTime,
-) -> sqlx::Result<String> {
+) -> sqlx::Result<Option<String>> {
+    let mut tx = super::db::begin_write(db, dialect).await?;
+    let author = users::lock(&mut tx, dialect, author_id, RowLock::Shared).await?;
+    if !author.is_some_and(|a| a.is_active()) {
+        return Ok(None);
+    }
     let id = new_id();
     sqlx::query(
         "INSERT INTO posts (id, author_id, title, body, published, created_at, updated_at)
@@ -66,9 +76,10 @@ pub async fn create_draft(
     .bind(title)
     .bind(body)
     .bind(now)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(id)
+    tx.commit().await?;
+    Ok(Some(id))
 }
 
 /// Publishes one of the author's own posts, or takes it back to a private draft.

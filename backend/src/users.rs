@@ -232,7 +232,7 @@ pub async fn bump_token_version(conn: &mut AnyConnection, user_id: &str) -> sqlx
 
 /// The stored hash of a user's password, to confirm a sensitive change.
 pub async fn password_hash_of(db: &Db, user_id: &str) -> sqlx::Result<Option<PasswordHashString>> {
-    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL")
         .bind(user_id)
         .fetch_optional(db)
         .await

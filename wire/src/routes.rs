@@ -15,8 +15,9 @@ pub const ADMIN_PATH: &str = "/admin";
 /// The pages whose client code is a wasm piece of its own (`pages::page_of_its_own`), with
 /// the piece's name in the split manifest. The server names a page's pieces in a `Link`
 /// preload header (`backend::bundle`), so a first visit fetches them beside the main bundle.
-pub const PAGES_OF_THEIR_OWN: [(&str, &str); 3] = [
+pub const PAGES_OF_THEIR_OWN: [(&str, &str); 4] = [
     ("/dashboard", "dashboard_page"),
     ("/profile", "profile_page"),
     (ADMIN_PATH, "admin_page"),
+    (REAUTHENTICATE_PATH, "reauthenticate_page"),
 ];

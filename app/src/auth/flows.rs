@@ -221,9 +221,18 @@ impl AuthFlows {
         keep_published_posts: bool,
     ) -> Result<(), AppError> {
         let keep = keep_published_posts.then(|| "on".to_owned());
-        self.stepped_up(|| actions::delete_account(current_password.clone(), keep.clone()))
-            .await
-            .map_err(|e| self.refused(e))?;
+        // Signing out from here on: the push channel closes, so this browser's own
+        // "account deleted" does not come back to it as "your session has ended".
+        if !self.auth.begin_sign_out() {
+            return Ok(());
+        }
+        let deleted = self
+            .stepped_up(|| actions::delete_account(current_password.clone(), keep.clone()))
+            .await;
+        if let Err(e) = deleted {
+            self.auth.cancel_sign_out();
+            return Err(self.refused(e));
+        }
         self.end_locally(Landing::Home, Notice::AccountDeleted, true);
         Ok(())
     }
@@ -237,9 +246,26 @@ impl AuthFlows {
         self.stepped_up(call).await.map_err(|e| self.refused(e))
     }
 
-    /// After every session ended, the administrator's own too.
-    pub fn everyone_signed_out(&self, notice: Notice) {
-        self.end_locally(Landing::Login, notice, true);
+    /// "End every session" of every account, this administrator's own too: signed out
+    /// here as for "sign out everywhere". Returns how many ended.
+    pub async fn end_every_session(&self, confirm: String) -> Result<usize, AppError> {
+        if !self.auth.begin_sign_out() {
+            return Ok(0);
+        }
+        match self
+            .stepped_up(|| crate::admin::admin_end_every_session(confirm.clone()))
+            .await
+        {
+            Ok(answer) => {
+                let notice = Notice::EverySessionEnded(answer.revoked);
+                self.end_locally(Landing::Login, notice, true);
+                Ok(answer.revoked)
+            }
+            Err(e) => {
+                self.auth.cancel_sign_out();
+                Err(self.refused(e))
+            }
+        }
     }
 
     /// After a change to the user's sessions: say so, and re-read the lists it made stale.

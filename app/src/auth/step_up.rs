@@ -11,31 +11,35 @@ use leptos::prelude::*;
 pub struct StepUp {
     /// The dialog is shown.
     pub open: RwSignal<bool>,
-    /// Who waits for the answer: told `true` once the password is confirmed, `false` on
-    /// cancel (or dropped, when a second question replaces the first).
-    waiting: StoredValue<Option<oneshot::Sender<bool>>>,
+    /// Who waits for the answer (two actions may ask at once; one password answers both):
+    /// told `true` once the password is confirmed, `false` on cancel.
+    waiting: StoredValue<Vec<oneshot::Sender<bool>>>,
 }
 
 impl StepUp {
     pub fn new() -> Self {
         Self {
             open: RwSignal::new(false),
-            waiting: StoredValue::new(None),
+            waiting: StoredValue::new(Vec::new()),
         }
     }
 
     /// Opens the dialog and waits for the password to be confirmed.
     pub async fn confirmed(&self) -> bool {
         let (answer, answered) = oneshot::channel();
-        self.waiting.set_value(Some(answer));
+        self.waiting.update_value(|waiting| waiting.push(answer));
         self.open.set(true);
         answered.await.unwrap_or(false)
     }
 
     /// The dialog's answer; it closes.
     pub fn answer(&self, confirmed: bool) {
-        if let Some(waiting) = self.waiting.try_update_value(Option::take).flatten() {
-            let _ = waiting.send(confirmed);
+        let waiting = self
+            .waiting
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        for waiter in waiting {
+            let _ = waiter.send(confirmed);
         }
         self.open.try_set(false);
     }

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::app_error::AppError;
 use crate::auth::actions;
+use crate::auth::client::signed_in_call;
 use crate::auth::flows::AuthFlows;
 
 #[component]
@@ -20,7 +21,8 @@ pub fn ReauthDialog() -> impl IntoView {
     let confirm = Action::new(move |typed: &String| {
         let typed = typed.clone();
         send_wrapper::SendWrapper::new(async move {
-            match actions::reauthenticate(typed, None).await {
+            // An access token that expired while the dialog was open is refreshed first.
+            match signed_in_call(|| actions::reauthenticate(typed.clone(), None)).await {
                 Ok(_) => {
                     error.set(None);
                     step_up.answer(true);

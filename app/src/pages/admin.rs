@@ -15,6 +15,7 @@ use crate::admin::{
 use crate::app_error::AppError;
 use crate::auth::flows::AuthFlows;
 use crate::auth::store::AuthStore;
+use crate::components::reauth_dialog::ReauthDialog;
 use crate::components::require_auth::RequireAuth;
 use crate::components::server_form::{error_after_plain_post, take_submission};
 use crate::components::toasts::Toasts;
@@ -35,6 +36,7 @@ pub fn AdminPage() -> impl IntoView {
         <Show when=is_admin fallback=NotFound>
             <RequireAuth>
                 <Admin/>
+                <ReauthDialog/>
             </RequireAuth>
         </Show>
     }
@@ -230,11 +232,9 @@ fn EndEverySession() -> impl IntoView {
                     if let Some(input) = take_submission::<AdminEndEverySession>(&ev) {
                         let (flows, toasts) = (flows.clone(), toasts);
                         leptos::task::spawn_local(async move {
-                            let call = || crate::admin::admin_end_every_session(input.confirm.clone());
-                            match flows.administer(call).await {
-                                Ok(answer) => flows.everyone_signed_out(Notice::EverySessionEnded(answer.revoked)),
+                            match flows.end_every_session(input.confirm).await {
                                 Err(e) if !e.is_unauthenticated() => toasts.error(e.message()),
-                                Err(_) => {}
+                                _ => {}
                             }
                         });
                     }

@@ -89,6 +89,7 @@ pub async fn fetch_own_piece(path: &str) -> Result<(), leptos::wasm_split::Split
         "/dashboard" => dashboard::dashboard_page::fetch().await,
         "/profile" => profile::profile_page::fetch().await,
         "/admin" => admin::admin_page::fetch().await,
+        "/reauthenticate" => reauthenticate::reauthenticate_page::fetch().await,
         _ => Ok(()),
     }
 }

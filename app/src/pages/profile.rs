@@ -13,6 +13,7 @@ use crate::components::account::delete_account::DeleteAccountForm;
 use crate::components::account::devices_list::DevicesList;
 use crate::components::account::security_activity::SecurityActivity;
 use crate::components::confirm_dialog::{use_confirm, AskButton, ConfirmDialog};
+use crate::components::reauth_dialog::ReauthDialog;
 use crate::components::require_auth::RequireAuth;
 use crate::components::toasts::Toasts;
 use crate::format;
@@ -27,6 +28,9 @@ pub fn ProfilePage() -> impl IntoView {
     view! {
         <RequireAuth>
             <Profile/>
+            // Here rather than on every page: only this page's and /admin's actions ask
+            // for the password again, and its code then comes with theirs.
+            <ReauthDialog/>
         </RequireAuth>
     }
 }

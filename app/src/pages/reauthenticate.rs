@@ -11,6 +11,12 @@ use crate::auth::actions::Reauthenticate;
 use crate::components::require_auth::RequireAuth;
 use crate::components::server_form::error_after_plain_post;
 
+super::page_of_its_own! {
+    /// `/reauthenticate` as a route: a page only a browser without JavaScript is sent to,
+    /// so its code is fetched only if it is ever shown.
+    ReauthenticateRoute => ReauthenticatePage, piece reauthenticate_page
+}
+
 #[component]
 pub fn ReauthenticatePage() -> impl IntoView {
     let then = use_query_map().with_untracked(|q| q.get("then"));

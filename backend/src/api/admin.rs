@@ -4,7 +4,7 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
@@ -38,6 +38,8 @@ pub async fn find_users(
     auth: Authenticated,
     query: Result<Query<FindQuery>, QueryRejection>,
 ) -> ApiResult<Json<AdminUsers>> {
+    // Before anything of the request is read: to anyone else, nothing is here.
+    crate::admin::require_admin(&state, &auth).await?;
     let Query(query) =
         query.map_err(|_| ApiError::InvalidInput("the query string is not valid".into()))?;
     let email = query.email.unwrap_or_default();
@@ -140,8 +142,15 @@ pub async fn end_every_session(
     State(state): State<AppState>,
     client: ClientInfo,
     auth: Authenticated,
-    JsonBody(input): JsonBody<EndEverySessionRequest>,
+    body: Result<JsonBody<EndEverySessionRequest>, ApiError>,
 ) -> Response {
-    let outcome = admin::end_every_session(&state, &auth, &client, input).await;
+    // Before the body is read: to anyone else, nothing is here, whatever they send.
+    if let Err(refused) = crate::admin::require_admin(&state, &auth).await {
+        return refused.into_response();
+    }
+    let outcome = match body {
+        Ok(JsonBody(input)) => admin::end_every_session(&state, &auth, &client, input).await,
+        Err(refused) => refused.into(),
+    };
     respond(&state, StatusCode::OK, outcome)
 }

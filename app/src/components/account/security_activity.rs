@@ -31,6 +31,7 @@ fn describe(kind: &str) -> &'static str {
         "admin_ended_every_session" => "Every session ended by an administrator",
         "admin_granted" => "Made an administrator",
         "admin_revoked" => "No longer an administrator",
+        "administered_account" => "You acted as an administrator",
         _ => "Security event",
     }
 }
