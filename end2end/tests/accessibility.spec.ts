@@ -1,24 +1,5 @@
 import { Page } from "@playwright/test";
-import { test, expect, freshUser, App } from "./fixtures";
-
-// axe-core from npm, injected into the page as a script: the same engine as the browser
-// extensions, run on every page signed out and signed in, with each dialog open.
-const axePath = require.resolve("axe-core/axe.min.js");
-
-type Violation = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
-
-/** Every serious or critical axe violation on the page as it is now, in words. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: axePath });
-  const violations: Violation[] = await page.evaluate(async () => {
-    // @ts-expect-error: axe is the global the injected script defines.
-    const result = await window.axe.run(document);
-    return result.violations;
-  });
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
+import { test, expect, freshUser, App, seriousViolations } from "./fixtures";
 
 /** Loads `path` once the client runs, and checks it. */
 async function expectNoSeriousViolations(page: Page, label: string) {

@@ -132,6 +132,7 @@ fn AccountRow(user: AdminUser, email: String, changed: RwSignal<u32>) -> impl In
     } = user;
     let sessions_href = format!("/admin?email={}&user={}", encode(&email), encode(&id));
     let label = address.clone();
+    let sessions_label = format!("Sessions of {address}");
     view! {
         <li class="session-item">
             <div class="session-meta">
@@ -141,7 +142,7 @@ fn AccountRow(user: AdminUser, email: String, changed: RwSignal<u32>) -> impl In
                 <span class="muted small">
                     {format!("{active_sessions} live session(s) · since {}", format::date(created_at))}
                 </span>
-                <a href=sessions_href aria-label=format!("Sessions of {label}")>"Sessions"</a>
+                <a href=sessions_href aria-label=sessions_label>"Sessions"</a>
             </div>
             <div class="row-actions">
                 <form method="post" action=AdminEndSessions::url() on:submit=move |ev| {
@@ -153,7 +154,7 @@ fn AccountRow(user: AdminUser, email: String, changed: RwSignal<u32>) -> impl In
                 }>
                     <input type="hidden" name="user_id" value=id.clone()/>
                     <button type="submit" class="button-secondary"
-                        aria-label=format!("End every session of {address}")>"End sessions"</button>
+                        aria-label=format!("End sessions of {address}")>"End sessions"</button>
                 </form>
                 <form method="post" action=AdminSetDisabled::url() on:submit=move |ev| {
                     if let Some(input) = take_submission::<AdminSetDisabled>(&ev) {
@@ -169,7 +170,8 @@ fn AccountRow(user: AdminUser, email: String, changed: RwSignal<u32>) -> impl In
                 }>
                     <input type="hidden" name="user_id" value=id/>
                     <input type="hidden" name="disable" value=(!disabled).to_string()/>
-                    <button type="submit" class=if disabled { "button-secondary" } else { "button-danger" }>
+                    <button type="submit" class=if disabled { "button-secondary" } else { "button-danger" }
+                        aria-label=format!("{} {label}", if disabled { "Enable" } else { "Disable" })>
                         {if disabled { "Enable" } else { "Disable" }}
                     </button>
                 </form>

@@ -201,6 +201,19 @@ async fn non_administrators_find_no_admin_api(backend: Backend) {
             .await;
         assert_eq!(res.status, StatusCode::NOT_FOUND, "{path}: {}", res.body);
     }
+    // Whatever the body: nothing of the request is read before the answer is "not found".
+    let access = browser.cookie("access_token").unwrap();
+    let garbage = reqwest::Client::new()
+        .post(app.url("/api/admin/sessions/revoke-all"))
+        .bearer_auth(&access)
+        .header("content-type", "text/plain")
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status(), StatusCode::NOT_FOUND);
+    let res = browser.get("/api/admin/users?email=%ZZ&email=a").await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
     // Nothing ended.
     assert_eq!(browser.me().await.status, StatusCode::OK);
     // Signed out: 401, as everywhere.
@@ -261,6 +274,24 @@ async fn an_administrator_ends_a_users_sessions_on_another_process(backend: Back
     .await
     .unwrap();
     assert!(detail.contains(&admin_id), "{detail}");
+    // The user's own activity does not show where the administrator was.
+    let seen_from: Option<String> = sqlx::query_scalar(
+        "SELECT ip FROM audit_events WHERE user_id = $1 AND kind = 'admin_ended_sessions'",
+    )
+    .bind(&id)
+    .fetch_one(&first.db)
+    .await
+    .unwrap();
+    assert_eq!(seen_from, None);
+    // The act is in the administrator's own record too, naming the account.
+    let act: String = sqlx::query_scalar(
+        "SELECT detail FROM audit_events WHERE user_id = $1 AND kind = 'administered_account'",
+    )
+    .bind(&admin_id)
+    .fetch_one(&first.db)
+    .await
+    .unwrap();
+    assert!(act.contains(&id), "{act}");
     // An unknown user is not found.
     let res = admin
         .post("/api/admin/users/no-such-user/sessions/revoke", json!({}))
