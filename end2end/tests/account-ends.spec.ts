@@ -14,7 +14,7 @@ async function deleteAccount(app: App, password: string, keepPosts = false) {
   const form = page.getByRole("form", { name: "Delete account" });
   await expect(form).toContainText("This deletes the account");
   if (keepPosts) await form.getByLabel("Keep my published posts up").check();
-  await form.getByLabel("Current password").fill(password);
+  await form.getByLabel("Your password, to confirm").fill(password);
   await form.getByRole("button", { name: /^Delete the account / }).click();
 }
 

@@ -71,11 +71,11 @@ test("with no other device, Sign out other devices is disabled and says why", as
   await expect(page.getByRole("button", { name: "Sign out from all devices" })).toBeEnabled();
 });
 
-test("the profile is grouped as Devices, Sign-in & security, Activity", async ({ app, page }) => {
+test("the profile is grouped as Devices, Sign-in & security, Activity, Delete account", async ({ app, page }) => {
   await app.signUp(freshUser());
   await page.goto("/profile");
   const headings = page.getByRole("main").getByRole("heading", { level: 2 });
-  await expect(headings).toHaveText(["Devices", "Sign-in & security", "Activity"]);
+  await expect(headings).toHaveText(["Devices", "Sign-in & security", "Activity", "Delete account"]);
   const devices = page.getByRole("region", { name: "Devices" });
   await expect(devices.getByRole("button", { name: "Sign out other devices" })).toBeVisible();
   await expect(devices.getByRole("button", { name: "Sign out from all devices" })).toBeVisible();
@@ -86,7 +86,12 @@ test("the profile is grouped as Devices, Sign-in & security, Activity", async ({
   await expect(security.getByRole("button", { name: "Report a security concern" })).toHaveAccessibleDescription(
     /recorded in your activity as a security concern/,
   );
-  await expect(page.locator("main .button-danger:visible")).toHaveCount(1);
+  // The other red button, last on the page, says what deleting ends before it is pressed.
+  const deletion = page.getByRole("region", { name: "Delete account" });
+  await expect(deletion.getByRole("button", { name: /^Delete the account / })).toHaveAccessibleDescription(
+    /every session ends at once on every device/,
+  );
+  await expect(page.locator("main .button-danger:visible")).toHaveCount(2);
   await app.screenshot("profile");
 });
 

@@ -34,7 +34,7 @@ pub fn DeleteAccountForm() -> impl IntoView {
 
     view! {
         <form method="post" action=DeleteAccount::url() aria-label="Delete account" node_ref=form
-            aria-describedby="delete-what" on:submit=move |ev| {
+            on:submit=move |ev| {
             if let Some(input) = take_submission::<DeleteAccount>(&ev) {
                 if let Some(form) = form.get_untracked() {
                     form.reset();
@@ -51,13 +51,14 @@ pub fn DeleteAccountForm() -> impl IntoView {
                 <input type="checkbox" name="keep_published_posts" value="on"/>
                 "Keep my published posts up, signed “Former member”"
             </label>
-            <label>"Current password"
+            <label>"Your password, to confirm"
                 <input type="password" name="current_password" autocomplete="current-password" required/>
             </label>
             <Show when=move || error().is_some()>
                 <p class="form-error" role="alert">{error}</p>
             </Show>
-            <button type="submit" class="button-danger" disabled=move || submit.pending().get()>
+            <button type="submit" class="button-danger" aria-describedby="delete-what"
+                disabled=move || submit.pending().get()>
                 {move || format!("Delete the account {}", email())}
             </button>
         </form>
