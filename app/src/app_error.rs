@@ -24,6 +24,8 @@ pub enum AppError {
     EmailTaken,
     #[error("this account is disabled; contact the site's administrators")]
     AccountDisabled,
+    #[error("this link no longer works: it was used, it expired, or the password changed since")]
+    InvalidLink,
     /// The action needs the password entered again first (the page asks for it in place).
     #[error("enter your password again to do this")]
     ReauthenticationRequired,
@@ -59,6 +61,7 @@ impl AppError {
             Self::WrongPassword => "wrong_password",
             Self::EmailTaken => "email_taken",
             Self::AccountDisabled => "account_disabled",
+            Self::InvalidLink => "invalid_link",
             Self::ReauthenticationRequired => "reauthentication_required",
             Self::InvalidInput(_) => "invalid_input",
             Self::NotFound => "not_found",
@@ -99,7 +102,7 @@ impl AppError {
                 StatusCode::FORBIDDEN
             }
             Self::EmailTaken => StatusCode::CONFLICT,
-            Self::InvalidInput(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidInput(_) | Self::InvalidLink => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -152,6 +155,7 @@ impl From<ApiErrorBody> for AppError {
             "wrong_password" => Self::WrongPassword,
             "email_taken" => Self::EmailTaken,
             "account_disabled" => Self::AccountDisabled,
+            "invalid_link" => Self::InvalidLink,
             "reauthentication_required" => Self::ReauthenticationRequired,
             "invalid_input" | "malformed_body" => Self::InvalidInput(body.message),
             "not_found" => Self::NotFound,
@@ -200,6 +204,7 @@ mod tests {
             AppError::WrongPassword,
             AppError::EmailTaken,
             AppError::AccountDisabled,
+            AppError::InvalidLink,
             AppError::ReauthenticationRequired,
             AppError::InvalidInput("the title is empty".into()),
             AppError::NotFound,

@@ -13,8 +13,14 @@ use crate::components::header::Header;
 use crate::components::page_focus::FocusOnNavigation;
 use crate::components::toasts::{ToastRegion, Toasts};
 use crate::pages::{
-    admin::AdminRoute, dashboard::DashboardRoute, home::HomePage, login::LoginPage,
-    not_found::NotFound, profile::ProfileRoute, reauthenticate::ReauthenticateRoute,
+    admin::AdminRoute,
+    dashboard::DashboardRoute,
+    home::HomePage,
+    login::LoginPage,
+    not_found::NotFound,
+    profile::ProfileRoute,
+    reauthenticate::ReauthenticateRoute,
+    recovery::{ForgotPasswordRoute, NotMeRoute, ResetPasswordRoute},
     register::RegisterPage,
 };
 use crate::query_client::QueryClient;
@@ -77,6 +83,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/reauthenticate") view={Lazy::<ReauthenticateRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/account/not-me") view={Lazy::<NotMeRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
                     </Routes>
                 </main>
             </AuthRuntime>

@@ -4,6 +4,8 @@
 use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
 use super::db;
 use super::error::{ApiError, ApiResult};
+use super::mail::links::{self, Purpose};
+use super::mail::{self, messages};
 use super::password::{hash_password, verify_password};
 use super::secret::Secret;
 use super::sessions::RevokeReason;
@@ -42,13 +44,21 @@ pub async fn change_password(
     validate_new_password(new.expose())?;
     confirm_password(state, caller, current).await?;
     let hash = hash_password(new).await?;
+    let now = state.clock.now();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
-    users::set_password(&mut tx, &caller.sub, &hash, state.clock.now()).await?;
+    let email = locked_email(&mut tx, state, &caller.sub).await?;
+    users::set_password(&mut tx, &caller.sub, &hash, now).await?;
+    // No reset link made before this password may set another.
+    links::void_all(&mut tx, &caller.sub, Purpose::PasswordReset, now).await?;
+    mail::security_notice(&mut tx, state, &caller.sub, now, |link| {
+        messages::password_changed(&email, now, link)
+    })
+    .await?;
     let cause = Cause {
         reason: RevokeReason::PasswordChanged,
         audit: AuditKind::PasswordChanged,
     };
-    end_sessions_and_commit(
+    let ended = end_sessions_and_commit(
         state,
         tx,
         caller,
@@ -56,7 +66,22 @@ pub async fn change_password(
         cause,
         client,
     )
-    .await
+    .await?;
+    state.mail_committed();
+    Ok(ended)
+}
+
+/// The account's email, its row locked for the change under way (the user's row first,
+/// as always).
+async fn locked_email(
+    conn: &mut sqlx::AnyConnection,
+    state: &AppState,
+    user_id: &str,
+) -> ApiResult<String> {
+    users::lock(conn, state.dialect, user_id, users::RowLock::Exclusive)
+        .await?
+        .map(|user| user.email)
+        .ok_or(ApiError::Unauthenticated)
 }
 
 /// Returns how many other sessions ended.
@@ -73,15 +98,24 @@ pub async fn change_email(
     }
     let new_email = users::normalize_email(new_email);
     confirm_password(state, caller, current).await?;
+    let now = state.clock.now();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
+    let old_email = locked_email(&mut tx, state, &caller.sub).await?;
     if !users::set_email(&mut tx, &caller.sub, &new_email).await? {
         return Err(ApiError::EmailTaken);
+    }
+    // To the old address (whose owner may not be the one who changed it) and the new one.
+    for to in [&old_email, &new_email] {
+        mail::security_notice(&mut tx, state, &caller.sub, now, |link| {
+            messages::email_changed(to, &old_email, &new_email, now, link)
+        })
+        .await?;
     }
     let cause = Cause {
         reason: RevokeReason::EmailChanged,
         audit: AuditKind::EmailChanged,
     };
-    end_sessions_and_commit(
+    let ended = end_sessions_and_commit(
         state,
         tx,
         caller,
@@ -89,7 +123,9 @@ pub async fn change_email(
         cause,
         client,
     )
-    .await
+    .await?;
+    state.mail_committed();
+    Ok(ended)
 }
 
 /// "Report a security concern": the user suspects someone else is in. Everything ends,
@@ -99,12 +135,12 @@ pub async fn report_concern(
     caller: &AccessClaims,
     client: &ClientInfo,
 ) -> ApiResult<usize> {
-    let tx = db::begin_write(&state.db, state.dialect).await?;
     let cause = Cause {
         reason: RevokeReason::SecurityConcern,
         audit: AuditKind::SecurityConcern,
     };
-    end_sessions_and_commit(state, tx, caller, SignOutScope::Everywhere, cause, client).await
+    let why = "You reported a security concern";
+    crate::signout::end_everywhere_telling(state, caller, cause, why, client).await
 }
 
 /// Deletes the caller's account, once its password is confirmed: in one transaction every
@@ -136,6 +172,9 @@ pub async fn delete_account(
     super::sessions::forget_refresh_tokens(&mut tx, user_id).await?;
     let posts_deleted =
         super::posts::delete_of_deleted_account(&mut tx, user_id, keep_published).await?;
+    if let Some(user) = users::find_by_id(&state.db, user_id).await? {
+        mail::outbox::enqueue(&mut tx, &messages::account_deleted(&user.email), now).await?;
+    }
     users::tombstone(&mut tx, user_id, now).await?;
     let kept = if keep_published {
         "published posts kept"
@@ -154,5 +193,6 @@ pub async fn delete_account(
     };
     audit::record(&mut tx, event, now).await?;
     db::commit(tx).await?;
+    state.mail_committed();
     Ok(revoked.apply_to(state))
 }

@@ -8,6 +8,7 @@ use super::audit::{self, AuditEvent, AuditKind, ClientInfo};
 use super::authn::Authenticated;
 use super::db;
 use super::error::{ApiError, ApiResult};
+use super::mail::{self, messages};
 use super::sessions::RevokeReason;
 use super::signout::{end_user_sessions, Revoked};
 use super::state::AppState;
@@ -59,7 +60,13 @@ pub async fn end_sessions_of(
 ) -> ApiResult<usize> {
     let now = state.clock.now();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
-    let revoked = end_live_account(&mut tx, state, user_id, RevokeReason::Administrator).await?;
+    let (revoked, email) =
+        end_live_account(&mut tx, state, user_id, RevokeReason::Administrator).await?;
+    let ended = revoked.sessions;
+    mail::security_notice(&mut tx, state, user_id, now, |link| {
+        messages::sessions_ended(&email, "An administrator ended your sessions", ended, link)
+    })
+    .await?;
     let event = AuditEvent {
         kind: AuditKind::AdminEndedSessions,
         user_id: Some(user_id),
@@ -71,23 +78,26 @@ pub async fn end_sessions_of(
     let what = format!("ended {} session(s) of {user_id}", revoked.sessions);
     record_act(&mut tx, admin, client, what, now).await?;
     db::commit(tx).await?;
+    state.mail_committed();
     Ok(revoked.apply_to(state))
 }
 
-/// Ends the sessions of a live (not deleted) account; `NotFound` otherwise.
+/// Ends the sessions of a live (not deleted) account, and says its email; `NotFound`
+/// otherwise.
 async fn end_live_account(
     conn: &mut sqlx::AnyConnection,
     state: &AppState,
     user_id: &str,
     reason: RevokeReason,
-) -> ApiResult<Revoked> {
+) -> ApiResult<(Revoked, String)> {
     let locked = users::lock(conn, state.dialect, user_id, RowLock::Exclusive).await?;
-    if locked.is_none_or(|user| user.standing == Standing::Deleted) {
+    let Some(user) = locked.filter(|user| user.standing != Standing::Deleted) else {
         return Err(ApiError::NotFound);
-    }
-    end_user_sessions(conn, state, user_id, None, reason, state.clock.now())
+    };
+    let revoked = end_user_sessions(conn, state, user_id, None, reason, state.clock.now())
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NotFound)?;
+    Ok((revoked, user.email))
 }
 
 /// Disables the account: every session ends, and sign-in, refresh and the token API are
@@ -100,8 +110,10 @@ pub async fn disable(
 ) -> ApiResult<usize> {
     let now = state.clock.now();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
-    let revoked = end_live_account(&mut tx, state, user_id, RevokeReason::AccountDisabled).await?;
+    let (revoked, email) =
+        end_live_account(&mut tx, state, user_id, RevokeReason::AccountDisabled).await?;
     users::set_disabled(&mut tx, user_id, Some(now)).await?;
+    mail::outbox::enqueue(&mut tx, &messages::account_disabled(&email), now).await?;
     let event = AuditEvent {
         kind: AuditKind::AccountDisabled,
         user_id: Some(user_id),
@@ -113,6 +125,7 @@ pub async fn disable(
     let what = format!("disabled {user_id}; {} session(s) ended", revoked.sessions);
     record_act(&mut tx, admin, client, what, now).await?;
     db::commit(tx).await?;
+    state.mail_committed();
     Ok(revoked.apply_to(state))
 }
 
@@ -153,12 +166,12 @@ pub async fn end_every_session(
 ) -> ApiResult<usize> {
     let now = state.clock.now();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
-    let accounts: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM users WHERE deleted_at IS NULL ORDER BY id")
+    let accounts: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, email FROM users WHERE deleted_at IS NULL ORDER BY id")
             .fetch_all(&mut *tx)
             .await?;
     let mut revoked = Revoked::default();
-    for user_id in &accounts {
+    for (user_id, email) in &accounts {
         if let Some(ended) = end_user_sessions(
             &mut tx,
             state,
@@ -169,6 +182,14 @@ pub async fn end_every_session(
         )
         .await?
         {
+            if ended.sessions > 0 {
+                let count = ended.sessions;
+                mail::security_notice(&mut tx, state, user_id, now, |link| {
+                    let why = "An administrator ended every session of every account";
+                    messages::sessions_ended(email, why, count, link)
+                })
+                .await?;
+            }
             revoked = revoked.and(ended);
             let event = AuditEvent {
                 kind: AuditKind::AdminEndedEverySession,
@@ -188,6 +209,7 @@ pub async fn end_every_session(
     );
     record_act(&mut tx, admin, client, what, now).await?;
     db::commit(tx).await?;
+    state.mail_committed();
     Ok(revoked.apply_to(state))
 }
 

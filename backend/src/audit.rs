@@ -35,6 +35,10 @@ pub enum AuditKind {
     AdminRevoked,
     /// Under the administrator: what they did to which account.
     AdministeredAccount,
+    /// "Not me? Sign out everywhere", from a security mail.
+    NotMe,
+    PasswordResetRequested,
+    PasswordReset,
 }
 
 impl AuditKind {
@@ -62,6 +66,9 @@ impl AuditKind {
             Self::AdminGranted => "admin_granted",
             Self::AdminRevoked => "admin_revoked",
             Self::AdministeredAccount => "administered_account",
+            Self::NotMe => "not_me",
+            Self::PasswordResetRequested => "password_reset_requested",
+            Self::PasswordReset => "password_reset",
         }
     }
 }

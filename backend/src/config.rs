@@ -37,6 +37,31 @@ pub struct Config {
     /// stolen session must not (change credentials, delete the account, end other
     /// sessions, administer).
     pub reauth_window: i64,
+    /// Where mail goes, and who it is from.
+    pub mail: MailConfig,
+    /// The app's address as a person's browser reaches it, for the links in mails:
+    /// `PUBLIC_ORIGIN`, else `http://` and the address the server listens on.
+    pub app_origin: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// `MAIL_FROM`: the `From` of every mail.
+    pub from: String,
+    /// Seconds between two looks at the outbox when nothing wakes the worker.
+    pub poll_interval_secs: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailTransport {
+    /// `SMTP_URL`.
+    Smtp(String),
+    /// No `SMTP_URL`: `.eml` files in this directory (`data/mail/`), their subjects and
+    /// links logged.
+    Files(PathBuf),
+    /// Mail is kept in the outbox and not sent (tests that do not look at it).
+    Off,
 }
 
 /// A resource server's credential for the introspection endpoint (HTTP Basic).
@@ -94,6 +119,15 @@ impl Config {
             introspection_client: introspection_client()?,
             max_sessions_per_user: session_cap()?,
             reauth_window: env_seconds("REAUTH_WINDOW", DEFAULT_REAUTH_WINDOW)?,
+            mail: MailConfig {
+                transport: match std::env::var("SMTP_URL") {
+                    Ok(url) if !url.trim().is_empty() => MailTransport::Smtp(url.trim().to_owned()),
+                    _ => MailTransport::Files(data_dir.join("mail")),
+                },
+                from: env_or("MAIL_FROM", DEFAULT_MAIL_FROM)?,
+                poll_interval_secs: 2,
+            },
+            app_origin: app_origin(),
         })
     }
 
@@ -115,6 +149,12 @@ impl Config {
             introspection_client: None,
             max_sessions_per_user: Some(DEFAULT_MAX_SESSIONS_PER_USER),
             reauth_window: DEFAULT_REAUTH_WINDOW,
+            mail: MailConfig {
+                transport: MailTransport::Off,
+                from: DEFAULT_MAIL_FROM.into(),
+                poll_interval_secs: 1,
+            },
+            app_origin: "http://127.0.0.1:3000".into(),
         }
     }
 }
@@ -189,6 +229,20 @@ fn env_or(name: &str, default: &str) -> anyhow::Result<String> {
 }
 
 pub const DEFAULT_MAX_SESSIONS_PER_USER: u32 = 50;
+pub const DEFAULT_MAIL_FROM: &str = "Signout <signout@localhost>";
+
+/// `PUBLIC_ORIGIN`, else the plain-http address the server listens on.
+fn app_origin() -> String {
+    if let Some(public) = std::env::var("PUBLIC_ORIGIN")
+        .ok()
+        .map(|o| o.trim().trim_end_matches('/').to_owned())
+        .filter(|o| !o.is_empty())
+    {
+        return public;
+    }
+    let addr = std::env::var("LEPTOS_SITE_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+    format!("http://{addr}")
+}
 pub const DEFAULT_REAUTH_WINDOW: i64 = 600;
 
 /// `MAX_SESSIONS_PER_USER`: a whole number; 0 turns the cap off.

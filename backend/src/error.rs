@@ -44,6 +44,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("an account with this email already exists")]
     EmailTaken,
+    /// A mail's link that was used, ran out, or was replaced by a newer password.
+    #[error("this link no longer works: it was used, it expired, or the password changed since")]
+    InvalidLink,
     /// The account was disabled by an administrator: no sign-in, no refresh.
     #[error("this account is disabled; contact the site's administrators")]
     AccountDisabled,
@@ -80,7 +83,8 @@ impl ApiError {
             Self::InvalidInput(_)
             | Self::MalformedBody(_)
             | Self::RepeatedKey
-            | Self::ConflictingCookies => StatusCode::BAD_REQUEST,
+            | Self::ConflictingCookies
+            | Self::InvalidLink => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InvalidCredentials
@@ -118,6 +122,7 @@ impl ApiError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::EmailTaken => "email_taken",
             Self::AccountDisabled => "account_disabled",
+            Self::InvalidLink => "invalid_link",
             Self::ReauthenticationRequired { .. } => "reauthentication_required",
             Self::RateLimited(_) => "rate_limited",
             Self::Unavailable => "unavailable",

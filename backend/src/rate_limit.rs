@@ -30,6 +30,12 @@ pub const SIGN_IN_PER_ACCOUNT: Policy = Policy {
     limit: 10,
     window_secs: 900,
 };
+/// Password-reset requests per client IP (each may send a mail).
+pub const PASSWORD_RESET_PER_IP: Policy = Policy {
+    name: "password_reset",
+    limit: 10,
+    window_secs: 600,
+};
 /// Account creation per client IP.
 pub const REGISTER_PER_IP: Policy = Policy {
     name: "register",

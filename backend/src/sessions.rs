@@ -37,6 +37,8 @@ pub enum RevokeReason {
     Administrator,
     AccountDisabled,
     AccountDeleted,
+    /// "Not me? Sign out everywhere", from a security mail.
+    NotMe,
 }
 
 impl RevokeReason {
@@ -54,6 +56,7 @@ impl RevokeReason {
             Self::Administrator => "administrator",
             Self::AccountDisabled => "account_disabled",
             Self::AccountDeleted => "account_deleted",
+            Self::NotMe => "not_me",
         }
     }
 }
@@ -73,6 +76,7 @@ impl RevokeReason {
             Self::Administrator,
             Self::AccountDisabled,
             Self::AccountDeleted,
+            Self::NotMe,
         ]
         .into_iter()
         .find(|reason| reason.as_str() == stored)
@@ -95,6 +99,7 @@ impl RevokeReason {
             Self::Administrator => SessionEnd::Administrator,
             Self::AccountDisabled => SessionEnd::AccountDisabled,
             Self::AccountDeleted => SessionEnd::AccountDeleted,
+            Self::NotMe => SessionEnd::SecurityConcern,
         }
     }
 }
@@ -632,4 +637,29 @@ pub async fn forget_refresh_tokens(conn: &mut AnyConnection, user_id: &str) -> s
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The user agents of the user's other sessions, each once: whether a sign-in comes from a
+/// device and browser this account has been used on before.
+pub async fn other_user_agents(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    except_session: &str,
+) -> sqlx::Result<Vec<Option<String>>> {
+    sqlx::query_scalar("SELECT DISTINCT user_agent FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(except_session)
+        .fetch_all(conn)
+        .await
+}
+
+/// How many sessions of the user have not ended.
+pub async fn count_live(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<usize> {
+    let live: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(live.max(0) as usize)
 }

@@ -162,6 +162,16 @@ async fn verify_and_start_session(
     }
     let made_room = make_room(state, &mut tx, &user.id, client, now).await?;
     let session = sessions::create(&mut tx, &user.id, client, state.session_policy(), now).await?;
+    let new_device = tell_of_new_device(
+        state,
+        &mut tx,
+        &current.email,
+        &user.id,
+        &session.session_id,
+        client,
+        now,
+    )
+    .await?;
     let grant = grant_access(state, &mut tx, &user.id, &session.session_id, now).await?;
     audit::record(
         &mut tx,
@@ -177,6 +187,9 @@ async fn verify_and_start_session(
     .await?;
     db::commit(tx).await?;
     made_room.apply_to(state);
+    if new_device {
+        state.mail_committed();
+    }
     issue(
         state,
         user,
@@ -217,6 +230,34 @@ async fn make_room(
         audit::record(conn, event, now).await?;
     }
     Ok(revoked)
+}
+
+/// A sign-in from a device and browser (as its label says: "Firefox on Windows") that this
+/// account has not been used on before: the owner is told by mail, with the "Not me" link.
+/// Returns whether a mail was written.
+async fn tell_of_new_device(
+    state: &AppState,
+    conn: &mut sqlx::AnyConnection,
+    email: &str,
+    user_id: &str,
+    session_id: &str,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> ApiResult<bool> {
+    let device = crate::devices::device_label(client.user_agent.as_deref());
+    let known = sessions::other_user_agents(conn, user_id, session_id).await?;
+    if known
+        .iter()
+        .any(|ua| crate::devices::device_label(ua.as_deref()) == device)
+    {
+        return Ok(false);
+    }
+    let ip = client.ip.as_deref();
+    crate::mail::security_notice(conn, state, user_id, now, |link| {
+        crate::mail::messages::new_sign_in(email, &device, ip, now, link)
+    })
+    .await?;
+    Ok(true)
 }
 
 /// The slots one sign-in attempt holds: one per client IP, one per account.
@@ -320,6 +361,29 @@ async fn refused_or_disabled(state: &AppState, presented: &Secret) -> ApiResult<
         Some(users::Standing::Disabled) => Refreshed::AccountDisabled,
         _ => Refreshed::Refused,
     })
+}
+
+/// Grants a session just created inside `conn`'s transaction its first tokens (a password
+/// reset signs its browser in this way). Issued once the caller commits.
+pub async fn start_session_in(
+    state: &AppState,
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    session: sessions::NewSession,
+    now: UnixTime,
+) -> ApiResult<IssuedTokens> {
+    let grant = grant_access(state, conn, user_id, &session.session_id, now).await?;
+    let user = users::find_by_id(&state.db, user_id)
+        .await?
+        .ok_or(ApiError::InvalidRefreshToken)?;
+    issue(
+        state,
+        user,
+        &session.session_id,
+        grant,
+        Some(session.refresh_token),
+        now,
+    )
 }
 
 /// Grants the new session's first access token inside the transaction that starts it.

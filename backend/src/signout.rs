@@ -306,8 +306,42 @@ pub async fn sign_out_user(
             audit: AuditKind::SignOutEverywhere,
         },
     };
-    let tx = db::begin_write(&state.db, state.dialect).await?;
-    end_sessions_and_commit(state, tx, caller, scope, cause, client).await
+    match scope {
+        SignOutScope::OthersKeepCurrent => {
+            let tx = db::begin_write(&state.db, state.dialect).await?;
+            end_sessions_and_commit(state, tx, caller, scope, cause, client).await
+        }
+        SignOutScope::Everywhere => {
+            let why = "You signed out from all devices";
+            end_everywhere_telling(state, caller, cause, why, client).await
+        }
+    }
+}
+
+/// Ends every session of the caller's account, this one included, and tells the owner by
+/// mail (with the "Not me" link: the one who did it may not be the owner).
+pub async fn end_everywhere_telling(
+    state: &AppState,
+    caller: &AccessClaims,
+    cause: Cause,
+    why: &str,
+    client: &ClientInfo,
+) -> ApiResult<usize> {
+    let now = state.clock.now();
+    let mut tx = db::begin_write(&state.db, state.dialect).await?;
+    let Some(user) = users::lock(&mut tx, state.dialect, &caller.sub, RowLock::Exclusive).await?
+    else {
+        return Err(ApiError::Unauthenticated);
+    };
+    let ended = sessions::count_live(&mut tx, &caller.sub).await?;
+    crate::mail::security_notice(&mut tx, state, &caller.sub, now, |link| {
+        crate::mail::messages::sessions_ended(&user.email, why, ended, link)
+    })
+    .await?;
+    let ended =
+        end_sessions_and_commit(state, tx, caller, SignOutScope::Everywhere, cause, client).await?;
+    state.mail_committed();
+    Ok(ended)
 }
 
 /// Ends one of the caller's own sessions, chosen in the devices list. `false` if the user

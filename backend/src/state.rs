@@ -33,6 +33,9 @@ pub struct AppState {
     pub sign_out_retries: Arc<crate::service::retry::RetriedSignOuts>,
     pub leptos_options: LeptosOptions,
     pub bundle: Arc<SiteBundle>,
+    /// Rung after a transaction that wrote mail to the outbox commits: this process's mail
+    /// worker sends it at once (`mail::worker`).
+    pub mail_ready: Arc<tokio::sync::Notify>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -62,6 +65,8 @@ impl AppState {
             tail,
         );
         spawn_purger(db.clone(), clock.clone());
+        let mail_ready = Arc::new(tokio::sync::Notify::new());
+        crate::mail::worker::start(&config, &db, dialect, &clock, &mail_ready)?;
         Ok(Self {
             keys: Arc::new(TokenKeys::new(
                 &config.jwt_secret,
@@ -78,7 +83,13 @@ impl AppState {
             bundle: Arc::new(SiteBundle::load(&leptos_options)),
             leptos_options,
             config: Arc::new(config),
+            mail_ready,
         })
+    }
+
+    /// Mail was committed to the outbox: send it now rather than at the next poll.
+    pub fn mail_committed(&self) {
+        self.mail_ready.notify_one();
     }
 
     /// Counts this request against `policy` for `key`; over the limit is a 429.

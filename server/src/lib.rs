@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
             .leptos_routes_with_context(&state, routes, headers::page_nonce, move || {
                 shell(options.clone())
             })
+            .route(wire::routes::NOT_ME_PATH, api::not_me_route())
             .fallback(leptos_axum::file_and_error_handler_with_context::<
                 AppState,
                 _,

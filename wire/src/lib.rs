@@ -230,6 +230,35 @@ pub struct AdminUsers {
     pub users: Vec<AdminUser>,
 }
 
+/// `POST /api/auth/password-reset/request`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+/// `POST /api/auth/password-reset/confirm`: the token of the mail's link, and the new
+/// password.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordResetConfirm {
+    pub token: String,
+    pub new_password: String,
+}
+
+/// The same answer whatever was asked for: nothing about who has an account.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Accepted {
+    pub success: bool,
+    pub message: String,
+}
+
+/// What a reset request is answered, whatever the address.
+pub const RESET_REQUESTED: &str =
+    "If an account has this address, a link to set a new password is on its way.";
+
 /// The answer to any call that ends sessions.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -377,6 +406,12 @@ pub enum Notice {
     UserEnabled,
     /// An administrator ended every session of every user.
     EverySessionEnded(usize),
+    /// A password reset was asked for (said whatever the address).
+    ResetRequested,
+    /// A new password was set with a reset link.
+    PasswordReset,
+    /// "Not me": every session of the account ended.
+    NotMeDone,
 }
 
 impl Notice {
@@ -421,6 +456,13 @@ impl Notice {
             Self::UserDisabled => "The account is disabled, and its sessions have ended".into(),
             Self::UserEnabled => "The account is enabled: its owner can sign in again".into(),
             Self::EverySessionEnded(n) => format!("Ended every session: {n} in all"),
+            Self::ResetRequested => RESET_REQUESTED.into(),
+            Self::PasswordReset => {
+                "Your new password is set, and every other session of your account has ended".into()
+            }
+            Self::NotMeDone => {
+                "Every session of your account has ended. Now set a new password.".into()
+            }
         }
     }
 
@@ -446,6 +488,9 @@ impl Notice {
             Self::UserDisabled => "user_disabled".into(),
             Self::UserEnabled => "user_enabled".into(),
             Self::EverySessionEnded(n) => format!("every_session:{n}"),
+            Self::ResetRequested => "reset_requested".into(),
+            Self::PasswordReset => "password_reset".into(),
+            Self::NotMeDone => "not_me_done".into(),
         }
     }
 
@@ -474,6 +519,9 @@ impl Notice {
             ("user_disabled", None) => Self::UserDisabled,
             ("user_enabled", None) => Self::UserEnabled,
             ("every_session", Some(n)) => Self::EverySessionEnded(n),
+            ("reset_requested", None) => Self::ResetRequested,
+            ("password_reset", None) => Self::PasswordReset,
+            ("not_me_done", None) => Self::NotMeDone,
             _ => return None,
         })
     }
@@ -531,6 +579,9 @@ mod tests {
             Notice::UserDisabled,
             Notice::UserEnabled,
             Notice::EverySessionEnded(7),
+            Notice::ResetRequested,
+            Notice::PasswordReset,
+            Notice::NotMeDone,
         ] {
             assert_eq!(Notice::from_code(&notice.code()), Some(notice));
         }

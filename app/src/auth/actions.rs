@@ -163,3 +163,50 @@ pub async fn reauthenticate(
     }
     web_door::deliver(outcome)
 }
+
+/// Asks for a password-reset link by mail: the same answer whatever the address.
+#[server(prefix = "/api/auth/web", endpoint = "password-reset-request")]
+pub async fn request_password_reset(email: String) -> Result<wire::Accepted, AppError> {
+    use crate::web_door;
+    let (state, caller) = web_door::caller()?;
+    web_door::deliver(
+        backend::service::recovery::request_password_reset(&state, &caller, email).await,
+    )
+}
+
+/// Sets the new password with a reset link's token; every session of the account ends and
+/// this browser is signed in with a new one.
+#[server(prefix = "/api/auth/web", endpoint = "password-reset-confirm")]
+pub async fn confirm_password_reset(
+    token: String,
+    new_password: String,
+) -> Result<SignedIn, AppError> {
+    use crate::web_door;
+    let (state, caller) = web_door::caller()?;
+    let input = wire::PasswordResetConfirm {
+        token,
+        new_password,
+    };
+    web_door::deliver(
+        backend::service::recovery::confirm_password_reset(&state, &caller, input).await,
+    )
+}
+
+/// Whether a mail's link still works (`purpose`: `not_me` or `password_reset`), so that its
+/// page can say so before anything is pressed. Using it is another matter: only the
+/// action itself, in one transaction, decides.
+#[server(prefix = "/api/auth/web", endpoint = "mail-link", input = leptos::server_fn::codec::GetUrl)]
+pub async fn mail_link_usable(token: String, purpose: String) -> Result<bool, AppError> {
+    use crate::web_door;
+    use backend::mail::links::{self, Purpose};
+    let state = web_door::app_state()?;
+    let purpose = match purpose.as_str() {
+        "not_me" => Purpose::NotMe,
+        "password_reset" => Purpose::PasswordReset,
+        _ => return Err(AppError::InvalidInput("unknown purpose".into())),
+    };
+    let token = backend::secret::Secret::new(token);
+    links::is_usable(&state.db, &token, purpose, state.clock.now())
+        .await
+        .map_err(web_door::refused)
+}

@@ -13,6 +13,7 @@ pub fn LoginPage() -> impl IntoView {
         <div class="auth-page">
             <h1>"Sign in"</h1>
             <AuthForm kind=AuthFormKind::SignIn/>
+            <p class="muted"><A href="/forgot-password">"Forgot your password?"</A></p>
             <p class="muted">"No account yet? " <A href="/register">"Create one"</A></p>
         </div>
     }

@@ -7,6 +7,7 @@ pub mod login;
 pub mod not_found;
 pub mod profile;
 pub mod reauthenticate;
+pub mod recovery;
 pub mod register;
 
 /// A route whose page is its own piece of the wasm bundle: the browser fetches that code the
@@ -90,6 +91,9 @@ pub async fn fetch_own_piece(path: &str) -> Result<(), leptos::wasm_split::Split
         "/profile" => profile::profile_page::fetch().await,
         "/admin" => admin::admin_page::fetch().await,
         "/reauthenticate" => reauthenticate::reauthenticate_page::fetch().await,
+        "/account/not-me" => recovery::not_me_page::fetch().await,
+        "/forgot-password" => recovery::forgot_password_page::fetch().await,
+        "/reset-password" => recovery::reset_password_page::fetch().await,
         _ => Ok(()),
     }
 }

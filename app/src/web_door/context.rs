@@ -69,6 +69,7 @@ fn app_error(error: &ApiError) -> AppError {
         ApiError::WrongPassword => AppError::WrongPassword,
         ApiError::EmailTaken => AppError::EmailTaken,
         ApiError::AccountDisabled => AppError::AccountDisabled,
+        ApiError::InvalidLink => AppError::InvalidLink,
         ApiError::ReauthenticationRequired { .. } => AppError::ReauthenticationRequired,
         ApiError::InvalidInput(_)
         | ApiError::MalformedBody(_)

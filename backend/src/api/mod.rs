@@ -9,6 +9,7 @@ pub mod cookies;
 mod extract;
 pub mod guards;
 pub mod oauth;
+mod recovery;
 mod respond;
 mod sessions;
 
@@ -46,6 +47,8 @@ fn request_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(account::report_concern))
         .routes(routes!(account::delete_account))
         .routes(routes!(account::reauthenticate))
+        .routes(routes!(recovery::request))
+        .routes(routes!(recovery::confirm))
         .routes(routes!(admin::find_users))
         .routes(routes!(admin::user_sessions))
         .routes(routes!(admin::end_user_sessions))
@@ -75,6 +78,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/{*rest}", any(|| async { ApiError::NotFound }))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// The "Not me" button's POST, on the path of the link's page (whose GET is the page).
+pub fn not_me_route() -> axum::routing::MethodRouter<AppState> {
+    axum::routing::post(recovery::not_me)
 }
 
 /// The push channel, kept out of the request timeout.

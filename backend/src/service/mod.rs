@@ -13,6 +13,7 @@
 mod account;
 pub mod admin;
 mod outcome;
+pub mod recovery;
 pub mod retry;
 mod sessions;
 mod sign_out;

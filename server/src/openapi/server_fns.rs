@@ -9,7 +9,7 @@
 use utoipa::OpenApi;
 
 use wire::{
-    ActivityPage, AdminUsers, ApiErrorBody, LogoutAllResponse, LogoutResponse, Post,
+    Accepted, ActivityPage, AdminUsers, ApiErrorBody, LogoutAllResponse, LogoutResponse, Post,
     Reauthenticated, SessionsEnded, SignedIn, SignedInDevices,
 };
 
@@ -159,6 +159,21 @@ server_fns! {
             password: String, then: Option<String>
         },
         answer Reauthenticated, errors [400, 401, 403, 429];
+    /// Asks for a password-reset link by mail: the same answer whatever the address.
+    post "/api/auth/web/password-reset-request" => web_password_reset_request,
+        args app::auth::actions::RequestPasswordReset as RequestPasswordResetArgs (FORM) {
+            email: String
+        },
+        answer Accepted, errors [400, 403, 429];
+    /// Sets the new password with a reset link's token; signs this browser in.
+    post "/api/auth/web/password-reset-confirm" => web_password_reset_confirm,
+        args app::auth::actions::ConfirmPasswordReset as ConfirmPasswordResetArgs (FORM) {
+            token: String, new_password: String
+        },
+        answer SignedIn, errors [400, 403];
+    /// Whether a mail's link (`?token=&purpose=not_me|password_reset`) still works.
+    get "/api/auth/web/mail-link" => web_mail_link,
+        answer bool, errors [400];
     /// Administrators only (404 for anyone else): accounts whose email contains
     /// `?email=`.
     get "/api/admin/web/users" => admin_find_users,

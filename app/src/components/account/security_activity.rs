@@ -32,6 +32,9 @@ fn describe(kind: &str) -> &'static str {
         "admin_granted" => "Made an administrator",
         "admin_revoked" => "No longer an administrator",
         "administered_account" => "You acted as an administrator",
+        "not_me" => "Every session ended from a mail's “Not me” link",
+        "password_reset_requested" => "Password reset asked for",
+        "password_reset" => "Password set with a reset link",
         _ => "Security event",
     }
 }
