@@ -16,6 +16,9 @@ use server::Server;
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// At most one reset mail per account in this many seconds.
+pub const RESET_INTERVAL: i64 = backend::recovery::RESET_MAIL_INTERVAL;
+
 /// The auth cookies' names as the tests' server sets them (Secure cookies: prefixed, see
 /// `backend::authn::CookieNames`). Tests name them `access_token` and `refresh_token`;
 /// `cookie_name` gives the name on the wire.
@@ -258,11 +261,16 @@ impl TestApp {
 
     /// A second device of the same user: a new browser that signs in.
     pub async fn signed_in_browser(&self, email: &str) -> Browser {
+        self.signed_in_browser_with(email, PASSWORD).await
+    }
+
+    /// A new browser signed in with this password.
+    pub async fn signed_in_browser_with(&self, email: &str, password: &str) -> Browser {
         let mut browser = self.browser();
         let res = browser
             .post(
                 "/api/auth/login",
-                json!({"email": email, "password": PASSWORD}),
+                json!({"email": email, "password": password}),
             )
             .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);

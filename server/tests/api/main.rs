@@ -17,6 +17,8 @@ mod final_sign_out;
 mod guards;
 mod limits;
 mod logs;
+mod mail;
+mod mail_sink;
 mod multi_process;
 mod oauth;
 mod openapi;
