@@ -190,3 +190,26 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
+
+/** Whether the suite's server sends its mail to an SMTP server the tests can read. */
+export const readableMail = !!process.env.E2E_MAIL_DIR;
+
+/** The path and query of the first link to `path` in the newest mail to `to` whose subject
+ *  is `subject`, waiting for it (at most 10 s). */
+export async function linkInMail(to: string, subject: string, path: string): Promise<string> {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const dir = process.env.E2E_MAIL_DIR!;
+  const pattern = new RegExp(`${path.replace(/[/-]/g, "\\$&")}\\?token=[A-Za-z0-9_-]+`);
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const mails = readdirSync(dir)
+      .filter((name) => name.endsWith(".json"))
+      .sort()
+      .map((name) => JSON.parse(readFileSync(`${dir}/${name}`, "utf8")))
+      .filter((m) => m.to.includes(to) && m.subject === subject);
+    const link = mails.length ? mails[mails.length - 1].text.match(pattern) : null;
+    if (link) return link[0];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail "${subject}" to ${to} with a link to ${path}`);
+}
