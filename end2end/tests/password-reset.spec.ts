@@ -25,7 +25,7 @@ for (const javaScriptEnabled of [true, false]) {
 
       const link = await linkInMail(user.email, "Set a new password", "/reset-password");
       await page.goto(link);
-      await page.getByLabel("New password").fill("an entirely new passphrase");
+      await page.getByLabel("New password", { exact: true }).fill("an entirely new passphrase");
       await page.getByRole("button", { name: "Set the new password" }).click();
       await expect(page).toHaveURL("/dashboard");
       await expect(app.toasts()).toContainText("Your new password is set");
