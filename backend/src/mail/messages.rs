@@ -120,7 +120,8 @@ pub fn account_deleted(to: &str) -> Mail {
         "Your account was deleted",
         &[
             "Your account was deleted, and every session with it. If you did not do this, \
-           reply to this mail."
+             someone knew your password: it no longer opens anything here, and this address \
+             can make a new account."
                 .into(),
         ],
     )

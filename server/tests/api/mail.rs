@@ -19,6 +19,7 @@ on_both_databases!(
     two_processes_never_send_one_mail_twice,
     not_me_ends_every_session_on_another_process_and_works_once,
     a_password_reset_ends_every_session_and_its_link_works_once,
+    a_killed_process_s_mail_is_sent_once_by_the_next_one,
 );
 
 const FIREFOX: &str =
@@ -372,4 +373,80 @@ async fn a_password_reset_ends_every_session_and_its_link_works_once(backend: Ba
     let res = confirm(newer, "a fourth passphrase").await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert_eq!(res.json["error"], "invalid_link");
+}
+
+/// The server binary itself, on `database_url`, sending to `smtp_url`: a process the test
+/// can kill.
+fn server_process(database_url: &str, smtp_url: &str) -> (std::process::Child, u16) {
+    let port = free_port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("DATABASE_URL", database_url)
+        .env("SMTP_URL", smtp_url)
+        .env("JWT_SECRET", "mail-crash-secret-mail-crash-secret-0123")
+        .env("LEPTOS_ENV", "PROD")
+        .env("LEPTOS_OUTPUT_NAME", "signout")
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("RATE_LIMITS", "off")
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    (child, port)
+}
+
+async fn until_listening(port: u16) {
+    let started = std::time::Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn a_killed_process_s_mail_is_sent_once_by_the_next_one(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let database = crate::harness::fresh_database(backend).await;
+    // The first process commits the mail, but its SMTP server is down: it is killed (no
+    // shutdown, no goodbye) while the mail waits for its retry.
+    let down = format!("smtp://127.0.0.1:{}", free_port());
+    let (mut first, port) = server_process(&database, &down);
+    until_listening(port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let email = crate::harness::unique_email();
+    let account = json!({"email": email, "password": PASSWORD});
+    let res = http
+        .post(format!("{base}/api/auth/register"))
+        .json(&account)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = http
+        .post(format!("{base}/api/auth/token"))
+        .header("user-agent", FIREFOX)
+        .json(&json!({"grant_type": "password", "email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    first.kill().expect("kill");
+    let _ = first.wait();
+
+    // Started again, with its SMTP server up: the mail arrives, once.
+    let (mut second, port) = server_process(&database, &sink.url());
+    until_listening(port).await;
+    let received = sink.wait_for(1).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(sink.received().len(), 1);
+    assert_eq!(received[0].to, [email]);
+    assert_eq!(received[0].subject, "New sign-in: Firefox on Windows 10");
+    second.kill().expect("kill");
+    let _ = second.wait();
 }
