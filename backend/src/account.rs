@@ -48,8 +48,8 @@ pub async fn change_password(
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
     let email = locked_email(&mut tx, state, &caller.sub).await?;
     users::set_password(&mut tx, &caller.sub, &hash, now).await?;
-    // No reset link made before this password may set another.
-    links::void_all(&mut tx, &caller.sub, Purpose::PasswordReset, now).await?;
+    // No link made before this password may set another, nor lead to a reset.
+    links::void_every_link(&mut tx, &caller.sub, now).await?;
     mail::security_notice(&mut tx, state, &caller.sub, now, |link| {
         messages::password_changed(&email, now, link)
     })
@@ -104,6 +104,8 @@ pub async fn change_email(
     if !users::set_email(&mut tx, &caller.sub, &new_email).await? {
         return Err(ApiError::EmailTaken);
     }
+    // A reset link sent to the old address must not outlive it.
+    links::void_all(&mut tx, &caller.sub, Purpose::PasswordReset, now).await?;
     // To the old address (whose owner may not be the one who changed it) and the new one.
     for to in [&old_email, &new_email] {
         mail::security_notice(&mut tx, state, &caller.sub, now, |link| {
@@ -172,9 +174,9 @@ pub async fn delete_account(
     super::sessions::forget_refresh_tokens(&mut tx, user_id).await?;
     let posts_deleted =
         super::posts::delete_of_deleted_account(&mut tx, user_id, keep_published).await?;
-    if let Some(user) = users::find_by_id(&state.db, user_id).await? {
-        mail::outbox::enqueue(&mut tx, &messages::account_deleted(&user.email), now).await?;
-    }
+    // Read in this transaction (the row is locked): no second connection while it writes.
+    let email = locked_email(&mut tx, state, user_id).await?;
+    mail::outbox::enqueue(&mut tx, &messages::account_deleted(&email), now).await?;
     users::tombstone(&mut tx, user_id, now).await?;
     let kept = if keep_published {
         "published posts kept"

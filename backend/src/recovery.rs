@@ -26,11 +26,14 @@ pub const RESET_MAIL_INTERVAL: i64 = 5 * 60;
 pub async fn not_me(state: &AppState, token: &Secret, client: &ClientInfo) -> ApiResult<Secret> {
     let now = state.clock.now();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
-    let Some(user_id) = links::consume(&mut tx, token, Purpose::NotMe, now).await? else {
+    // The account's row first, then its link (the one lock order).
+    let Some(user_id) = links::owner(&mut tx, token, Purpose::NotMe).await? else {
         return Err(ApiError::InvalidLink);
     };
     let user = users::lock(&mut tx, state.dialect, &user_id, RowLock::Exclusive).await?;
-    if user.is_none_or(|u| u.standing == Standing::Deleted) {
+    if user.is_none_or(|u| u.standing == Standing::Deleted)
+        || !links::consume(&mut tx, token, Purpose::NotMe, &user_id, now).await?
+    {
         return Err(ApiError::InvalidLink);
     }
     let revoked = end_user_sessions(&mut tx, state, &user_id, None, RevokeReason::NotMe, now)
@@ -112,20 +115,24 @@ pub async fn reset_password(
     let hash = hash_password(new_password).await?;
     let now: UnixTime = state.clock.now();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
-    let Some(user_id) = links::consume(&mut tx, token, Purpose::PasswordReset, now).await? else {
+    // The account's row first, then its link (the one lock order).
+    let Some(user_id) = links::owner(&mut tx, token, Purpose::PasswordReset).await? else {
         return Err(ApiError::InvalidLink);
     };
     let Some(user) = users::lock(&mut tx, state.dialect, &user_id, RowLock::Exclusive).await?
     else {
         return Err(ApiError::InvalidLink);
     };
+    if !links::consume(&mut tx, token, Purpose::PasswordReset, &user_id, now).await? {
+        return Err(ApiError::InvalidLink);
+    }
     match user.standing {
         Standing::Active => {}
         Standing::Disabled => return Err(ApiError::AccountDisabled),
         Standing::Deleted => return Err(ApiError::InvalidLink),
     }
     users::set_password(&mut tx, &user_id, &hash, now).await?;
-    links::void_all(&mut tx, &user_id, Purpose::PasswordReset, now).await?;
+    links::void_every_link(&mut tx, &user_id, now).await?;
     let revoked = end_user_sessions(
         &mut tx,
         state,

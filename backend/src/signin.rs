@@ -373,7 +373,7 @@ pub async fn start_session_in(
     now: UnixTime,
 ) -> ApiResult<IssuedTokens> {
     let grant = grant_access(state, conn, user_id, &session.session_id, now).await?;
-    let user = users::find_by_id(&state.db, user_id)
+    let user = users::find_by_id_in(conn, user_id)
         .await?
         .ok_or(ApiError::InvalidRefreshToken)?;
     issue(

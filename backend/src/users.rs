@@ -120,6 +120,17 @@ pub async fn find_by_id(db: &Db, id: &str) -> sqlx::Result<Option<User>> {
     row.map(|row| user_from_row(&row)).transpose()
 }
 
+/// The user, unless the account was deleted, read inside the caller's transaction.
+pub async fn find_by_id_in(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<User>> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| user_from_row(&row)).transpose()
+}
+
 /// How a transaction holds a user's row until it ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowLock {

@@ -34,7 +34,9 @@ impl Command {
 }
 
 /// `server admin grant|revoke EMAIL`: prints what it did; an unknown email is an error.
-pub async fn set_admin(config: Config, grant: bool, email: &str) -> anyhow::Result<()> {
+pub async fn set_admin(mut config: Config, grant: bool, email: &str) -> anyhow::Result<()> {
+    // A command that exits at once must not claim mail it would never finish sending.
+    config.mail.transport = backend::config::MailTransport::Off;
     let options = get_configuration(None)?.leptos_options;
     let state = AppState::start(config, Clock::system(), options).await?;
     if !backend::admin::set_admin(&state, email, grant)

@@ -57,24 +57,55 @@ pub async fn create(
     Ok(token)
 }
 
-/// Uses the link: the user it was for, if it is of this purpose, unused and unexpired.
-/// Never twice.
+/// The account a link was made for, whatever its state, without locking anything: the
+/// caller locks that account's row first (the one lock order), then `consume`s.
+pub async fn owner(
+    conn: &mut AnyConnection,
+    token: &Secret,
+    purpose: Purpose,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT user_id FROM mail_links WHERE token_hash = $1 AND purpose = $2")
+        .bind(hash(token))
+        .bind(purpose.as_str())
+        .fetch_optional(conn)
+        .await
+}
+
+/// Uses the link of `user_id` (whose row the caller holds): `true` if it was of this
+/// purpose, unused and unexpired. Never twice.
 pub async fn consume(
     conn: &mut AnyConnection,
     token: &Secret,
     purpose: Purpose,
+    user_id: &str,
     now: UnixTime,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
         "UPDATE mail_links SET used_at = $1
-         WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
-         RETURNING user_id",
+         WHERE token_hash = $2 AND purpose = $3 AND user_id = $4
+           AND used_at IS NULL AND expires_at > $1",
     )
     .bind(now)
     .bind(hash(token))
     .bind(purpose.as_str())
-    .fetch_optional(conn)
-    .await
+    .bind(user_id)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Every unused link of the account stops working: its password changed, so no link made
+/// before may set it again, nor lead to a reset ("Not me" does).
+pub async fn void_every_link(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: UnixTime,
+) -> sqlx::Result<()> {
+    for purpose in [Purpose::NotMe, Purpose::PasswordReset] {
+        void_all(conn, user_id, purpose, now).await?;
+    }
+    Ok(())
 }
 
 /// Whether the link would work now (a page shows its form, or says it cannot).

@@ -14,10 +14,13 @@ use super::transport::Transport;
 use crate::clock::Clock;
 use crate::db::{Db, Dialect};
 
-/// How long a claim holds a message: longer than any send takes (the SMTP timeout is
-/// 20 s), so that a live worker is never overtaken, and short enough that a crashed
-/// one's mail goes out soon.
+/// How long a claim holds a message: longer than any send may take (`SEND_TIMEOUT`), so
+/// that a live worker is never overtaken, and short enough that a crashed one's mail goes
+/// out soon.
 const LEASE_SECS: i64 = 60;
+
+/// The longest a send may take: well inside the lease.
+const SEND_TIMEOUT: Duration = Duration::from_secs(40);
 
 /// The longest wait between two attempts of one message.
 const MAX_BACKOFF_SECS: i64 = 60;
@@ -93,11 +96,15 @@ impl Worker {
         let Some(claimed) = outbox::claim(&self.db, self.dialect, now, LEASE_SECS).await? else {
             return Ok(false);
         };
-        match self
-            .transport
-            .send(&self.from, &claimed.id, &claimed.mail)
-            .await
-        {
+        // Bounded well inside the lease: lettre's own timeout covers only the connection,
+        // and a server that stalls mid-conversation must neither hold this worker nor
+        // outlive the claim (another worker would then send the mail too).
+        let sending = self.transport.send(&self.from, &claimed.id, &claimed.mail);
+        let sent = match tokio::time::timeout(SEND_TIMEOUT, sending).await {
+            Ok(sent) => sent,
+            Err(_) => Err(format!("no answer within {} s", SEND_TIMEOUT.as_secs())),
+        };
+        match sent {
             Ok(()) => outbox::mark_sent(&self.db, &claimed.id, self.clock.now()).await?,
             Err(error) => {
                 let retry_at = self.clock.now() + backoff(claimed.attempts);

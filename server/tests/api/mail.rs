@@ -86,7 +86,7 @@ async fn a_new_device_and_a_password_change_are_each_told_once(backend: Backend)
     );
     assert_each_once(&received_later);
     let sign_in = &received[0];
-    assert_eq!(sign_in.to, [email.clone()]);
+    assert_eq!(sign_in.to, std::slice::from_ref(&email));
     assert_eq!(sign_in.subject, "New sign-in: Firefox on Windows 10");
     assert!(
         sign_in.token_of("/account/not-me").is_some(),
@@ -301,7 +301,7 @@ async fn a_password_reset_ends_every_session_and_its_link_works_once(backend: Ba
     assert_eq!(unknown.status, StatusCode::ACCEPTED);
     assert_eq!(known.body, unknown.body);
     let mail = sink.wait_for(1).await.remove(0);
-    assert_eq!(mail.to, [email.clone()]);
+    assert_eq!(mail.to, std::slice::from_ref(&email));
     assert_eq!(mail.subject, "Set a new password");
     let token = mail.token_of("/reset-password").expect("the link");
     // Asked again at once: no second mail.
@@ -360,6 +360,15 @@ async fn a_password_reset_ends_every_session_and_its_link_works_once(backend: Ba
         .remove(2)
         .token_of("/reset-password")
         .unwrap();
+    let usable = backend::mail::links::is_usable(
+        &app.db,
+        &backend::secret::Secret::new(newer.clone()),
+        backend::mail::links::Purpose::PasswordReset,
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert!(usable, "the newer link works until the password changes");
     let mut signed_in = app
         .signed_in_browser_with(&email, "a brand new passphrase")
         .await;
