@@ -96,6 +96,28 @@ async fn a_new_device_and_a_password_change_are_each_told_once(backend: Backend)
     assert!(sign_in.html.contains("Not me? Sign out everywhere"));
     assert!(!sign_in.html.contains("<img"), "no tracking pixel");
     assert_eq!(received[1].subject, "Your password was changed");
+    // The password changed after the sign-in mail: its "Not me" link no longer leads to a
+    // reset (whoever kept that mail cannot take the account); the newer mail's link does.
+    let press = |token: String| {
+        let app = &app;
+        async move {
+            let res = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+                .post(app.url("/account/not-me"))
+                .header("origin", app.url(""))
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap();
+            res.headers()["location"].to_str().unwrap().to_owned()
+        }
+    };
+    let older = press(sign_in.token_of("/account/not-me").unwrap()).await;
+    assert!(older.starts_with("/account/not-me?token="), "{older}");
+    let newer = press(received[1].token_of("/account/not-me").unwrap()).await;
+    assert!(newer.starts_with("/reset-password?token="), "{newer}");
     let unsent = app
         .count(
             "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND $1 = $1",
