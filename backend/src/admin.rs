@@ -45,6 +45,29 @@ async fn record_act(
     audit::record(conn, event, now).await
 }
 
+/// An administrator's act on one account, recorded twice: in the account's own activity
+/// (`kind`, naming the administrator but not where they were), and under the
+/// administrator (`what`, from where they did it).
+async fn record_both(
+    conn: &mut sqlx::AnyConnection,
+    kind: AuditKind,
+    user_id: &str,
+    admin: &Authenticated,
+    client: &ClientInfo,
+    what: String,
+    now: i64,
+) -> sqlx::Result<()> {
+    let event = AuditEvent {
+        kind,
+        user_id: Some(user_id),
+        session_id: None,
+        client: &unnamed(),
+        detail: by(admin),
+    };
+    audit::record(conn, event, now).await?;
+    record_act(conn, admin, client, what, now).await
+}
+
 /// Where an administrator's act on someone else's account is recorded from: nowhere the
 /// account's owner may see (their activity shows the IP and browser of each event).
 fn unnamed() -> ClientInfo {
@@ -67,16 +90,17 @@ pub async fn end_sessions_of(
         messages::sessions_ended(&email, "An administrator ended your sessions", ended, link)
     })
     .await?;
-    let event = AuditEvent {
-        kind: AuditKind::AdminEndedSessions,
-        user_id: Some(user_id),
-        session_id: None,
-        client: &unnamed(),
-        detail: by(admin),
-    };
-    audit::record(&mut tx, event, now).await?;
     let what = format!("ended {} session(s) of {user_id}", revoked.sessions);
-    record_act(&mut tx, admin, client, what, now).await?;
+    record_both(
+        &mut tx,
+        AuditKind::AdminEndedSessions,
+        user_id,
+        admin,
+        client,
+        what,
+        now,
+    )
+    .await?;
     db::commit(tx).await?;
     state.mail_committed();
     Ok(revoked.apply_to(state))
@@ -114,16 +138,17 @@ pub async fn disable(
         end_live_account(&mut tx, state, user_id, RevokeReason::AccountDisabled).await?;
     users::set_disabled(&mut tx, user_id, Some(now)).await?;
     mail::outbox::enqueue(&mut tx, &messages::account_disabled(&email), now).await?;
-    let event = AuditEvent {
-        kind: AuditKind::AccountDisabled,
-        user_id: Some(user_id),
-        session_id: None,
-        client: &unnamed(),
-        detail: by(admin),
-    };
-    audit::record(&mut tx, event, now).await?;
     let what = format!("disabled {user_id}; {} session(s) ended", revoked.sessions);
-    record_act(&mut tx, admin, client, what, now).await?;
+    record_both(
+        &mut tx,
+        AuditKind::AccountDisabled,
+        user_id,
+        admin,
+        client,
+        what,
+        now,
+    )
+    .await?;
     db::commit(tx).await?;
     state.mail_committed();
     Ok(revoked.apply_to(state))
@@ -143,15 +168,17 @@ pub async fn enable(
         return Err(ApiError::NotFound);
     }
     users::set_disabled(&mut tx, user_id, None).await?;
-    let event = AuditEvent {
-        kind: AuditKind::AccountEnabled,
-        user_id: Some(user_id),
-        session_id: None,
-        client: &unnamed(),
-        detail: by(admin),
-    };
-    audit::record(&mut tx, event, now).await?;
-    record_act(&mut tx, admin, client, format!("enabled {user_id}"), now).await?;
+    let what = format!("enabled {user_id}");
+    record_both(
+        &mut tx,
+        AuditKind::AccountEnabled,
+        user_id,
+        admin,
+        client,
+        what,
+        now,
+    )
+    .await?;
     db::commit(tx).await?;
     Ok(())
 }

@@ -20,11 +20,7 @@ const MAX_SEARCH_BYTES: usize = 254;
 /// How many accounts one search lists.
 const SEARCH_LIMIT: i64 = 50;
 
-/// An administrator whose password is recent; reading needs only the first.
-async fn admin_only(state: &AppState, auth: &Authenticated) -> ApiResult<()> {
-    admin::require_admin(state, auth).await
-}
-
+/// An administrator whose password is recent (reading needs only `require_admin`).
 async fn admin_acting(state: &AppState, auth: &Authenticated) -> ApiResult<()> {
     admin::require_admin(state, auth).await?;
     reauth::require_recent(state, auth).await
@@ -39,6 +35,29 @@ fn ended(state: &AppState, message: String, revoked: usize) -> SessionsEnded {
     }
 }
 
+/// An administrator's action on one account (its id checked first), run to its end in a
+/// task of its own even if the client hangs up.
+async fn act_on<T, Work>(
+    state: &AppState,
+    auth: &Authenticated,
+    client: &ClientInfo,
+    user_id: String,
+    work: impl FnOnce(AppState, Authenticated, String, ClientInfo) -> Work,
+) -> ApiResult<T>
+where
+    T: Send + 'static,
+    Work: std::future::Future<Output = ApiResult<T>> + Send + 'static,
+{
+    admin_acting(state, auth).await?;
+    if let Some(problem) = id_problem(&user_id) {
+        return Err(problem);
+    }
+    let (admin, client) = (auth.clone(), client.clone());
+    state
+        .run_to_completion(move |state| work(state, admin, user_id, client))
+        .await
+}
+
 fn id_problem(user_id: &str) -> Option<ApiError> {
     (user_id.trim().is_empty() || user_id.len() > 64 || user_id.chars().any(char::is_control))
         .then(|| ApiError::NotFound)
@@ -50,7 +69,7 @@ pub async fn find_users(
     auth: &Authenticated,
     email: &str,
 ) -> ApiResult<AdminUsers> {
-    admin_only(state, auth).await?;
+    admin::require_admin(state, auth).await?;
     if email.len() > MAX_SEARCH_BYTES || email.chars().any(char::is_control) {
         return Err(ApiError::InvalidInput(
             "the email to find is too long".into(),
@@ -78,7 +97,7 @@ pub async fn sessions_of(
     auth: &Authenticated,
     user_id: &str,
 ) -> ApiResult<SignedInDevices> {
-    admin_only(state, auth).await?;
+    admin::require_admin(state, auth).await?;
     if let Some(problem) = id_problem(user_id) {
         return Err(problem);
     }
@@ -96,18 +115,15 @@ pub async fn end_sessions_of(
     client: &ClientInfo,
     user_id: String,
 ) -> Outcome<SessionsEnded> {
-    let acted = async {
-        admin_acting(state, auth).await?;
-        if let Some(problem) = id_problem(&user_id) {
-            return Err(problem);
-        }
-        let (admin, client) = (auth.clone(), client.clone());
-        state
-            .run_to_completion(move |state| async move {
-                admin::end_sessions_of(&state, &admin, &user_id, &client).await
-            })
-            .await
-    };
+    let acted = act_on(
+        state,
+        auth,
+        client,
+        user_id,
+        |state, admin, user_id, client| async move {
+            admin::end_sessions_of(&state, &admin, &user_id, &client).await
+        },
+    );
     match acted.await {
         Ok(n) => Outcome::done(ended(state, format!("Ended {n} session(s)"), n))
             .then(Next::to(Landing::Admin, Notice::UserSessionsEnded(n))),
@@ -124,24 +140,21 @@ pub async fn set_disabled(
     user_id: String,
     disable: bool,
 ) -> Outcome<SessionsEnded> {
-    let acted = async {
-        admin_acting(state, auth).await?;
-        if let Some(problem) = id_problem(&user_id) {
-            return Err(problem);
-        }
-        let (admin, client) = (auth.clone(), client.clone());
-        state
-            .run_to_completion(move |state| async move {
-                if disable {
-                    admin::disable(&state, &admin, &user_id, &client).await
-                } else {
-                    admin::enable(&state, &admin, &user_id, &client)
-                        .await
-                        .map(|()| 0)
-                }
-            })
-            .await
-    };
+    let acted = act_on(
+        state,
+        auth,
+        client,
+        user_id,
+        move |state, admin, user_id, client| async move {
+            if disable {
+                admin::disable(&state, &admin, &user_id, &client).await
+            } else {
+                admin::enable(&state, &admin, &user_id, &client)
+                    .await
+                    .map(|()| 0)
+            }
+        },
+    );
     match acted.await {
         Ok(n) if disable => Outcome::done(ended(
             state,

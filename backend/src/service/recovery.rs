@@ -2,7 +2,8 @@
 
 use wire::{Accepted, Landing, Notice, PasswordResetConfirm, SignedIn, RESET_REQUESTED};
 
-use super::outcome::{CookieChange, Next, Outcome};
+use super::outcome::{Next, Outcome};
+use super::sessions::signed_in;
 use super::{ip_key, Caller};
 use crate::error::ApiError;
 use crate::rate_limit::PASSWORD_RESET_PER_IP;
@@ -65,17 +66,7 @@ pub async fn confirm_password_reset(
     let token = Secret::new(input.token);
     let password = Secret::new(input.new_password);
     match recovery::reset_password(state, &token, password, &caller.client).await {
-        Ok(tokens) => {
-            let mut outcome = Outcome::done(SignedIn {
-                user: tokens.user.view(),
-                session_id: tokens.access_claims.sid.clone(),
-            })
-            .with_cookie(CookieChange::SetAccess(tokens.access_token));
-            if let Some(refresh) = tokens.refresh_token {
-                outcome = outcome.with_cookie(CookieChange::SetRefresh(refresh));
-            }
-            outcome.then(Next::to(Landing::Dashboard, Notice::PasswordReset))
-        }
+        Ok(tokens) => signed_in(tokens).then(Next::to(Landing::Dashboard, Notice::PasswordReset)),
         Err(error) => error.into(),
     }
 }

@@ -17,7 +17,7 @@ use crate::state::AppState;
 
 /// The outcome of every action that starts or continues a session in a browser: the
 /// cookies, and the user it is.
-fn signed_in(tokens: IssuedTokens) -> Outcome<SignedIn> {
+pub(super) fn signed_in(tokens: IssuedTokens) -> Outcome<SignedIn> {
     record_ids(&tokens.access_claims.sub, &tokens.access_claims.sid);
     let mut outcome = Outcome::done(SignedIn {
         user: tokens.user.view(),
