@@ -13,7 +13,11 @@ pub const DATA_DIR: &str = "data";
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
+    /// Verifies the HS256 tokens an older version issued (see `keys::Legacy`).
     pub jwt_secret: Secret,
+    /// Seals the private signing keys in the database (`keys::seal`): `KEY_ENCRYPTION_KEY`,
+    /// else `JWT_SECRET`, so that the development default needs nothing more.
+    pub key_encryption_key: Secret,
     /// `iss` claim of every access token; tokens from another issuer are refused.
     pub issuer: String,
     pub access_token_ttl: i64,
@@ -97,9 +101,17 @@ impl Config {
             Err(_) if development => development_secret(&data_dir)?,
             Err(_) => bail!("JWT_SECRET is required outside development (LEPTOS_ENV=PROD)"),
         };
+        let key_encryption_key = match std::env::var("KEY_ENCRYPTION_KEY") {
+            Ok(s) if s.len() >= 32 => Secret::new(s),
+            Ok(s) if !s.is_empty() => {
+                bail!("KEY_ENCRYPTION_KEY must be at least 32 characters long")
+            }
+            _ => jwt_secret.clone(),
+        };
         Ok(Self {
             database_url,
             jwt_secret,
+            key_encryption_key,
             issuer: env_or("JWT_ISSUER", "signout")?,
             access_token_ttl: env_seconds("ACCESS_TOKEN_TTL", 15 * 60)?,
             refresh_token_ttl: env_seconds("REFRESH_TOKEN_TTL", 30 * 24 * 3600)?,
@@ -137,6 +149,7 @@ impl Config {
         Self {
             database_url: database_url.into(),
             jwt_secret: Secret::new("test-secret-that-is-long-enough-for-hs256"),
+            key_encryption_key: Secret::new("test-key-encryption-key-long-enough"),
             issuer: "signout".into(),
             access_token_ttl: 15 * 60,
             refresh_token_ttl: 30 * 24 * 3600,

@@ -44,6 +44,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("an account with this email already exists")]
     EmailTaken,
+    /// A Shared Signals receiver has one stream; it asked for a second.
+    #[error("this receiver already has a stream: update or delete it")]
+    StreamExists,
     /// A mail's link that was used, ran out, or was replaced by a newer password.
     #[error("this link no longer works: it was used, it expired, or the password changed since")]
     InvalidLink,
@@ -97,7 +100,7 @@ impl ApiError {
             | Self::ReauthenticationRequired { .. } => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::EmailTaken => StatusCode::CONFLICT,
+            Self::EmailTaken | Self::StreamExists => StatusCode::CONFLICT,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -121,6 +124,7 @@ impl ApiError {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::EmailTaken => "email_taken",
+            Self::StreamExists => "stream_exists",
             Self::AccountDisabled => "account_disabled",
             Self::InvalidLink => "invalid_link",
             Self::ReauthenticationRequired { .. } => "reauthentication_required",

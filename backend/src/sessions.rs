@@ -379,26 +379,25 @@ pub async fn revoke(
 }
 
 /// Ends every active session of the user, except `keep` if given, in one statement.
-/// Returns how many ended. The caller holds the user's row lock exclusively.
+/// Returns the ids of those that ended. The caller holds the user's row lock exclusively.
 pub async fn revoke_all_of_user(
     conn: &mut AnyConnection,
     user_id: &str,
     keep: Option<&str>,
     reason: RevokeReason,
     now: UnixTime,
-) -> sqlx::Result<u64> {
+) -> sqlx::Result<Vec<String>> {
     // No session id is empty, so '' keeps nothing.
-    Ok(sqlx::query(
+    sqlx::query_scalar(
         "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
-         WHERE user_id = $3 AND revoked_at IS NULL AND id <> $4",
+         WHERE user_id = $3 AND revoked_at IS NULL AND id <> $4 RETURNING id",
     )
     .bind(now)
     .bind(reason.as_str())
     .bind(user_id)
     .bind(keep.unwrap_or(""))
-    .execute(&mut *conn)
-    .await?
-    .rows_affected())
+    .fetch_all(&mut *conn)
+    .await
 }
 
 /// The latest `exp` of any access token ever granted to the user's sessions, except

@@ -218,7 +218,15 @@ async fn make_room(
     if beyond.is_empty() {
         return Ok(Revoked::default());
     }
-    let revoked = signout::end_these(conn, state, &beyond, RevokeReason::SessionLimit, now).await?;
+    let revoked = signout::end_these(
+        conn,
+        state,
+        user_id,
+        &beyond,
+        RevokeReason::SessionLimit,
+        now,
+    )
+    .await?;
     for session_id in &beyond {
         let event = AuditEvent {
             kind: AuditKind::SessionLimit,

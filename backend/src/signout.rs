@@ -12,6 +12,7 @@ use super::db;
 use super::error::{ApiError, ApiResult};
 use super::revocation::{self, Revocation};
 use super::sessions::{self, RevokeReason};
+use super::ssf;
 use super::state::AppState;
 use super::tokens::AccessClaims;
 use super::users::{self, RowLock};
@@ -105,20 +106,39 @@ async fn end_one(
     }))
 }
 
+/// Tells the other services (Shared Signals) that these sessions of a user ended, inside
+/// the transaction that ended them; a password or email change says so too.
+async fn announce(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    ended: &[String],
+    reason: RevokeReason,
+    now: UnixTime,
+) -> sqlx::Result<()> {
+    let events = ssf::events::of_sessions_ending(user_id, ended, reason, now);
+    ssf::outbox::announce(conn, &events, now).await
+}
+
 /// Ends these sessions of a user inside the caller's transaction (which holds the user's
 /// row lock), and records their revocations.
 pub async fn end_these(
     conn: &mut AnyConnection,
     state: &AppState,
+    user_id: &str,
     session_ids: &[String],
     reason: RevokeReason,
     now: UnixTime,
 ) -> sqlx::Result<Revoked> {
     let mut revocations = Vec::new();
+    let mut ended = Vec::new();
     for session_id in session_ids {
-        revocations.extend(end_one(conn, session_id, reason, now).await?);
+        if let Some(revoked) = end_one(conn, session_id, reason, now).await? {
+            revocations.push(revoked);
+            ended.push(session_id.clone());
+        }
     }
     record_all(conn, state, &revocations, now).await?;
+    announce(conn, user_id, &ended, reason, now).await?;
     Ok(Revoked {
         sessions: revocations.len(),
         revocations,
@@ -154,6 +174,7 @@ pub async fn end_user_sessions(
         }
     }
     let ended = sessions::revoke_all_of_user(conn, user_id, keep, reason, now).await?;
+    announce(conn, user_id, &ended, reason, now).await?;
     let version = users::bump_token_version(conn, user_id).await?;
     let revocation = Revocation::UserVersion {
         user_id: user_id.to_owned(),
@@ -163,7 +184,7 @@ pub async fn end_user_sessions(
     };
     revocation::record(conn, state.dialect, &revocation, now).await?;
     Ok(Some(Revoked {
-        sessions: ended as usize,
+        sessions: ended.len(),
         revocations: vec![revocation],
     }))
 }
@@ -225,10 +246,15 @@ pub async fn sign_out_device(
         targets.iter().map(|(_, user_id)| user_id.as_str()),
     )
     .await?;
+    let mut ended_per_user: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
     for (session_id, user_id) in &targets {
         if let Some(revoked) = end_one(&mut tx, session_id, RevokeReason::SignOut, now).await? {
             ended += 1;
             revocations.push(revoked);
+            ended_per_user
+                .entry(user_id)
+                .or_default()
+                .push(session_id.clone());
             let event = AuditEvent {
                 kind: AuditKind::SignOut,
                 user_id: Some(user_id),
@@ -248,6 +274,9 @@ pub async fn sign_out_device(
         });
     }
     record_all(&mut tx, state, &revocations, now).await?;
+    for (user_id, sessions) in &ended_per_user {
+        announce(&mut tx, user_id, sessions, RevokeReason::SignOut, now).await?;
+    }
     db::commit(tx).await?;
     Revoked {
         sessions: ended,
@@ -365,6 +394,7 @@ pub async fn revoke_one(
         forget_after,
     }];
     record_all(&mut tx, state, &revocations, now).await?;
+    announce(&mut tx, &caller.sub, &[session_id.to_owned()], reason, now).await?;
     let event = AuditEvent {
         kind: AuditKind::SessionRevoked,
         user_id: Some(&caller.sub),
@@ -393,12 +423,15 @@ pub async fn revoke_for_refresh_reuse(
     let now = state.clock.now();
     let mut tx = db::begin_write(&state.db, state.dialect).await?;
     lock_users(&mut tx, state, [user_id]).await?;
-    let revocations: Vec<Revocation> =
-        end_one(&mut tx, session_id, RevokeReason::RefreshTokenReuse, now)
-            .await?
-            .into_iter()
-            .collect();
+    let reason = RevokeReason::RefreshTokenReuse;
+    let revocations: Vec<Revocation> = end_one(&mut tx, session_id, reason, now)
+        .await?
+        .into_iter()
+        .collect();
     record_all(&mut tx, state, &revocations, now).await?;
+    if !revocations.is_empty() {
+        announce(&mut tx, user_id, &[session_id.to_owned()], reason, now).await?;
+    }
     let event = AuditEvent {
         kind: AuditKind::RefreshTokenReuse,
         user_id: Some(user_id),

@@ -36,6 +36,8 @@ pub struct AppState {
     /// Rung after a transaction that wrote mail to the outbox commits: this process's mail
     /// worker sends it at once (`mail::worker`).
     pub mail_ready: Arc<tokio::sync::Notify>,
+    /// Rung when Shared Signals events were committed (`ssf`).
+    pub ssf_wakes: Arc<crate::ssf::Wakes>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -67,12 +69,21 @@ impl AppState {
         spawn_purger(db.clone(), clock.clone());
         let mail_ready = Arc::new(tokio::sync::Notify::new());
         crate::mail::worker::start(&config, &db, dialect, &clock, &mail_ready)?;
+        let keys = Arc::new(TokenKeys::load(&db, dialect, &config, clock.now()).await?);
+        spawn_key_reloader(db.clone(), keys.clone(), clock.clone());
+        let ssf_wakes = Arc::new(crate::ssf::Wakes::default());
+        crate::ssf::push::Transmitter::new(
+            db.clone(),
+            clock.clone(),
+            keys.clone(),
+            config.app_origin.clone(),
+            ssf_wakes.clone(),
+            revocations.clone(),
+        )?
+        .spawn();
+        crate::ssf::expiry::spawn_sweeper(db.clone(), dialect, clock.clone(), ssf_wakes.clone());
         Ok(Self {
-            keys: Arc::new(TokenKeys::new(
-                &config.jwt_secret,
-                &config.issuer,
-                config.access_token_ttl,
-            )),
+            keys,
             limiter: Arc::new(RateLimiter::new(config.rate_limits)),
             activity: Arc::new(ActivityThrottle::default()),
             sign_out_retries: Arc::default(),
@@ -84,6 +95,7 @@ impl AppState {
             leptos_options,
             config: Arc::new(config),
             mail_ready,
+            ssf_wakes,
         })
     }
 
@@ -137,6 +149,19 @@ impl AppState {
 
 /// How often expired sessions, tokens and revocation events are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
+
+/// Keeps this process's keys current: a rotation made elsewhere reaches it within
+/// `keys::RELOAD_EVERY`, well before the new key signs (`keys::ROTATION_LEAD`).
+fn spawn_key_reloader(db: Db, keys: Arc<TokenKeys>, clock: Clock) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(crate::keys::RELOAD_EVERY).await;
+            if let Err(err) = keys.reload(&db, clock.now()).await {
+                tracing::warn!(error = %err, "could not reload the signing keys; keeping the ones held");
+            }
+        }
+    });
+}
 
 fn spawn_purger(db: Db, clock: Clock) {
     tokio::spawn(async move {

@@ -1,13 +1,18 @@
-//! Access tokens (HS256 JWTs) and refresh tokens (opaque random strings stored as hashes).
+//! Access tokens (JWTs signed with the keys of `keys`) and refresh tokens (opaque random strings stored as hashes).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use base64::Engine as _;
+use std::sync::{Arc, RwLock};
+
+use jsonwebtoken::{Algorithm, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::clock::UnixTime;
+use super::config::Config;
+use super::db::{Db, Dialect};
+use super::keys::{self, seal::Sealer, Jwks, KeySet};
 use super::secret::Secret;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -25,11 +30,17 @@ pub struct AccessClaims {
     pub iss: String,
 }
 
-#[derive(Clone)]
+/// The keys of this process (see `keys`): signs with the current one, verifies with every
+/// published one, and with `JWT_SECRET`'s HS256 only the tokens an older version issued.
 pub struct TokenKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
+    set: RwLock<Arc<KeySet>>,
+    sealer: Sealer,
+    legacy_secret: Secret,
+    /// One per algorithm: jsonwebtoken checks that every algorithm a `Validation` allows
+    /// is of the key's family.
+    eddsa: Validation,
+    es256: Validation,
+    legacy: Validation,
     issuer: String,
     access_ttl: i64,
 }
@@ -42,26 +53,112 @@ pub enum TokenRejection {
 }
 
 impl TokenKeys {
-    pub fn new(secret: &Secret, issuer: &str, access_ttl: i64) -> Self {
-        // Only HS256 is accepted: jsonwebtoken refuses any header `alg` (including "none")
-        // that is not in this list.
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[issuer]);
-        validation.set_required_spec_claims(&["exp", "iat", "iss", "sub"]);
-        // Expiry is checked against our own clock (see `verify`), so tests can move time.
-        validation.validate_exp = false;
-        validation.leeway = 0;
-        Self {
-            encoding: EncodingKey::from_secret(secret.expose().as_bytes()),
-            decoding: DecodingKey::from_secret(secret.expose().as_bytes()),
-            validation,
-            issuer: issuer.to_owned(),
-            access_ttl,
+    /// Loads the keys every process shares, making the first one if there is none.
+    pub async fn load(
+        db: &Db,
+        dialect: Dialect,
+        config: &Config,
+        now: UnixTime,
+    ) -> anyhow::Result<Self> {
+        let sealer = Sealer::new(&config.key_encryption_key);
+        keys::store::ensure_first(db, dialect, &sealer, now).await?;
+        let stored = keys::store::load(db).await?;
+        Self::from_stored(stored, sealer, config, now)
+    }
+
+    /// Builds the keys from rows already read (`load`, and the unit tests).
+    pub fn from_stored(
+        stored: keys::store::Stored,
+        sealer: Sealer,
+        config: &Config,
+        now: UnixTime,
+    ) -> anyhow::Result<Self> {
+        let set = KeySet::build(
+            stored,
+            &sealer,
+            &config.jwt_secret,
+            config.access_token_ttl,
+            now,
+        )?;
+        let validation = |algorithm: Algorithm| {
+            // Only this algorithm: jsonwebtoken refuses any other header `alg` (including
+            // "none").
+            let mut validation = Validation::new(algorithm);
+            validation.set_issuer(&[&config.issuer]);
+            validation.set_required_spec_claims(&["exp", "iat", "iss", "sub"]);
+            // Expiry is checked against our own clock (see `verify`), so tests can move
+            // time.
+            validation.validate_exp = false;
+            validation.leeway = 0;
+            validation
+        };
+        Ok(Self {
+            set: RwLock::new(Arc::new(set)),
+            sealer,
+            legacy_secret: config.jwt_secret.clone(),
+            eddsa: validation(Algorithm::EdDSA),
+            es256: validation(Algorithm::ES256),
+            legacy: validation(Algorithm::HS256),
+            issuer: config.issuer.clone(),
+            access_ttl: config.access_token_ttl,
+        })
+    }
+
+    /// Re-reads the stored keys: a rotation made by another process (or by `server keys
+    /// rotate`) reaches this one. On failure the keys held so far stay.
+    pub async fn reload(&self, db: &Db, now: UnixTime) -> anyhow::Result<()> {
+        let stored = keys::store::load(db).await?;
+        let set = KeySet::build(
+            stored,
+            &self.sealer,
+            &self.legacy_secret,
+            self.access_ttl,
+            now,
+        )?;
+        if let Ok(mut current) = self.set.write() {
+            *current = Arc::new(set);
         }
+        Ok(())
+    }
+
+    fn current(&self) -> Arc<KeySet> {
+        match self.set.read() {
+            Ok(set) => set.clone(),
+            // Only a panic while swapping in a new set poisons the lock; the set inside is
+            // still a whole one.
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The public keys, as `/.well-known/jwks.json` serves them.
+    pub fn jwks(&self) -> Jwks {
+        self.current().jwks.clone()
     }
 
     pub fn access_ttl(&self) -> i64 {
         self.access_ttl
+    }
+
+    /// Signs `claims` with the key current at `now`, with this `typ` in the header.
+    fn sign(&self, typ: &str, claims: &impl Serialize, now: UnixTime) -> anyhow::Result<String> {
+        let set = self.current();
+        let signer = set
+            .signer(now)
+            .ok_or_else(|| anyhow::anyhow!("no signing key is active"))?;
+        let mut header = Header::new(signer.alg.jwt());
+        header.typ = Some(typ.to_owned());
+        header.kid = Some(signer.kid.clone());
+        Ok(jsonwebtoken::encode(&header, claims, &signer.key)?)
+    }
+
+    /// A Security Event Token (RFC 8417), signed like the access tokens and told apart
+    /// from them by its `typ` (RFC 8417 §2.3), so that neither can pass for the other.
+    pub fn sign_security_event(
+        &self,
+        claims: &impl Serialize,
+        now: UnixTime,
+    ) -> anyhow::Result<String> {
+        self.sign("secevent+jwt", claims, now)
     }
 
     /// Issues an access token valid for the configured lifetime, but never past
@@ -83,27 +180,49 @@ impl TokenKeys {
             exp: (now + self.access_ttl).min(not_after),
             iss: self.issuer.clone(),
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        let token = self.sign("JWT", &claims, now)?;
         Ok((Secret::new(token), claims))
     }
 
-    /// Checks signature, algorithm, issuer and expiry. Revocation is checked separately by
-    /// the `RevocationView`.
+    /// Checks signature, algorithm, key, issuer and expiry. Revocation is checked
+    /// separately by the `RevocationView`.
     pub fn verify(&self, token: &str, now: UnixTime) -> Result<AccessClaims, TokenRejection> {
-        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
-            .map_err(|_| TokenRejection::Malformed)?;
-        if data.claims.exp <= now {
+        let claims = self.decode(token).ok_or(TokenRejection::Malformed)?;
+        if claims.exp <= now {
             return Err(TokenRejection::Expired);
         }
-        Ok(data.claims)
+        Ok(claims)
     }
 
     /// Like `verify` but accepts an expired token. Used only by sign-out, so that a client
     /// whose access token just expired can still name the session it is leaving.
     pub fn verify_ignoring_expiry(&self, token: &str) -> Option<AccessClaims> {
-        jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
+        self.decode(token)
+    }
+
+    fn decode(&self, token: &str) -> Option<AccessClaims> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        let set = self.current();
+        if header.alg == Algorithm::HS256 {
+            let legacy = set.legacy.as_ref()?;
+            let claims = jsonwebtoken::decode::<AccessClaims>(token, &legacy.key, &self.legacy)
+                .ok()?
+                .claims;
+            let made_before_the_switch =
+                claims.iat < legacy.issued_before && claims.exp <= legacy.until;
+            return made_before_the_switch.then_some(claims);
+        }
+        // A token names its key; one that names none, or one not (or no longer)
+        // published, or a key of another algorithm than its header says, is refused.
+        let verifier = set.verifiers.get(header.kid.as_deref()?)?;
+        let validation = match (verifier.alg, header.alg) {
+            (Algorithm::EdDSA, Algorithm::EdDSA) => &self.eddsa,
+            (Algorithm::ES256, Algorithm::ES256) => &self.es256,
+            _ => return None,
+        };
+        jsonwebtoken::decode::<AccessClaims>(token, &verifier.key, validation)
             .ok()
-            .map(|d| d.claims)
+            .map(|data| data.claims)
     }
 }
 
@@ -127,21 +246,55 @@ pub fn hash_refresh_token(token: &Secret) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::keys::material::{self, KeyAlg};
+    use super::keys::store::{Stored, StoredKey};
     use super::*;
 
+    const SINCE: UnixTime = 500;
+
+    fn key(sealer: &Sealer, alg: KeyAlg) -> StoredKey {
+        let key = material::generate(alg).unwrap();
+        StoredKey {
+            alg,
+            sealed: sealer.seal(&key.jwk.kid, &key.pkcs8).unwrap(),
+            jwk: key.jwk,
+            activates_at: 0,
+            retired_at: None,
+        }
+    }
+
+    fn keys_with(issuer: &str, alg: KeyAlg) -> TokenKeys {
+        let mut config = Config::for_tests("sqlite::memory:");
+        config.issuer = issuer.into();
+        config.access_token_ttl = 900;
+        let sealer = Sealer::new(&config.key_encryption_key);
+        let stored = Stored {
+            keys: vec![key(&sealer, alg)],
+            asymmetric_since: Some(SINCE),
+        };
+        TokenKeys::from_stored(stored, sealer, &config, 1_000).unwrap()
+    }
+
     fn keys() -> TokenKeys {
-        TokenKeys::new(&Secret::new("k".repeat(40)), "signout", 900)
+        keys_with("signout", KeyAlg::EdDsa)
+    }
+
+    fn header_of(token: &str) -> Header {
+        jsonwebtoken::decode_header(token).unwrap()
     }
 
     #[test]
     fn issued_tokens_verify_until_they_expire() {
-        let keys = keys();
-        let (token, claims) = keys.issue("u1", "s1", 3, 1_000, i64::MAX).unwrap();
-        assert_eq!(keys.verify(token.expose(), 1_000 + 899).unwrap(), claims);
-        assert_eq!(
-            keys.verify(token.expose(), 1_000 + 900),
-            Err(TokenRejection::Expired)
-        );
+        for alg in [KeyAlg::EdDsa, KeyAlg::Es256] {
+            let keys = keys_with("signout", alg);
+            let (token, claims) = keys.issue("u1", "s1", 3, 1_000, i64::MAX).unwrap();
+            assert_eq!(header_of(token.expose()).alg, alg.jwt());
+            assert_eq!(keys.verify(token.expose(), 1_000 + 899).unwrap(), claims);
+            assert_eq!(
+                keys.verify(token.expose(), 1_000 + 900),
+                Err(TokenRejection::Expired)
+            );
+        }
     }
 
     #[test]
@@ -153,16 +306,83 @@ mod tests {
     #[test]
     fn tokens_signed_with_another_key_or_issuer_are_refused() {
         let (token, _) = keys().issue("u1", "s1", 0, 1_000, i64::MAX).unwrap();
-        let other = TokenKeys::new(&Secret::new("x".repeat(40)), "signout", 900);
         assert_eq!(
-            other.verify(token.expose(), 1_000),
+            keys().verify(token.expose(), 1_000),
+            Err(TokenRejection::Malformed),
+            "another key set, and so an unknown kid"
+        );
+        let other_issuer = keys_with("elsewhere", KeyAlg::EdDsa);
+        let (token, _) = other_issuer.issue("u1", "s1", 0, 1_000, i64::MAX).unwrap();
+        assert!(other_issuer.verify(token.expose(), 1_000).is_ok());
+        let ours = keys();
+        assert_eq!(
+            ours.verify(token.expose(), 1_000),
             Err(TokenRejection::Malformed)
         );
-        let other_issuer = TokenKeys::new(&Secret::new("k".repeat(40)), "elsewhere", 900);
+    }
+
+    #[test]
+    fn a_token_naming_no_key_or_the_wrong_algorithm_is_refused() {
+        let keys = keys();
+        let (token, _) = keys.issue("u1", "s1", 0, 1_000, i64::MAX).unwrap();
+        let parts: Vec<&str> = token.expose().split('.').collect();
+        let with_header = |header: serde_json::Value| {
+            let encoded =
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(header.to_string());
+            format!("{encoded}.{}.{}", parts[1], parts[2])
+        };
+        let kid = header_of(token.expose()).kid.unwrap();
+        for header in [
+            serde_json::json!({"alg": "EdDSA", "typ": "JWT"}),
+            serde_json::json!({"alg": "EdDSA", "typ": "JWT", "kid": "unknown"}),
+            serde_json::json!({"alg": "ES256", "typ": "JWT", "kid": kid}),
+            serde_json::json!({"alg": "none", "typ": "JWT", "kid": kid}),
+        ] {
+            let forged = with_header(header.clone());
+            assert_eq!(
+                keys.verify(&forged, 1_000),
+                Err(TokenRejection::Malformed),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn hs256_verifies_only_what_an_older_version_issued_and_only_until_it_expired() {
+        let config = Config::for_tests("sqlite::memory:");
+        let keys = keys();
+        let hs256 = |iat: UnixTime| {
+            let claims = AccessClaims {
+                sub: "u1".into(),
+                sid: "s1".into(),
+                ver: 0,
+                jti: "j".into(),
+                iat,
+                exp: iat + 900,
+                iss: "signout".into(),
+            };
+            let secret =
+                jsonwebtoken::EncodingKey::from_secret(config.jwt_secret.expose().as_bytes());
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &secret).unwrap()
+        };
+        let before_the_switch = hs256(SINCE - 10);
+        assert!(keys.verify(&before_the_switch, SINCE + 100).is_ok());
+        let after_the_grace = hs256(SINCE + keys::LEGACY_GRACE);
         assert_eq!(
-            other_issuer.verify(token.expose(), 1_000),
+            keys.verify(&after_the_grace, SINCE + keys::LEGACY_GRACE + 1),
             Err(TokenRejection::Malformed)
         );
+    }
+
+    #[test]
+    fn a_security_event_says_so_in_its_header_and_is_no_access_token() {
+        let keys = keys();
+        let set = serde_json::json!({"iss": "signout", "jti": "x", "iat": 1_000, "events": {}});
+        let token = keys.sign_security_event(&set, 1_000).unwrap();
+        let header = header_of(&token);
+        assert_eq!(header.typ.as_deref(), Some("secevent+jwt"));
+        assert!(header.kid.is_some());
+        assert!(keys.verify(&token, 1_000).is_err());
     }
 
     #[test]

@@ -28,9 +28,14 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    if let Command::Admin { grant, email } = command {
+    if command != Command::Serve {
         let done = match Config::from_env() {
-            Ok(config) => commands::set_admin(config, grant, &email).await,
+            Ok(config) => match command {
+                Command::Admin { grant, email } => commands::set_admin(config, grant, &email).await,
+                Command::RotateKeys { alg } => commands::rotate_keys(config, alg).await,
+                Command::AddReceiver { name } => commands::add_receiver(config, &name).await,
+                Command::Serve => Ok(()),
+            },
             Err(err) => Err(err),
         };
         if let Err(err) = done {

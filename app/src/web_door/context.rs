@@ -82,6 +82,7 @@ fn app_error(error: &ApiError) -> AppError {
         | ApiError::PayloadTooLarge
         | ApiError::CrossOrigin
         | ApiError::MethodNotAllowed
+        | ApiError::StreamExists
         | ApiError::Internal(_) => AppError::Internal,
     }
 }

@@ -12,6 +12,7 @@ pub mod oauth;
 mod recovery;
 mod respond;
 mod sessions;
+pub mod signals;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::any;
@@ -59,6 +60,17 @@ fn request_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(oauth::revoke::revoke))
         .routes(routes!(oauth::introspect::introspect))
         .routes(routes!(oauth::metadata::metadata))
+        .routes(routes!(signals::jwks))
+        .routes(routes!(signals::configuration))
+        .routes(routes!(
+            signals::create_stream,
+            signals::read_stream,
+            signals::update_stream,
+            signals::delete_stream
+        ))
+        .routes(routes!(signals::read_status, signals::update_status))
+        .routes(routes!(signals::verify))
+        .routes(routes!(signals::poll))
 }
 
 /// The push channel: a long-lived stream.
@@ -76,6 +88,7 @@ pub fn router() -> Router<AppState> {
     routes
         .route("/api/auth/{*rest}", any(|| async { ApiError::NotFound }))
         .route("/api/admin/{*rest}", any(|| async { ApiError::NotFound }))
+        .route("/ssf/{*rest}", any(|| async { ApiError::NotFound }))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

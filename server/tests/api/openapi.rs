@@ -13,7 +13,7 @@ use crate::harness::{fresh_database, send, spawn_app, test_config, Backend};
 
 /// The paths under which the router serves the HTTP API (pages are not API).
 fn is_api_path(path: &str) -> bool {
-    path.starts_with("/api/") || path.starts_with("/.well-known/")
+    path.starts_with("/api/") || path.starts_with("/.well-known/") || path.starts_with("/ssf/")
 }
 
 /// Every path of the real router. axum has no API to list routes; its `Debug` output

@@ -21,6 +21,9 @@ pub struct ServerMetadata {
     token_endpoint: String,
     revocation_endpoint: String,
     introspection_endpoint: String,
+    /// The public keys that verify access tokens (RFC 7517), so that other services need
+    /// neither a shared secret nor a call per request.
+    jwks_uri: String,
     /// `password` and `refresh_token`: no redirect-based grant, so no authorization
     /// endpoint.
     grant_types_supported: Vec<&'static str>,
@@ -55,6 +58,7 @@ pub async fn metadata(
         token_endpoint: at(TOKEN_PATH),
         revocation_endpoint: at(REVOCATION_PATH),
         introspection_endpoint: at(INTROSPECTION_PATH),
+        jwks_uri: at(crate::api::signals::JWKS_PATH),
         grant_types_supported: vec!["password", "refresh_token"],
         response_types_supported: vec![],
         token_endpoint_auth_methods_supported: vec!["none"],
