@@ -251,6 +251,7 @@ pub struct StreamQuery {
         (status = 400, description = "a bad delivery method, endpoint or body", body = ApiErrorBody),
         (status = 401, description = "no or an unknown receiver secret", body = ApiErrorBody),
         (status = 409, description = "the receiver already has a stream", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = ApiErrorBody),
         (status = 415, description = "not JSON", body = ApiErrorBody),
     ))]
 pub async fn create_stream(
@@ -317,6 +318,8 @@ pub async fn read_stream(
         (status = 400, description = "a bad delivery method, endpoint or body", body = ApiErrorBody),
         (status = 401, description = "no or an unknown receiver secret", body = ApiErrorBody),
         (status = 404, description = "no such stream of this receiver", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = ApiErrorBody),
+        (status = 415, description = "not JSON", body = ApiErrorBody),
     ))]
 pub async fn update_stream(
     State(state): State<AppState>,
@@ -376,13 +379,15 @@ pub struct StreamStatus {
 
 #[derive(Deserialize, ToSchema, utoipa::IntoParams)]
 pub struct StatusQuery {
-    stream_id: String,
+    /// Required (optional in the type so that its absence is a JSON 400 like any other).
+    stream_id: Option<String>,
 }
 
 #[utoipa::path(get, path = "/ssf/status", tag = "signals", params(StatusQuery),
     security(("receiver_secret" = [])),
     responses(
         (status = 200, description = "the stream's status", body = StreamStatus),
+        (status = 400, description = "no stream_id", body = ApiErrorBody),
         (status = 401, description = "no or an unknown receiver secret", body = ApiErrorBody),
         (status = 404, description = "no such stream of this receiver", body = ApiErrorBody),
     ))]
@@ -392,7 +397,10 @@ pub async fn read_status(
     Query(query): Query<StatusQuery>,
 ) -> ApiResult<Json<StreamStatus>> {
     let receiver = receiver(&state, &headers).await?;
-    let stream = own_stream(&state, &receiver, &query.stream_id).await?;
+    let stream_id = query
+        .stream_id
+        .ok_or_else(|| ApiError::InvalidInput("stream_id is required".into()))?;
+    let stream = own_stream(&state, &receiver, &stream_id).await?;
     Ok(Json(StreamStatus {
         stream_id: stream.id,
         status: stream.status.as_str().into(),
@@ -407,6 +415,8 @@ pub async fn read_status(
         (status = 400, description = "an unknown status or a bad body", body = ApiErrorBody),
         (status = 401, description = "no or an unknown receiver secret", body = ApiErrorBody),
         (status = 404, description = "no such stream of this receiver", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = ApiErrorBody),
+        (status = 415, description = "not JSON", body = ApiErrorBody),
     ))]
 pub async fn update_status(
     State(state): State<AppState>,
@@ -452,6 +462,8 @@ pub struct VerificationRequest {
         (status = 400, description = "a bad body", body = ApiErrorBody),
         (status = 401, description = "no or an unknown receiver secret", body = ApiErrorBody),
         (status = 404, description = "no such stream of this receiver", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = ApiErrorBody),
+        (status = 415, description = "not JSON", body = ApiErrorBody),
     ))]
 pub async fn verify(
     State(state): State<AppState>,
@@ -510,6 +522,8 @@ pub struct PollResponse {
         (status = 400, description = "a bad body, or a push stream", body = ApiErrorBody),
         (status = 401, description = "no or an unknown receiver secret", body = ApiErrorBody),
         (status = 404, description = "no such stream of this receiver", body = ApiErrorBody),
+        (status = 413, description = "body too large", body = ApiErrorBody),
+        (status = 415, description = "not JSON", body = ApiErrorBody),
     ))]
 pub async fn poll(
     State(state): State<AppState>,

@@ -27,7 +27,8 @@ pub use backend::api::DOCUMENT_PATH;
     info(
         title = "signout",
         description = "Complete sign-out: the JSON auth API, standard OAuth 2.0 for API \
-            clients (RFC 6749, 7009, 7662, 8414) and the web client's server functions. \
+            clients (RFC 6749, 7009, 7662, 8414), the published keys and Shared Signals \
+            for other services, and the web client's server functions. \
             Every error body has `error` (a stable code) and `message`; the OAuth endpoints \
             add `error_description`. While the database cannot be reached, an endpoint that \
             needs it answers 503 with `Retry-After`."
@@ -37,6 +38,7 @@ pub use backend::api::DOCUMENT_PATH;
         (name = "auth", description = "The JSON auth API (cookies for browsers, bearer tokens for others)"),
         (name = "oauth", description = "OAuth 2.0 for API clients"),
         (name = "server functions", description = "The web client's reads and writes"),
+        (name = "signals", description = "Published keys (RFC 7517) and the Shared Signals transmitter (SSF 1.0, CAEP; RFC 8417, 8935, 8936)"),
     )
 )]
 struct Base;
@@ -65,6 +67,11 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "resource_server",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+        );
+        // The bearer secret `server ssf add-receiver NAME` printed.
+        components.add_security_scheme(
+            "receiver_secret",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }
 }

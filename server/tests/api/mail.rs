@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::harness::{no_rate_limits, spawn_app_with, spawn_on, Backend, TestApp, PASSWORD};
 use crate::mail_sink::{free_port, SmtpSink};
 use crate::on_both_databases;
+use crate::processes::until_listening;
 
 on_both_databases!(
     a_new_device_and_a_password_change_are_each_told_once,
@@ -406,37 +407,9 @@ async fn a_password_reset_ends_every_session_and_its_link_works_once(backend: Ba
     assert_eq!(res.json["error"], "invalid_link");
 }
 
-/// The server binary itself, on `database_url`, sending to `smtp_url`: a process the test
-/// can kill.
+/// The server binary on `database_url`, sending to `smtp_url`: a process the test can kill.
 fn server_process(database_url: &str, smtp_url: &str) -> (std::process::Child, u16) {
-    let port = free_port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("DATABASE_URL", database_url)
-        .env("SMTP_URL", smtp_url)
-        .env("JWT_SECRET", "mail-crash-secret-mail-crash-secret-0123")
-        .env("LEPTOS_ENV", "PROD")
-        .env("LEPTOS_OUTPUT_NAME", "signout")
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("RATE_LIMITS", "off")
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("the server binary starts");
-    (child, port)
-}
-
-async fn until_listening(port: u16) {
-    let started = std::time::Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the server never listened"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::processes::server_process(database_url, &[("SMTP_URL", smtp_url)])
 }
 
 async fn a_killed_process_s_mail_is_sent_once_by_the_next_one(backend: Backend) {

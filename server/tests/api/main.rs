@@ -25,6 +25,7 @@ mod openapi;
 mod outage;
 mod pages;
 mod posts;
+mod processes;
 mod push_reasons;
 mod refresh;
 mod set_receiver;

@@ -24,6 +24,7 @@ on_both_databases!(
     a_receiver_that_was_down_gets_every_event_once_in_order,
     sessions_that_run_out_of_time_are_announced_once,
     stream_management_refuses_what_it_must,
+    a_killed_process_s_events_are_delivered_once_by_the_next_one,
 );
 
 const CAEP_REVOKED: &str = ssf::SESSION_REVOKED;
@@ -614,4 +615,95 @@ async fn stream_management_refuses_what_it_must(backend: Backend) {
     )
     .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
+}
+
+async fn a_killed_process_s_events_are_delivered_once_by_the_next_one(backend: Backend) {
+    use crate::processes::{server_process, until_listening};
+    let receiver = PushReceiver::start().await;
+    receiver.answer(503);
+    let database = crate::harness::fresh_database(backend).await;
+    let (mut first, port) = server_process(&database, &[]);
+    until_listening(port).await;
+    // The receiver and its stream, through the shared database and the public API.
+    let db = backend::db::connect_and_migrate(&database).await.unwrap();
+    let secret = ssf::streams::add_receiver(&db, "notes", 0).await.unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{base}/ssf/streams"))
+        .bearer_auth(secret.expose())
+        .json(&json!({"delivery": {"method": ssf::PUSH, "endpoint_url": receiver.url}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let email = crate::harness::unique_email();
+    let account = json!({"email": email, "password": PASSWORD});
+    let res = http
+        .post(format!("{base}/api/auth/register"))
+        .json(&account)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let tokens: Value = http
+        .post(format!("{base}/api/auth/token"))
+        .json(&json!({"grant_type": "password", "email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let res = http
+        .post(format!("{base}/api/auth/logout"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .json(&json!({"refreshToken": tokens["refresh_token"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // Committed, tried against a receiver that is down, and then the process dies.
+    let started = std::time::Instant::now();
+    loop {
+        let attempts: Option<i64> = sqlx::query_scalar("SELECT MAX(attempts) FROM ssf_outbox")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        if attempts.unwrap_or(0) > 0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "never tried");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    first.kill().expect("kill");
+    let _ = first.wait();
+
+    // Started again with the receiver up: the event arrives, once. (Its retry is due
+    // within a second or two; the dead process's lease on the stream runs out first.)
+    receiver.answer(0);
+    let (mut second, port) = server_process(&database, &[]);
+    until_listening(port).await;
+    let started = std::time::Instant::now();
+    while receiver.received().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "never delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let received = receiver.received();
+    assert_eq!(received.len(), 1, "once");
+    let claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            received[0].set.split('.').nth(1).unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(event_of(&claims).0, CAEP_REVOKED);
+    second.kill().expect("kill");
+    let _ = second.wait();
 }
