@@ -112,4 +112,5 @@ setup:
 # Throughput and latency of the auth paths on the release build, against real server
 # processes on 127.0.0.1 (SQLite and the local PostgreSQL). Bounded: about two minutes.
 bench:
+	cargo build --release -p notes-api
 	cargo bench -p server --bench bench

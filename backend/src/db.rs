@@ -85,7 +85,17 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<Db> {
     let failed =
         "database migrations failed; the server will not start on a schema it does not know";
     match dialect {
-        Dialect::Sqlite => SQLITE_MIGRATIONS.run(&pool).await.context(failed)?,
+        Dialect::Sqlite => {
+            // sqlx takes no lock around SQLite migrations: two processes starting together
+            // on a new file (a server and `server ssf add-receiver`, two test servers)
+            // would both create the tables, and one would fail. A lock file beside the
+            // database makes them take turns.
+            let _turn = match sqlite_path(database_url) {
+                Some(path) => Some(migration_turn(path).await?),
+                None => None,
+            };
+            SQLITE_MIGRATIONS.run(&pool).await.context(failed)?
+        }
         Dialect::Postgres => {
             // On a connection of its own: building an index on a large table may take far
             // longer than the statement timeout a request gets.
@@ -101,16 +111,38 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<Db> {
     Ok(pool)
 }
 
-fn ensure_sqlite_folder(database_url: &str) -> anyhow::Result<()> {
+/// The file of an SQLite URL; `None` for an in-memory database.
+fn sqlite_path(database_url: &str) -> Option<&str> {
     let path = database_url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
         .unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// An exclusive lock on `<database>-migrate.lock`, held until the returned file is dropped.
+async fn migration_turn(path: &str) -> anyhow::Result<std::fs::File> {
+    let lock_path = format!("{path}-migrate.lock");
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("cannot open {lock_path}"))?;
+        file.lock()
+            .with_context(|| format!("cannot lock {lock_path}"))?;
+        Ok(file)
+    })
+    .await?
+}
+
+fn ensure_sqlite_folder(database_url: &str) -> anyhow::Result<()> {
+    let Some(path) = sqlite_path(database_url) else {
         return Ok(());
-    }
+    };
     if let Some(parent) = std::path::Path::new(path).parent() {
         if !parent.as_os_str().is_empty() {
             std::fs::create_dir_all(parent).with_context(|| {

@@ -381,6 +381,103 @@ async fn cross_process_delay(first: &str, second: &str, rounds: usize) -> (Durat
     (percentile(&delays, 0.5), percentile(&delays, 0.99))
 }
 
+/// notes-api, the example resource server, beside this build's server binary (`make
+/// bench` builds it); `None` if it is not there.
+fn notes_api_binary() -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(env!("CARGO_BIN_EXE_server")).with_file_name("notes-api");
+    path.exists().then_some(path)
+}
+
+/// How long after a sign-out answers the resource server (notes-api, subscribed by push)
+/// refuses the same token: p50 and p99 over `rounds` sign-outs. `None` when this build
+/// has no Shared Signals (an older `SIGNOUT_SERVER_BIN`) or notes-api was not built.
+async fn other_service_delay(
+    binary: &str,
+    database_url: &str,
+    base: &str,
+    rounds: usize,
+) -> Option<(Duration, Duration)> {
+    let notes_api = notes_api_binary()?;
+    let registered = Command::new(binary)
+        .args(["ssf", "add-receiver", "notes-api"])
+        .env("DATABASE_URL", database_url)
+        .env("JWT_SECRET", "bench-secret-bench-secret-bench-secret-0")
+        .env("LEPTOS_ENV", "PROD")
+        .env("RUST_LOG", "error")
+        .output()
+        .ok()
+        .filter(|out| out.status.success())?;
+    let secret = String::from_utf8(registered.stdout).ok()?.trim().to_owned();
+    let port = free_port();
+    let child = Command::new(notes_api)
+        .env("SIGNOUT_URL", base)
+        .env("SSF_RECEIVER_SECRET", secret)
+        .env("SSF_RECEIVER_NAME", "notes-api")
+        .env("NOTES_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .spawn()
+        .ok()?;
+    // Stopped when dropped, like a server.
+    let notes = ServerProcess {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        let ready = http.get(format!("{}/healthz", notes.base)).send().await;
+        if ready.is_ok_and(|r| r.status() == 200) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "notes-api never got ready"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (email, _, _) = new_user(&http, base).await;
+    let notes_url = format!("{}/notes", notes.base);
+    let mut delays = Vec::new();
+    for _ in 0..rounds {
+        let (access, refresh) = sign_in(&http, base, &email).await;
+        let served = http
+            .get(&notes_url)
+            .bearer_auth(&access)
+            .send()
+            .await
+            .ok()?;
+        assert_eq!(served.status(), 200, "notes-api serves a live token");
+        let (status, _) = post(
+            &http,
+            &format!("{base}/api/auth/logout"),
+            Some(&access),
+            json!({"refreshToken": refresh}),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let signed_out = Instant::now();
+        loop {
+            let res = http
+                .get(&notes_url)
+                .bearer_auth(&access)
+                .send()
+                .await
+                .ok()?;
+            if res.status() == 401 {
+                break;
+            }
+            assert!(
+                signed_out.elapsed() < Duration::from_secs(10),
+                "notes-api never refused the token"
+            );
+        }
+        delays.push(signed_out.elapsed());
+    }
+    delays.sort();
+    Some((percentile(&delays, 0.5), percentile(&delays, 0.99)))
+}
+
 struct Database {
     url: String,
     pool: AnyPool,
@@ -489,6 +586,16 @@ async fn measure(binary: &str, label: &str, postgres: bool, rows: &mut Rows) {
             ms(took),
         );
     }
+    let delay = match other_service_delay(binary, &db.url, &server.base, 100).await {
+        Some((p50, p99)) => format!("p50 {}, p99 {}", ms(p50), ms(p99)),
+        None => "n/a".into(),
+    };
+    put(
+        rows,
+        "sign-out to refusal at another service (notes-api, SSF push, 100 sign-outs)".into(),
+        label,
+        delay,
+    );
     if postgres {
         let second = start_server(binary, &db.url).await;
         let (p50, p99) = cross_process_delay(&server.base, &second.base, 100).await;

@@ -25,6 +25,7 @@ on_both_databases!(
     sessions_that_run_out_of_time_are_announced_once,
     stream_management_refuses_what_it_must,
     a_killed_process_s_events_are_delivered_once_by_the_next_one,
+    processes_starting_together_make_one_first_key,
 );
 
 const CAEP_REVOKED: &str = ssf::SESSION_REVOKED;
@@ -706,4 +707,27 @@ async fn a_killed_process_s_events_are_delivered_once_by_the_next_one(backend: B
     assert_eq!(event_of(&claims).0, CAEP_REVOKED);
     second.kill().expect("kill");
     let _ = second.wait();
+}
+
+/// The first start makes the first key; processes starting at once on a fresh database
+/// must agree on one, or a token signed by one would be unknown to the other until its
+/// next reload. Raced several times.
+async fn processes_starting_together_make_one_first_key(backend: Backend) {
+    // (Databases of this test are left to the sweep of old test databases.)
+    for _ in 0..5 {
+        let config = crate::harness::test_config(crate::harness::fresh_database(backend).await);
+        let clock = backend::clock::Clock::frozen();
+        let (first, second) = tokio::join!(
+            spawn_on(config.clone(), clock.clone()),
+            spawn_on(config.clone(), clock.clone())
+        );
+        let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signing_keys")
+            .fetch_one(&first.db)
+            .await
+            .unwrap();
+        assert_eq!(keys, 1);
+        let (_, email) = first.signed_up_browser().await;
+        let (token, _) = first.api_tokens(&email).await;
+        assert_eq!(second.me_with_bearer(&token).await.status, StatusCode::OK);
+    }
 }
