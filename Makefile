@@ -33,7 +33,7 @@ WASM_ENV := RUSTC_BOOTSTRAP=1 \
 WASM_ARGS := --lib-cargo-args=-Zbuild-std=std,panic_abort
 endif
 
-.PHONY: dev test test-api test-oauth fuzz test-e2e test-e2e-debug lint build bundle-check tti screenshots setup bench
+.PHONY: dev test test-api test-oauth test-signals fuzz test-e2e test-e2e-debug lint build bundle-check tti screenshots setup bench
 
 dev:
 	@scripts/setup.sh build
@@ -45,6 +45,7 @@ test:
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-api
 	$(MAKE) --no-print-directory test-oauth
+	$(MAKE) --no-print-directory test-signals
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory bundle-check
@@ -66,6 +67,11 @@ test-api:
 # discovery, password grant, bearer call, refresh, revoke, then refresh and access refused.
 test-oauth:
 	scripts/oauth/run.sh client
+
+# Shared Signals as an independent receiver reads them (scripts/ssf): every SET of every
+# kind checked against RFC 8417, SSF 1.0, CAEP and RISC, with the server test-api built.
+test-signals:
+	SIGNOUT_SERVER_BIN=$(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/server scripts/ssf/run.sh
 
 # schemathesis against /api/openapi.json and a throw-away server (127.0.0.1 only), with
 # the checks not_a_server_error and response_schema_conformance. FUZZ_MAX_EXAMPLES

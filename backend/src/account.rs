@@ -10,7 +10,10 @@ use super::password::{hash_password, verify_password};
 use super::secret::Secret;
 use super::sessions::RevokeReason;
 use super::signin::validate_new_password;
-use super::signout::{end_sessions_and_commit, end_user_sessions, Cause, SignOutScope};
+use super::signout::{
+    end_sessions_and_commit, end_sessions_and_commit_in, end_user_sessions, Cause, SignOutScope,
+};
+use super::ssf::{self, Txn};
 use super::state::AppState;
 use super::tokens::AccessClaims;
 use super::users;
@@ -113,16 +116,22 @@ pub async fn change_email(
         })
         .await?;
     }
+    // Other services hear of it (RISC identifier-changed), in the same action as the
+    // sessions it ends.
+    let txn = Txn::new();
+    let changed = ssf::events::email_changed(&old_email, &new_email, &txn, now);
+    ssf::outbox::announce(&mut tx, &[changed], now).await?;
     let cause = Cause {
         reason: RevokeReason::EmailChanged,
         audit: AuditKind::EmailChanged,
     };
-    let ended = end_sessions_and_commit(
+    let ended = end_sessions_and_commit_in(
         state,
         tx,
         caller,
         SignOutScope::OthersKeepCurrent,
         cause,
+        &txn,
         client,
     )
     .await?;

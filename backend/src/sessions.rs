@@ -368,7 +368,7 @@ pub async fn revoke(
     now: UnixTime,
 ) -> sqlx::Result<EndedUntil> {
     sqlx::query_scalar(
-        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2, end_announced = 1
          WHERE id = $3 AND revoked_at IS NULL RETURNING access_expires_max",
     )
     .bind(now)
@@ -389,7 +389,7 @@ pub async fn revoke_all_of_user(
 ) -> sqlx::Result<Vec<String>> {
     // No session id is empty, so '' keeps nothing.
     sqlx::query_scalar(
-        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2, end_announced = 1
          WHERE user_id = $3 AND revoked_at IS NULL AND id <> $4 RETURNING id",
     )
     .bind(now)
@@ -569,7 +569,7 @@ pub async fn revoke_owned(
     now: UnixTime,
 ) -> sqlx::Result<EndedUntil> {
     sqlx::query_scalar(
-        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2, end_announced = 1
          WHERE id = $3 AND user_id = $4 AND revoked_at IS NULL RETURNING access_expires_max",
     )
     .bind(now)

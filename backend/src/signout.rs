@@ -12,7 +12,7 @@ use super::db;
 use super::error::{ApiError, ApiResult};
 use super::revocation::{self, Revocation};
 use super::sessions::{self, RevokeReason};
-use super::ssf;
+use super::ssf::{self, Txn};
 use super::state::AppState;
 use super::tokens::AccessClaims;
 use super::users::{self, RowLock};
@@ -110,12 +110,13 @@ async fn end_one(
 /// the transaction that ended them; a password or email change says so too.
 async fn announce(
     conn: &mut AnyConnection,
+    txn: &Txn,
     user_id: &str,
     ended: &[String],
     reason: RevokeReason,
     now: UnixTime,
 ) -> sqlx::Result<()> {
-    let events = ssf::events::of_sessions_ending(user_id, ended, reason, now);
+    let events = ssf::events::of_sessions_ending(user_id, ended, reason, txn, now);
     ssf::outbox::announce(conn, &events, now).await
 }
 
@@ -138,7 +139,7 @@ pub async fn end_these(
         }
     }
     record_all(conn, state, &revocations, now).await?;
-    announce(conn, user_id, &ended, reason, now).await?;
+    announce(conn, &Txn::new(), user_id, &ended, reason, now).await?;
     Ok(Revoked {
         sessions: revocations.len(),
         revocations,
@@ -160,6 +161,20 @@ pub async fn end_user_sessions(
     reason: RevokeReason,
     now: UnixTime,
 ) -> ApiResult<Option<Revoked>> {
+    end_user_sessions_in(conn, state, user_id, keep, reason, &Txn::new(), now).await
+}
+
+/// `end_user_sessions`, its Shared Signals events part of the action `txn` (which the
+/// caller may have announced more of, such as an email change).
+async fn end_user_sessions_in(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    user_id: &str,
+    keep: Option<&str>,
+    reason: RevokeReason,
+    txn: &Txn,
+    now: UnixTime,
+) -> ApiResult<Option<Revoked>> {
     if users::lock(conn, state.dialect, user_id, RowLock::Exclusive)
         .await?
         .is_none()
@@ -174,7 +189,7 @@ pub async fn end_user_sessions(
         }
     }
     let ended = sessions::revoke_all_of_user(conn, user_id, keep, reason, now).await?;
-    announce(conn, user_id, &ended, reason, now).await?;
+    announce(conn, txn, user_id, &ended, reason, now).await?;
     let version = users::bump_token_version(conn, user_id).await?;
     let revocation = Revocation::UserVersion {
         user_id: user_id.to_owned(),
@@ -196,10 +211,11 @@ async fn end_sessions(
     caller: &AccessClaims,
     scope: SignOutScope,
     reason: RevokeReason,
+    txn: &Txn,
     now: UnixTime,
 ) -> ApiResult<Revoked> {
     let keep = (scope == SignOutScope::OthersKeepCurrent).then_some(caller.sid.as_str());
-    end_user_sessions(conn, state, &caller.sub, keep, reason, now)
+    end_user_sessions_in(conn, state, &caller.sub, keep, reason, txn, now)
         .await?
         .ok_or(ApiError::Unauthenticated)
 }
@@ -275,7 +291,8 @@ pub async fn sign_out_device(
     }
     record_all(&mut tx, state, &revocations, now).await?;
     for (user_id, sessions) in &ended_per_user {
-        announce(&mut tx, user_id, sessions, RevokeReason::SignOut, now).await?;
+        let txn = Txn::new();
+        announce(&mut tx, &txn, user_id, sessions, RevokeReason::SignOut, now).await?;
     }
     db::commit(tx).await?;
     Revoked {
@@ -298,14 +315,27 @@ pub struct Cause {
 /// revocations to this process's view. Returns how many sessions ended.
 pub async fn end_sessions_and_commit(
     state: &AppState,
-    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
     caller: &AccessClaims,
     scope: SignOutScope,
     cause: Cause,
     client: &ClientInfo,
 ) -> ApiResult<usize> {
+    end_sessions_and_commit_in(state, tx, caller, scope, cause, &Txn::new(), client).await
+}
+
+/// `end_sessions_and_commit`, its Shared Signals events part of the action `txn`.
+pub async fn end_sessions_and_commit_in(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    caller: &AccessClaims,
+    scope: SignOutScope,
+    cause: Cause,
+    txn: &Txn,
+    client: &ClientInfo,
+) -> ApiResult<usize> {
     let now = state.clock.now();
-    let revoked = end_sessions(&mut tx, state, caller, scope, cause.reason, now).await?;
+    let revoked = end_sessions(&mut tx, state, caller, scope, cause.reason, txn, now).await?;
     let event = AuditEvent {
         kind: cause.audit,
         user_id: Some(&caller.sub),
@@ -394,7 +424,8 @@ pub async fn revoke_one(
         forget_after,
     }];
     record_all(&mut tx, state, &revocations, now).await?;
-    announce(&mut tx, &caller.sub, &[session_id.to_owned()], reason, now).await?;
+    let ended = [session_id.to_owned()];
+    announce(&mut tx, &Txn::new(), &caller.sub, &ended, reason, now).await?;
     let event = AuditEvent {
         kind: AuditKind::SessionRevoked,
         user_id: Some(&caller.sub),
@@ -430,7 +461,8 @@ pub async fn revoke_for_refresh_reuse(
         .collect();
     record_all(&mut tx, state, &revocations, now).await?;
     if !revocations.is_empty() {
-        announce(&mut tx, user_id, &[session_id.to_owned()], reason, now).await?;
+        let ended = [session_id.to_owned()];
+        announce(&mut tx, &Txn::new(), user_id, &ended, reason, now).await?;
     }
     let event = AuditEvent {
         kind: AuditKind::RefreshTokenReuse,

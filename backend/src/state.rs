@@ -159,6 +159,11 @@ fn spawn_key_reloader(db: Db, keys: Arc<TokenKeys>, clock: Clock) {
             if let Err(err) = keys.reload(&db, clock.now()).await {
                 tracing::warn!(error = %err, "could not reload the signing keys; keeping the ones held");
             }
+            // Keys whose last token has expired are of no use to anyone any more.
+            let after = keys.access_ttl() + crate::keys::RETIRED_MARGIN;
+            if let Err(err) = crate::keys::store::purge(&db, after, clock.now()).await {
+                tracing::warn!(error = %err, "could not delete retired signing keys");
+            }
         }
     });
 }

@@ -202,6 +202,10 @@ impl TokenKeys {
 
     fn decode(&self, token: &str) -> Option<AccessClaims> {
         let header = jsonwebtoken::decode_header(token).ok()?;
+        // A security event is signed with the same keys; its `typ` says it is no token.
+        if header.typ.as_deref().is_some_and(|t| t != "JWT") {
+            return None;
+        }
         let set = self.current();
         if header.alg == Algorithm::HS256 {
             let legacy = set.legacy.as_ref()?;

@@ -38,7 +38,9 @@ CREATE TABLE ssf_streams (
     description TEXT,
     status TEXT NOT NULL,
     status_reason TEXT,
-    -- A push worker holds the stream while it delivers, so events leave in order.
+    -- A push worker holds the stream while it delivers, so events leave in order; only
+    -- the holder (`lease_owner`) renews or releases it.
+    lease_owner TEXT,
     lease_until INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL
 );
@@ -58,7 +60,9 @@ CREATE TABLE ssf_outbox (
 );
 CREATE INDEX ssf_outbox_stream ON ssf_outbox (stream_id, id);
 
--- Sessions that end by running out of time are announced too (`ssf::expiry`); the ones
--- that ended before there was anyone to tell are marked as told.
+-- Sessions that end by running out of time are announced too (`ssf::expiry`); a revoked
+-- session was announced by its revocation. The ones that ended before there was anyone
+-- to tell are marked as told; live ones are left for the sweep when they run out.
 ALTER TABLE sessions ADD COLUMN end_announced INTEGER NOT NULL DEFAULT 0;
-UPDATE sessions SET end_announced = 1;
+UPDATE sessions SET end_announced = 1
+WHERE revoked_at IS NOT NULL OR expires_at <= CAST(strftime('%s','now') AS INTEGER) OR idle_expires_at <= CAST(strftime('%s','now') AS INTEGER);

@@ -19,11 +19,16 @@ What it checks, and where each rule comes from:
 
 Usage:
   check_sets.py BASE_URL SETS_JSON [--aud NAME] [--stream-id ID] [--state S]
-                [--mutate NAME | --self-test] [--list-mutations]
+                [--accept KNOWN_DEVIATION] [--mutate NAME | --self-test] [--list-mutations]
 
 SETS_JSON is a file (or - for stdin) holding an RFC 8936 poll answer ({"sets": {jti: SET}}),
 a {jti: SET} object, or a list of SETs. Exit status: 0 when every SET is valid, 1 on the
 first violation (the message names the SET, the rule and the spec), 2 on bad usage.
+
+--accept risc-identifier-changed-subject takes that one deviation from a MUST (see
+check_claims) as a remark printed as KNOWN DEVIATION instead of a violation. What a
+receiver would remark on without refusing (SHOULDs, the CAEP interoperability profile) is
+listed after the verdict and never fails the run.
 
 --mutate NAME breaks one SET in memory (re-signed with a throw-away key added to the JWK
 Set, so only the broken rule can fail) and validates the batch: it must exit 1.
@@ -33,11 +38,12 @@ re-signed but unbroken controls (Ed25519 and P-256) were accepted.
 
 import argparse
 import base64
-import copy
+import collections
 import json
 import re
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import jwt
@@ -50,6 +56,11 @@ IDENTIFIER_CHANGED = "https://schemas.openid.net/secevent/risc/event-type/identi
 VERIFICATION = "https://schemas.openid.net/secevent/ssf/event-type/verification"
 
 LEEWAY = 60  # seconds of clock skew tolerated for iat / event_timestamp
+
+# Deviations from a MUST that a run may accept explicitly (--accept NAME), each printed as a
+# KNOWN DEVIATION: the identifier-changed subject (see check_claims).
+RISC_SUBJECT = "risc-identifier-changed-subject"
+KNOWN_DEVIATIONS = {RISC_SUBJECT}
 
 
 class Violation(Exception):
@@ -103,7 +114,7 @@ SCHEMAS = {
             "fido2_aaguid": {"type": "string"},
         },
     },
-    # RISC 1.0 §2.x Identifier Changed: "new-value - optional, the new value of the
+    # RISC 1.0 §2, Identifier Changed: "new-value - optional, the new value of the
     # identifier."
     IDENTIFIER_CHANGED: {
         "type": "object",
@@ -162,10 +173,10 @@ def check_simple_subject(value, where):
         v = value.get(member)
         if fmt == "aliases" and member == "identifiers":
             if not isinstance(v, list) or not v:
-                fail(f"{where}.identifiers is not a non-empty array", "RFC 9493 §3.2.7")
+                fail(f"{where}.identifiers is not a non-empty array", "RFC 9493 §3.2 (aliases)")
             for i, alias in enumerate(v):
                 if isinstance(alias, dict) and alias.get("format") == "aliases":
-                    fail(f"{where}.identifiers[{i}] nests aliases", "RFC 9493 §3.2.7")
+                    fail(f"{where}.identifiers[{i}] nests aliases", "RFC 9493 §3.2 (aliases)")
                 check_simple_subject(alias, f"{where}.identifiers[{i}]")
         elif fmt == "ip-addresses":
             if not isinstance(v, list) or not v or not all(isinstance(a, str) for a in v):
@@ -223,7 +234,7 @@ def check_jwks(jwks):
         fail("the JWK Set has no keys", "RFC 7517 §5")
     for k in keys:
         if any(private in k for private in ("d", "p", "q", "dp", "dq", "qi")):
-            fail(f"the published key {k.get('kid')!r} has a private member", "RFC 7517 §9.2 / RFC 8037 §2")
+            fail(f"the published key {k.get('kid')!r} has a private member", "RFC 7517 / RFC 8037: a published key has no private part")
         if k.get("use") not in (None, "sig"):
             fail(f"the key {k.get('kid')!r} is not for signatures (use={k.get('use')!r})", "RFC 7517 §4.2")
         if not expected_alg(k):
@@ -290,13 +301,14 @@ def verify_signature(token, keys):
 # One SET
 
 
-def check_claims(claims, issuer, audience, stream_id, state, jti_key):
+def check_claims(claims, issuer, audience, stream_id, state, jti_key, accept=(), notes=None):
+    notes = [] if notes is None else notes
     iss = claims.get("iss")
     if not isinstance(iss, str) or not iss:
         fail("no iss", "RFC 8417 §2.2 iss")
     if issuer is not None and iss != issuer:
         fail(f"iss {iss!r} is not the transmitter's issuer {issuer!r}",
-             "SSF 1.0 §4.1.6 / §7.1.2: iss MUST be identical to the issuer")
+             "SSF 1.0 §4.1.6 / §7.2.4: iss MUST be identical to the issuer")
     iat = claims.get("iat")
     if isinstance(iat, bool) or not isinstance(iat, (int, float)):
         fail(f"iat is {iat!r}, not a NumericDate", "RFC 8417 §2.2 iat: REQUIRED; RFC 7519 §4.1.6")
@@ -305,7 +317,7 @@ def check_claims(claims, issuer, audience, stream_id, state, jti_key):
         fail("no string jti", "RFC 8417 §2.2 jti: REQUIRED")
     if jti_key is not None and jti_key != jti:
         fail(f"delivered under the key {jti_key!r} but its jti is {jti!r}",
-             "RFC 8936 §2.5: each member name of 'sets' is the jti of the SET")
+             "RFC 8936 §2.3: each member name of 'sets' is the jti of the SET")
     aud = claims.get("aud")
     auds = [aud] if isinstance(aud, str) else aud
     if not isinstance(auds, list) or not auds or not all(isinstance(a, str) for a in auds):
@@ -363,9 +375,17 @@ def check_claims(claims, issuer, audience, stream_id, state, jti_key):
         sub_id = claims["sub_id"]
         user = sub_id.get("user") if subject_format == "complex" else sub_id
         if not isinstance(user, dict) or user.get("format") not in ("email", "phone_number"):
-            fail(f"identifier-changed names its subject by {subject_format!r}"
-                 + (f" (user: {user.get('format')!r})" if isinstance(user, dict) and user is not sub_id else ""),
-                 "RISC 1.0 Identifier Changed: the subject type MUST be either email or phone")
+            named = subject_format + (f" (user: {user.get('format')})" if subject_format == "complex"
+                                      and isinstance(user, dict) else "")
+            rule = (f"identifier-changed names its subject by {named}, without the old address",
+                    "RISC 1.0 Identifier Changed: the subject type MUST be either email or phone "
+                    "and it MUST specify the old value")
+            if RISC_SUBJECT not in accept:
+                fail(*rule)
+            notes.append(f"KNOWN DEVIATION, accepted by --accept {RISC_SUBJECT}: {rule[0]}  [{rule[1]}]")
+    return event_type, event
+
+
     return event_type, event
 
 
@@ -379,31 +399,48 @@ def notes_for(event_type, event, claims):
         notes.append("no reason_admin: the CAEP interoperability profile wants a non-empty one")
     if "txn" not in claims:
         notes.append("no txn (SSF 1.0 §4.1.9: Transmitters SHOULD set it)")
+    fmt = claims.get("sub_id", {}).get("format")
+    if event_type != VERIFICATION and fmt not in ("email", "iss_sub"):
+        notes.append(f"sub_id format {fmt!r}: the CAEP interoperability profile's receivers need only "
+                     "know email and iss_sub (and opaque for verification)")
     return notes
 
 
-def validate_batch(sets, keys, issuer, audience, stream_id=None, state=None, quiet=False):
+def validate_batch(sets, keys, issuer, audience, stream_id=None, state=None, quiet=False,
+                   accept=(), notes=None):
     """Validates every (jti_key, token); raises Violation naming the SET. Returns the
-    list of (claims, event_type, event)."""
+    list of (claims, event_type, event); what a receiver would remark on without refusing
+    goes to `notes` (a Counter)."""
     out, seen = [], set()
+    notes = collections.Counter() if notes is None else notes
     for jti_key, token in sets:
         label = jti_key or (token[:24] + "..." if isinstance(token, str) else repr(token))
+        these = []
         try:
             header, claims = verify_signature(token, keys)
-            event_type, event = check_claims(claims, issuer, audience, stream_id, state, jti_key)
+            event_type, event = check_claims(claims, issuer, audience, stream_id, state, jti_key,
+                                             accept, these)
             if claims["jti"] in seen:
                 fail(f"the jti {claims['jti']!r} is used twice", "RFC 8417 §2.2 jti: unique")
             seen.add(claims["jti"])
         except Violation as v:
             raise Violation(f"SET {label}: {v}") from None
+        short = event_type.rsplit("/", 1)[-1]
+        these += notes_for(event_type, event, claims)
+        notes.update(f"{short}: {n}" for n in these)
         if not quiet:
-            short = event_type.rsplit("/", 1)[-1]
             print(f"  ok  {short:<20} jti={claims['jti']} alg={header['alg']} kid={header.get('kid')} "
-                  f"sub_id.format={claims['sub_id'].get('format')}")
-            for note in notes_for(event_type, event, claims):
-                print(f"      note: {note}")
+                  f"sub_id.format={claims['sub_id'].get('format')}"
+                  + ("  (known deviation accepted)" if any(n.startswith("KNOWN") for n in these) else ""))
         out.append((claims, event_type, event))
     return out
+
+
+def print_notes(notes):
+    if notes:
+        print("[check_sets] remarks (not violations of the base specifications):")
+        for note, count in sorted(notes.items()):
+            print(f"  - {note}" + (f"  (x{count})" if count > 1 else ""))
 
 
 # ---------------------------------------------------------------------------------------
@@ -415,22 +452,42 @@ def get_json(url):
         return json.loads(r.read())
 
 
-def discover(base):
-    """The issuer and the JWK Set, through /.well-known/ssf-configuration (SSF 1.0 §7)."""
+def _loopback(url):
+    host = urllib.parse.urlsplit(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def discover(base, notes):
+    """The transmitter configuration and its JWK Set, found as a receiver finds them:
+    /.well-known/ssf-configuration (SSF 1.0 §7), then its jwks_uri."""
     base = base.rstrip("/")
     config = get_json(f"{base}/.well-known/ssf-configuration")
     issuer = config.get("issuer")
     if issuer != base:
-        raise Violation(f"ssf-configuration issuer {issuer!r} is not {base!r}  "
-                        "[SSF 1.0 §7.1.2: identical to the Issuer URL used to retrieve it]")
+        fail(f"ssf-configuration issuer {issuer!r} is not {base!r}",
+             "SSF 1.0 §7.2.4: identical to the Issuer URL used to retrieve the configuration")
     jwks_uri = config.get("jwks_uri")
     if not isinstance(jwks_uri, str):
-        raise Violation("ssf-configuration has no jwks_uri  [SSF 1.0 §7.1: MUST if it signs]")
-    if jwks_uri != f"{base}/.well-known/jwks.json":
-        raise Violation(f"jwks_uri {jwks_uri!r} is not {base}/.well-known/jwks.json")
+        fail("ssf-configuration has no jwks_uri", "SSF 1.0 §7.1: MUST be specified if it signs JWTs")
+    for name, url in (("issuer", issuer), ("jwks_uri", jwks_uri)):
+        if not url.startswith("https://"):
+            if not _loopback(url):
+                fail(f"{name} {url!r} is not https", "SSF 1.0 §7.1: https")
+            notes[f"configuration: {name} is plain http on loopback (SSF 1.0 §7.1 wants https: "
+                  "a deployment sets PUBLIC_ORIGIN to its https origin)"] += 1
     if "urn:ietf:rfc:8936" not in config.get("delivery_methods_supported", []):
-        raise Violation("poll delivery (urn:ietf:rfc:8936) is not in delivery_methods_supported")
-    return config, check_jwks(get_json(jwks_uri))
+        fail("poll delivery (urn:ietf:rfc:8936) is not in delivery_methods_supported", "SSF 1.0 §7.1")
+    if config.get("spec_version") != "1_0":
+        notes[f"configuration: spec_version {config.get('spec_version')!r}, not '1_0'"] += 1
+    schemes = [s.get("spec_urn") for s in config.get("authorization_schemes", []) if isinstance(s, dict)]
+    if "urn:ietf:rfc:6749" not in schemes:
+        notes[f"configuration: authorization_schemes {schemes}; the CAEP interoperability profile "
+              "wants urn:ietf:rfc:6749 (OAuth) among them"] += 1
+    keys = check_jwks(get_json(jwks_uri))
+    if not any(k.get("kty") == "RSA" for k in keys):
+        notes["keys: " + ", ".join(f"{k.get('kty')}/{k.get('crv')}" for k in keys)
+              + "; the CAEP interoperability profile says events MUST be signed with RS256"] += 1
+    return config, keys
 
 
 # ---------------------------------------------------------------------------------------
@@ -611,17 +668,33 @@ def mutations(signer):
         "verification-sub_id": ("verification sub_id of another stream",
                                 _resign(signer, fn_claims=put("sub_id", {"format": "opaque", "id": "other"}),
                                         event_type=V)),
+        "risc-opaque-subject": ("identifier-changed naming its user by an opaque id only "
+                                "(checked strictly, whatever --accept says)",
+                                _resign(signer, fn_claims=put("sub_id", {"format": "complex", "user": {
+                                    "format": "opaque", "id": "u1"}}), event_type=I)),
         "unknown-event": ("an event type nobody asked for",
                           _resign(signer, fn_claims=put("events", {"https://example.com/event/other": {}}))),
     }
 
 
+# Checked without any --accept: the rule they test must hold strictly.
+STRICT = {"risc-opaque-subject", "control-risc-email-subject"}
+
+
 def controls(signers):
     """Re-signed with each test key, unbroken: these MUST pass (else a failing mutation
-    would prove nothing)."""
+    would prove nothing). A session-revoked without the optional event_timestamp. And
+    identifier-changed as RISC writes it (the old email as the subject): accepted with no
+    --accept at all."""
     out = {}
     for s in signers:
         out[f"control-{s.alg}"] = _resign(s)
+    # CAEP 1.0 §2: event_timestamp is OPTIONAL; a session-revoked without it is valid.
+    out["control-no-event_timestamp"] = _resign(
+        signers[0], fn_claims=lambda c, e: e.pop("event_timestamp", None), event_type=SESSION_REVOKED)
+    out["control-risc-email-subject"] = _resign(
+        signers[0], fn_claims=lambda c, e: c.__setitem__("sub_id", {
+            "format": "email", "email": "old@example.com"}), event_type=IDENTIFIER_CHANGED)
     return out
 
 
@@ -650,6 +723,8 @@ def main():
     ap.add_argument("--mutate", help="break one SET in memory this way (expect exit 1)")
     ap.add_argument("--self-test", action="store_true", help="every mutation must be refused")
     ap.add_argument("--list-mutations", action="store_true")
+    ap.add_argument("--accept", action="append", default=[], choices=sorted(KNOWN_DEVIATIONS),
+                    help="take this known deviation from a MUST as a remark, not a violation")
     args = ap.parse_args()
 
     ed, p256 = TestSigner("EdDSA"), TestSigner("ES256")
@@ -660,8 +735,9 @@ def main():
         return 0
     if not args.sets_json:
         ap.error("SETS_JSON is required")
+    notes = collections.Counter()
     try:
-        config, keys = discover(args.base)
+        config, keys = discover(args.base, notes)
     except Violation as v:
         print(f"[check_sets] VIOLATION: {v}", file=sys.stderr)
         return 1
@@ -670,7 +746,9 @@ def main():
         print("[check_sets] no SETs to check", file=sys.stderr)
         return 1
     issuer = config["issuer"]
-    check = dict(issuer=issuer, audience=args.aud, stream_id=args.stream_id, state=args.state)
+    check = dict(issuer=issuer, audience=args.aud, stream_id=args.stream_id, state=args.state,
+                 accept=set(args.accept))
+    strict = dict(check, accept=set())
 
     if args.mutate:
         if args.mutate not in table:
@@ -686,11 +764,14 @@ def main():
     if not args.self_test:
         print(f"[check_sets] {len(sets)} SET(s) from {issuer}, aud {args.aud!r}, {len(keys)} key(s)")
         try:
-            validate_batch(sets, keys, **check)
+            validate_batch(sets, keys, notes=notes, **check)
         except Violation as v:
             print(f"[check_sets] VIOLATION: {v}", file=sys.stderr)
             return 1
-        print(f"[check_sets] all {len(sets)} SET(s) valid")
+        print_notes(notes)
+        accepted = sum(c for n, c in notes.items() if "KNOWN DEVIATION" in n)
+        print(f"[check_sets] all {len(sets)} SET(s) valid"
+              + (f" ({accepted} with a known deviation accepted by --accept)" if accepted else ""))
         return 0
 
     # --self-test: the real SETs pass; each re-signed control passes; each mutation fails.
@@ -703,8 +784,12 @@ def main():
     test_keys = keys + [ed.jwk, p256.jwk]
     wrong = 0
     for name, fn in controls([ed, p256]).items():
+        good = fn(sets)
+        if good is None:
+            print(f"  skipped (no such SET)  {name}")
+            continue
         try:
-            validate_batch(fn(sets), test_keys, quiet=True, **check)
+            validate_batch(good, test_keys, quiet=True, **(strict if name in STRICT else check))
             print(f"  accepted (as it must)  {name}")
         except Violation as v:
             wrong += 1
@@ -717,7 +802,7 @@ def main():
             print(f"  skipped (no such SET)  {name}")
             continue
         try:
-            validate_batch(broken, test_keys, quiet=True, **check)
+            validate_batch(broken, test_keys, quiet=True, **(strict if name in STRICT else check))
             wrong += 1
             print(f"  ACCEPTED A BROKEN SET  {name}: {what}")
         except Violation as v:

@@ -20,7 +20,8 @@
 # registries (SGNL's @sgnl-ai/secevent is not served by the npm registry), so check_sets.py
 # is the independent receiver. The server binary: SIGNOUT_SERVER_BIN, or `cargo build -p
 # server` into CARGO_TARGET_DIR (default target). The server is stopped on exit, whatever
-# happens; every step is bounded in time.
+# happens; every step is bounded in time. SSF_KEEP=1 keeps its temporary directory (the
+# SETs, the database, the server log) for a look afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -52,14 +53,13 @@ port=$("$py/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1",
 base="http://127.0.0.1:$port"
 jwt_secret=$("$py/python" -c 'import secrets; print(secrets.token_hex(32))')
 
-# The same environment for the server and for its `ssf add-receiver` command.
-server() {
-  (cd "$work" && env DATABASE_URL="sqlite://$work/db.sqlite?mode=rwc" \
-    LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_OUTPUT_NAME=signout RUST_LOG=warn \
-    RATE_LIMITS=off COOKIE_SECURE=off JWT_SECRET="$jwt_secret" "$server_bin" "$@")
-}
+# The same environment for the server and for its `ssf add-receiver` command, run from
+# the temporary directory.
+server_env=(DATABASE_URL="sqlite://$work/db.sqlite?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$port"
+            LEPTOS_OUTPUT_NAME=signout RUST_LOG=warn RATE_LIMITS=off COOKIE_SECURE=off
+            JWT_SECRET="$jwt_secret")
 
-server >"$work/server.log" 2>&1 &
+(cd "$work" && exec env "${server_env[@]}" "$server_bin") >"$work/server.log" 2>&1 &
 server_pid=$!
 stop() {
   kill "$server_pid" 2>/dev/null || true
@@ -67,7 +67,7 @@ stop() {
   if [ "${failed:-1}" != 0 ] && [ -s "$work/server.log" ]; then
     echo "--- server log (last 40 lines) ---"; tail -n 40 "$work/server.log"
   fi
-  rm -rf "$work"
+  if [ -n "${SSF_KEEP:-}" ]; then echo "[ssf] kept $work (SSF_KEEP)"; else rm -rf "$work"; fi
 }
 trap stop EXIT
 
@@ -90,7 +90,8 @@ PY
 echo "[ssf] server up at $base ($server_bin)"
 
 # stdout is the secret alone on one line; the explanation goes to stderr.
-secret=$(timeout 60 server ssf add-receiver checker 2>"$work/add-receiver.err")
+secret=$(cd "$work" && timeout 60 env "${server_env[@]}" "$server_bin" ssf add-receiver checker \
+  2>"$work/add-receiver.err") || { echo "[ssf] ssf add-receiver failed:" >&2; cat "$work/add-receiver.err" >&2; exit 1; }
 if [ -z "$secret" ] || [ "$(printf '%s\n' "$secret" | wc -l)" != 1 ]; then
   echo "[ssf] ssf add-receiver printed no one-line secret" >&2; cat "$work/add-receiver.err" >&2; exit 1
 fi

@@ -487,8 +487,9 @@ pub async fn verify(
 /// inside the request timeout.
 const LONG_POLL: Duration = Duration::from_secs(20);
 
-/// At most this many SETs per answer.
-const MAX_EVENTS: usize = 500;
+/// At most this many SETs per answer: acknowledging them all (about 40 bytes a `jti`)
+/// must fit in the API's 16 KiB body limit.
+const MAX_EVENTS: usize = 300;
 
 #[derive(Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -538,7 +539,7 @@ pub async fn poll(
             "this stream is delivered by push".into(),
         ));
     }
-    if input.ack.len() + input.set_errs.len() > 10 * MAX_EVENTS {
+    if input.ack.len() + input.set_errs.len() > 2 * MAX_EVENTS {
         return Err(ApiError::InvalidInput(
             "too many acknowledgements at once".into(),
         ));

@@ -131,6 +131,13 @@ pub async fn rotate(
     lead: i64,
 ) -> anyhow::Result<Rotated> {
     ensure_first(db, dialect, sealer, now).await?;
+    // The new key is sealed like the stored ones, or no server could open it: the keys that
+    // still sign must open with this KEY_ENCRYPTION_KEY (the servers' one).
+    for key in load(db).await?.keys {
+        if key.retired_at.is_none() {
+            sealer.open(&key.jwk.kid, &key.sealed)?;
+        }
+    }
     let mut tx = db::begin_write(db, dialect).await?;
     // Two rotations at once take turns on the epoch row.
     let lock = match dialect {

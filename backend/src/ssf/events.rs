@@ -125,19 +125,15 @@ pub fn password_changed(user_id: &str, txn: &Txn, now: UnixTime) -> Event {
     }
 }
 
-/// RISC `identifier-changed`: the sign-in email changed. The new address is not sent:
-/// a receiver that needs it asks with its own access.
-pub fn email_changed(user_id: &str, txn: &Txn, now: UnixTime) -> Event {
-    let event = json!({ "event_timestamp": now });
+/// RISC `identifier-changed`: the sign-in email changed. RISC names the subject by its old
+/// address (its subject MUST be an `email` with the old value) and the new one in
+/// `new-value`: receivers are services of the same operator that key users by address.
+pub fn email_changed(old_email: &str, new_email: &str, txn: &Txn, now: UnixTime) -> Event {
+    let subject = json!({"format": "email", "email": old_email});
+    let event = json!({ "new-value": new_email, "event_timestamp": now });
     Event {
         event_type: super::IDENTIFIER_CHANGED,
-        claims: claims(
-            super::IDENTIFIER_CHANGED,
-            user_subject(user_id),
-            event,
-            txn,
-            now,
-        ),
+        claims: claims(super::IDENTIFIER_CHANGED, subject, event, txn, now),
     }
 }
 
@@ -155,22 +151,21 @@ pub fn verification(stream_id: &str, state: Option<&str>, now: UnixTime) -> Even
 }
 
 /// The events of a change that ends sessions for `reason`: one `session-revoked` per
-/// session, and the credential event a password or email change adds.
+/// session, and the `credential-change` a password change (or reset) adds. (An email
+/// change announces its `identifier-changed` itself: only it knows both addresses.)
 pub fn of_sessions_ending(
     user_id: &str,
     session_ids: &[String],
     reason: RevokeReason,
+    txn: &Txn,
     now: UnixTime,
 ) -> Vec<Event> {
-    let txn = Txn::new();
     let mut events: Vec<Event> = session_ids
         .iter()
-        .map(|sid| session_revoked(user_id, sid, SessionEnd::Revoked(reason), &txn, now))
+        .map(|sid| session_revoked(user_id, sid, SessionEnd::Revoked(reason), txn, now))
         .collect();
-    match reason {
-        RevokeReason::PasswordChanged => events.push(password_changed(user_id, &txn, now)),
-        RevokeReason::EmailChanged => events.push(email_changed(user_id, &txn, now)),
-        _ => {}
+    if reason == RevokeReason::PasswordChanged {
+        events.push(password_changed(user_id, txn, now));
     }
     events
 }
@@ -182,7 +177,9 @@ mod tests {
     #[test]
     fn a_password_change_ties_its_events_with_one_txn() {
         let sessions = ["s1".to_owned(), "s2".to_owned()];
-        let events = of_sessions_ending("u1", &sessions, RevokeReason::PasswordChanged, 1_000);
+        let txn = Txn::new();
+        let events =
+            of_sessions_ending("u1", &sessions, RevokeReason::PasswordChanged, &txn, 1_000);
         let types: Vec<_> = events.iter().map(|e| e.event_type).collect();
         assert_eq!(
             types,

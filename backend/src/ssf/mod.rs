@@ -28,7 +28,7 @@ pub const SESSION_REVOKED: &str =
 pub const CREDENTIAL_CHANGE: &str =
     "https://schemas.openid.net/secevent/caep/event-type/credential-change";
 /// A change of the sign-in email. CAEP's `credential_type`s name no address, so this is
-/// RISC's event for a changed identifier.
+/// RISC's event for a changed identifier (subject: the old address; `new-value`: the new).
 pub const IDENTIFIER_CHANGED: &str =
     "https://schemas.openid.net/secevent/risc/event-type/identifier-changed";
 /// SSF §8.1.4: sent when a receiver asks, to show the stream works end to end.

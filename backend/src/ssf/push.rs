@@ -130,45 +130,53 @@ impl Transmitter {
 
     async fn deliver_in_order(&self, stream: &Stream) -> anyhow::Result<()> {
         let now = self.clock.now();
-        if !streams::lease(&self.db, &stream.id, now, now + LEASE_SECS).await? {
+        let owner = crate::db::new_id();
+        if !streams::lease(&self.db, &stream.id, &owner, now, now + LEASE_SECS).await? {
             return Ok(()); // Another process is delivering this stream.
         }
-        let outcome = self.deliver_due(stream).await;
-        streams::release(&self.db, &stream.id).await?;
+        let outcome = self.deliver_due(&stream.id, &owner).await;
+        streams::release(&self.db, &stream.id, &owner).await?;
         outcome
     }
 
-    async fn deliver_due(&self, stream: &Stream) -> anyhow::Result<()> {
-        let Delivery::Push {
-            endpoint_url,
-            authorization,
-        } = &stream.delivery
-        else {
-            return Ok(());
-        };
+    async fn deliver_due(&self, stream_id: &str, owner: &str) -> anyhow::Result<()> {
         loop {
             let now = self.clock.now();
-            let Some(head) = outbox::oldest(&self.db, &stream.id, 1).await?.pop() else {
+            // Read again before each event: a pause, a new endpoint or a deletion counts
+            // from the next event on.
+            let Some(stream) = streams::by_id(&self.db, stream_id).await? else {
+                return Ok(());
+            };
+            let Delivery::Push {
+                endpoint_url,
+                authorization,
+            } = &stream.delivery
+            else {
+                return Ok(());
+            };
+            if stream.status != streams::Status::Enabled {
+                return Ok(());
+            }
+            let Some(head) = outbox::oldest(&self.db, stream_id, 1).await?.pop() else {
                 return Ok(());
             };
             if head.next_attempt_at > now {
                 return Ok(()); // Its retry is not due: the events behind it wait too.
             }
-            // Renewed (we hold it) before a send that may take up to SEND_TIMEOUT.
-            sqlx::query("UPDATE ssf_streams SET lease_until = $1 WHERE id = $2")
-                .bind(now + LEASE_SECS)
-                .bind(&stream.id)
-                .execute(&self.db)
-                .await?;
+            // Renewed before a send that may take up to SEND_TIMEOUT; a lease that ran out
+            // and was taken by another worker ends this run, so only one sends.
+            if !streams::renew(&self.db, stream_id, owner, now + LEASE_SECS).await? {
+                return Ok(());
+            }
             let claims = outbox::compose(&head, &self.issuer, &stream.receiver.name);
             let set = self.keys.sign_security_event(&claims, now)?;
             match self.push(endpoint_url, authorization.as_deref(), set).await {
                 Pushed::Delivered => {
-                    outbox::remove(&self.db, &stream.id, &head.jti).await?;
+                    outbox::remove(&self.db, stream_id, &head.jti).await?;
                 }
                 Pushed::Refused(why) => {
-                    tracing::warn!(stream_id = %stream.id, jti = %head.jti, %why, "the receiver refused an event; it is dropped");
-                    outbox::remove(&self.db, &stream.id, &head.jti).await?;
+                    tracing::warn!(%stream_id, jti = %head.jti, %why, "the receiver refused an event; it is dropped");
+                    outbox::remove(&self.db, stream_id, &head.jti).await?;
                 }
                 Pushed::Failed(why) => {
                     self.postpone(&head, now, &why).await?;

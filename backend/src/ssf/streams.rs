@@ -300,13 +300,35 @@ pub async fn delete(db: &Db, stream_id: &str) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Holds a push stream for one worker, so its events leave one at a time, in order.
-pub async fn lease(db: &Db, stream_id: &str, now: UnixTime, until: UnixTime) -> sqlx::Result<bool> {
+/// Holds a push stream for one worker (`owner`, unique to one delivery run), so its events
+/// leave one at a time, in order. `false`: another worker holds it.
+pub async fn lease(
+    db: &Db,
+    stream_id: &str,
+    owner: &str,
+    now: UnixTime,
+    until: UnixTime,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE ssf_streams SET lease_until = $1, lease_owner = $2 WHERE id = $3 AND lease_until <= $4",
+    )
+    .bind(until)
+    .bind(owner)
+    .bind(stream_id)
+    .bind(now)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Extends the lease, if `owner` still holds it (`false`: it ran out and was taken).
+pub async fn renew(db: &Db, stream_id: &str, owner: &str, until: UnixTime) -> sqlx::Result<bool> {
     Ok(
-        sqlx::query("UPDATE ssf_streams SET lease_until = $1 WHERE id = $2 AND lease_until <= $3")
+        sqlx::query("UPDATE ssf_streams SET lease_until = $1 WHERE id = $2 AND lease_owner = $3")
             .bind(until)
             .bind(stream_id)
-            .bind(now)
+            .bind(owner)
             .execute(db)
             .await?
             .rows_affected()
@@ -314,10 +336,14 @@ pub async fn lease(db: &Db, stream_id: &str, now: UnixTime, until: UnixTime) -> 
     )
 }
 
-pub async fn release(db: &Db, stream_id: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE ssf_streams SET lease_until = 0 WHERE id = $1")
-        .bind(stream_id)
-        .execute(db)
-        .await?;
+/// Gives the stream back, unless another worker holds it by now.
+pub async fn release(db: &Db, stream_id: &str, owner: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE ssf_streams SET lease_until = 0, lease_owner = NULL WHERE id = $1 AND lease_owner = $2",
+    )
+    .bind(stream_id)
+    .bind(owner)
+    .execute(db)
+    .await?;
     Ok(())
 }

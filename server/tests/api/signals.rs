@@ -334,17 +334,35 @@ async fn every_way_a_session_ends_is_pushed_signed_and_tied_by_txn(backend: Back
     assert_eq!(credential["change_type"], "update");
     assert_ne!(sets[0]["txn"], sets[2]["txn"]);
 
-    // 4. Everywhere: every session that was live, this one too, in one txn.
+    // 4. An email change: RISC identifier-changed, its subject the old address.
+    let new_email = crate::harness::unique_email();
+    let res = phone
+        .post(
+            "/api/auth/email",
+            json!({"currentPassword": "another good passphrase", "newEmail": new_email}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let sets = received_sets(&app, &receiver, 5).await;
+    let (kind, event) = event_of(&sets[4]);
+    assert_eq!(kind, ssf::IDENTIFIER_CHANGED);
+    assert_eq!(
+        sets[4]["sub_id"],
+        json!({"format": "email", "email": email})
+    );
+    assert_eq!(event["new-value"], new_email.as_str());
+
+    // 5. Everywhere: every session that was live, this one too, in one txn.
     let other = app
-        .signed_in_browser_with(&email, "another good passphrase")
+        .signed_in_browser_with(&new_email, "another good passphrase")
         .await;
     drop(other);
     assert_eq!(
         phone.post_empty("/api/auth/logout-all").await.status,
         StatusCode::OK
     );
-    let sets = received_sets(&app, &receiver, 6).await;
-    let everywhere = &sets[4..];
+    let sets = received_sets(&app, &receiver, 7).await;
+    let everywhere = &sets[5..];
     assert!(everywhere.iter().all(|s| event_of(s).0 == CAEP_REVOKED));
     assert_eq!(everywhere[0]["txn"], everywhere[1]["txn"]);
     assert!(everywhere
@@ -354,7 +372,7 @@ async fn every_way_a_session_ends_is_pushed_signed_and_tied_by_txn(backend: Back
     assert_eq!(jtis.len(), sets.len(), "every jti is unique");
     // Nothing more than that arrives.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(receiver.received().len(), 6);
+    assert_eq!(receiver.received().len(), 7);
 }
 
 async fn poll(app: &TestApp, secret: &str, stream_id: &str, body: Value) -> Value {

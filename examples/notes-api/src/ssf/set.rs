@@ -81,8 +81,9 @@ impl SetError {
 #[derive(Debug)]
 pub enum NotApplied {
     Invalid(SetError),
-    /// The key is not cached and the auth server's JWKS could not be fetched: the
-    /// transmitter should try again later (push: answer 503; poll: do not acknowledge).
+    /// The key is not known (not cached, and not in the JWKS, or the JWKS could not be
+    /// fetched): the transmitter should try again later (push: answer 503; poll: do not
+    /// acknowledge).
     KeysUnreachable,
 }
 
@@ -94,13 +95,10 @@ pub async fn receive(state: &AppState, token: &str) -> Result<(String, Signal), 
         .ok_or_else(|| NotApplied::Invalid(SetError::request("not a JWT with a kid")))?;
     let key = match state.jwks.key(&kid).await {
         KeyLookup::Found(key) => key,
-        KeyLookup::Unknown => {
-            return Err(NotApplied::Invalid(SetError::new(
-                "invalid_key",
-                "unknown kid",
-            )))
-        }
-        KeyLookup::Unreachable => return Err(NotApplied::KeysUnreachable),
+        // Not published (yet, as far as the JWKS we could fetch says): a key the auth
+        // server has just started using may not have reached the copy we were given. A
+        // refusal would drop the event for good, so ask for it again later instead.
+        KeyLookup::Unknown | KeyLookup::Unreachable => return Err(NotApplied::KeysUnreachable),
     };
     let (jti, signal) = verify_set(token, &key, &state.set_rules).map_err(NotApplied::Invalid)?;
     apply(&mut state.revocations(), &signal, crate::unix_now());
