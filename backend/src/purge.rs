@@ -1,6 +1,6 @@
 //! Deletes what can no longer matter: expired or revoked sessions (after a retention
 //! period, so the devices and activity views still make sense for a while), their refresh
-//! tokens, and expired revocation events.
+//! tokens, expired revocation events, and Shared Signals events no receiver took in a week.
 
 use super::clock::UnixTime;
 use super::db::Db;
@@ -17,6 +17,7 @@ pub struct Purged {
     pub sessions: u64,
     pub refresh_tokens: u64,
     pub revocation_events: u64,
+    pub undelivered_signals: u64,
 }
 
 pub async fn purge_expired(db: &Db, now: UnixTime) -> sqlx::Result<Purged> {
@@ -42,9 +43,23 @@ pub async fn purge_expired(db: &Db, now: UnixTime) -> sqlx::Result<Purged> {
         .execute(db)
         .await?
         .rows_affected();
+    // A receiver gone for a week (or paused and forgotten) must not make the outbox grow
+    // for ever; an event that old tells of tokens that expired long ago.
+    let undelivered_signals = sqlx::query("DELETE FROM ssf_outbox WHERE created_at <= $1")
+        .bind(cutoff)
+        .execute(db)
+        .await?
+        .rows_affected();
+    if undelivered_signals > 0 {
+        tracing::warn!(
+            undelivered_signals,
+            "dropped Shared Signals events no receiver took in a week"
+        );
+    }
     Ok(Purged {
         sessions,
         refresh_tokens,
         revocation_events,
+        undelivered_signals,
     })
 }

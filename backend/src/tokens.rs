@@ -130,6 +130,12 @@ impl TokenKeys {
         }
     }
 
+    /// What seals secrets at rest with `KEY_ENCRYPTION_KEY` (the private keys, and the
+    /// `Authorization` header a push receiver gave).
+    pub fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
     /// The public keys, as `/.well-known/jwks.json` serves them.
     pub fn jwks(&self) -> Jwks {
         self.current().jwks.clone()
@@ -274,7 +280,7 @@ mod tests {
         let sealer = Sealer::new(&config.key_encryption_key);
         let stored = Stored {
             keys: vec![key(&sealer, alg)],
-            asymmetric_since: Some(SINCE),
+            hs256_issued_before: Some(SINCE + keys::LEGACY_GRACE),
         };
         TokenKeys::from_stored(stored, sealer, &config, 1_000).unwrap()
     }

@@ -12,11 +12,14 @@ CREATE TABLE signing_keys (
     activates_at BIGINT NOT NULL,
     retired_at BIGINT
 );
--- One row: when the first asymmetric key was made. HS256 tokens issued before then (and
--- during a rolling upgrade's grace) verify until they expire; later ones never do.
+-- One row: when the first asymmetric key was made, and until when HS256 tokens (of an
+-- older version) may have been issued: that moment plus a rolling upgrade's grace if
+-- sessions existed then, 0 (none) on a new installation. Those verify until they expire;
+-- no other HS256 token ever does.
 CREATE TABLE signing_key_epoch (
     id BIGINT PRIMARY KEY NOT NULL,
-    asymmetric_since BIGINT NOT NULL
+    asymmetric_since BIGINT NOT NULL,
+    hs256_issued_before BIGINT NOT NULL
 );
 
 -- Shared Signals receivers (`server ssf add-receiver NAME`): only the SHA-256 of each

@@ -138,6 +138,27 @@ impl DeliveryRequest {
     }
 }
 
+/// The push `Authorization` header is the receiver's credential: sealed before it is
+/// stored (bound to its stream), opened only to push (`ssf::push`).
+fn seal_delivery(state: &AppState, stream_id: &str, delivery: Delivery) -> ApiResult<Delivery> {
+    Ok(match delivery {
+        Delivery::Push {
+            endpoint_url,
+            authorization: Some(header),
+        } => Delivery::Push {
+            endpoint_url,
+            authorization: Some(
+                state
+                    .keys
+                    .sealer()
+                    .seal(stream_id, header.as_bytes())
+                    .map_err(ApiError::Internal)?,
+            ),
+        },
+        other => other,
+    })
+}
+
 /// https anywhere; plain http only to this machine (a receiver on loopback).
 fn check_endpoint(url: &str) -> ApiResult<()> {
     let bad = |why: &str| ApiError::InvalidInput(format!("endpoint_url {why}"));
@@ -267,8 +288,11 @@ pub async fn create_stream(
     check_events(&events)?;
     check_description(&input.description)?;
     let now = state.clock.now();
+    let id = crate::db::new_id();
+    let delivery = seal_delivery(&state, &id, delivery)?;
     let created = streams::create(
         &state.db,
+        &id,
         &receiver,
         &delivery,
         &events,
@@ -329,7 +353,7 @@ pub async fn update_stream(
     let receiver = receiver(&state, &headers).await?;
     let mut stream = own_stream(&state, &receiver, &input.stream_id).await?;
     if let Some(delivery) = input.delivery {
-        stream.delivery = delivery.validate()?;
+        stream.delivery = seal_delivery(&state, &stream.id, delivery.validate()?)?;
     }
     if let Some(events) = input.events_requested {
         check_events(&events)?;

@@ -10,8 +10,9 @@
 //! - `retired_at`: stops signing (when its successor activates), and verifies until its
 //!   last token has expired: `access_ttl + RETIRED_MARGIN` later. Then it is deleted.
 //!
-//! HS256 tokens made before the first asymmetric key (by an older version) verify with
-//! `JWT_SECRET` until they expire, then HS256 is gone (`Legacy`).
+//! HS256 tokens made before the first asymmetric key (by an older version, which ran if
+//! there were sessions then) verify with `JWT_SECRET` until they expire, then HS256 is
+//! gone (`Legacy`). On a new installation no HS256 token is ever accepted.
 
 pub mod material;
 pub mod seal;
@@ -116,11 +117,11 @@ impl KeySet {
             published.push(key.jwk);
         }
         let legacy = stored
-            .asymmetric_since
-            .map(|since| Legacy {
+            .hs256_issued_before
+            .map(|issued_before| Legacy {
                 key: DecodingKey::from_secret(legacy_secret.expose().as_bytes()),
-                issued_before: since + LEGACY_GRACE,
-                until: since + LEGACY_GRACE + access_ttl,
+                issued_before,
+                until: issued_before + access_ttl,
             })
             .filter(|legacy| legacy.until > now);
         Ok(Self {
@@ -178,7 +179,7 @@ mod tests {
         let build = |now| {
             let rows = Stored {
                 keys: vec![old.clone(), new.clone()],
-                asymmetric_since: Some(0),
+                hs256_issued_before: None,
             };
             KeySet::build(rows, &sealer, &Secret::new("h".repeat(40)), ttl, now).unwrap()
         };
@@ -204,7 +205,7 @@ mod tests {
         let build = |now| {
             let rows = Stored {
                 keys: vec![stored(&sealer, KeyAlg::EdDsa, 5_000, None)],
-                asymmetric_since: Some(5_000),
+                hs256_issued_before: Some(5_000 + LEGACY_GRACE),
             };
             KeySet::build(rows, &sealer, &Secret::new("h".repeat(40)), 900, now).unwrap()
         };
@@ -220,7 +221,7 @@ mod tests {
         let other = Sealer::new(&Secret::new("o".repeat(40)));
         let rows = Stored {
             keys: vec![stored(&other, KeyAlg::EdDsa, 0, None)],
-            asymmetric_since: Some(0),
+            hs256_issued_before: None,
         };
         let err = KeySet::build(rows, &sealer, &Secret::new("h".repeat(40)), 900, 10)
             .err()

@@ -21,8 +21,9 @@ pub struct StoredKey {
 /// Everything a process needs to build its key set.
 pub struct Stored {
     pub keys: Vec<StoredKey>,
-    /// When the first asymmetric key was made (`None`: not yet).
-    pub asymmetric_since: Option<UnixTime>,
+    /// HS256 tokens issued before this may exist (an older version made them); `None`:
+    /// none can (a new installation, or no key yet).
+    pub hs256_issued_before: Option<UnixTime>,
 }
 
 pub async fn load(db: &Db) -> anyhow::Result<Stored> {
@@ -48,13 +49,13 @@ pub async fn load(db: &Db) -> anyhow::Result<Stored> {
             retired_at: row.try_get("retired_at")?,
         });
     }
-    let asymmetric_since =
-        sqlx::query_scalar("SELECT asymmetric_since FROM signing_key_epoch WHERE id = 1")
+    let hs256_issued_before: Option<UnixTime> =
+        sqlx::query_scalar("SELECT hs256_issued_before FROM signing_key_epoch WHERE id = 1")
             .fetch_optional(db)
             .await?;
     Ok(Stored {
         keys,
-        asymmetric_since,
+        hs256_issued_before: hs256_issued_before.filter(|t| *t > 0),
     })
 }
 
@@ -93,11 +94,24 @@ pub async fn ensure_first(
     now: UnixTime,
 ) -> anyhow::Result<()> {
     let mut tx = db::begin_write(db, dialect).await?;
+    // Live sessions mean an older version ran, and may have issued HS256 tokens (and may
+    // still, during a rolling upgrade); with none, no HS256 token can be genuine.
+    let live_sessions: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM sessions WHERE revoked_at IS NULL LIMIT 1) AS s",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let hs256_issued_before = if live_sessions > 0 {
+        now + super::LEGACY_GRACE
+    } else {
+        0
+    };
     let made_epoch = sqlx::query(
-        "INSERT INTO signing_key_epoch (id, asymmetric_since) VALUES (1, $1)
+        "INSERT INTO signing_key_epoch (id, asymmetric_since, hs256_issued_before) VALUES (1, $1, $2)
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(now)
+    .bind(hs256_issued_before)
     .execute(&mut *tx)
     .await?
     .rows_affected()

@@ -168,6 +168,16 @@ impl Transmitter {
             if !streams::renew(&self.db, stream_id, owner, now + LEASE_SECS).await? {
                 return Ok(());
             }
+            let authorization = match authorization {
+                Some(sealed) => match self.keys.sealer().open(stream_id, sealed) {
+                    Ok(header) => Some(String::from_utf8_lossy(&header).into_owned()),
+                    Err(err) => {
+                        self.postpone(&head, now, &err.to_string()).await?;
+                        return Ok(());
+                    }
+                },
+                None => None,
+            };
             let claims = outbox::compose(&head, &self.issuer, &stream.receiver.name);
             let set = self.keys.sign_security_event(&claims, now)?;
             match self.push(endpoint_url, authorization.as_deref(), set).await {

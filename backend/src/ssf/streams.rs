@@ -70,7 +70,8 @@ pub async fn receiver_by_secret(db: &Db, secret: &Secret) -> sqlx::Result<Option
 /// How a stream's events travel.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Delivery {
-    /// POSTed to `endpoint_url`, with `authorization` as the `Authorization` header.
+    /// POSTed to `endpoint_url`, with `authorization` as the `Authorization` header (a
+    /// credential to the receiver: stored sealed, see `api::signals::seal_delivery`).
     Push {
         endpoint_url: String,
         authorization: Option<String>,
@@ -201,16 +202,16 @@ pub async fn push_streams_with_events(db: &Db, now: UnixTime) -> sqlx::Result<Ve
     rows.iter().map(stream_of).collect()
 }
 
-/// Creates the receiver's stream; `false` if it already has one.
+/// Creates the receiver's stream `id`; `None` if the receiver already has one.
 pub async fn create(
     db: &Db,
+    id: &str,
     receiver: &Receiver,
     delivery: &Delivery,
     events_requested: &[String],
     description: Option<&str>,
     now: UnixTime,
 ) -> sqlx::Result<Option<Stream>> {
-    let id = new_id();
     let (endpoint, authorization) = match delivery {
         Delivery::Push {
             endpoint_url,
@@ -224,7 +225,7 @@ pub async fn create(
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'enabled', $8)
          ON CONFLICT (receiver_id) DO NOTHING",
     )
-    .bind(&id)
+    .bind(id)
     .bind(&receiver.id)
     .bind(delivery.method())
     .bind(endpoint)
@@ -238,7 +239,7 @@ pub async fn create(
     if inserted == 0 {
         return Ok(None);
     }
-    by_id(db, &id).await
+    by_id(db, id).await
 }
 
 /// Replaces what a PATCH changed (the caller merged it into `stream`).

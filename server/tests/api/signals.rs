@@ -176,8 +176,7 @@ async fn tokens_naming_an_unknown_key_or_hs256_are_refused(backend: Backend) {
         app.me_with_bearer(&forged).await.status,
         StatusCode::UNAUTHORIZED
     );
-    // HS256 with JWT_SECRET (what the server signed with before keys): a token made before
-    // the switch works until it expires; one made after the rolling-upgrade grace never.
+    // HS256 with JWT_SECRET (what older versions signed with).
     let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
     let hs256 = |iat: i64| {
         let mut claims = claims.clone();
@@ -190,32 +189,47 @@ async fn tokens_naming_an_unknown_key_or_hs256_are_refused(backend: Backend) {
         )
         .unwrap()
     };
-    let switched_at = app.clock.now();
-    let before_the_switch = hs256(switched_at - 60);
+    // On a new installation no such token can be genuine: none verifies, whatever its iat.
+    let old_enough = hs256(app.clock.now() - 60);
+    for token in [&old_enough, &hs256(app.clock.now())] {
+        assert_eq!(
+            app.me_with_bearer(token).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // An upgraded installation: sessions existed before the first key (this database
+    // without its keys, as an older version left it). Tokens issued before the switch (and
+    // in the rolling upgrade's grace) verify until they expire; later ones never.
+    sqlx::query("DELETE FROM signing_keys")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM signing_key_epoch")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let upgraded = spawn_on(app.config.clone(), app.clock.clone()).await;
     assert_eq!(
-        app.me_with_bearer(&before_the_switch).await.status,
+        upgraded.me_with_bearer(&old_enough).await.status,
         StatusCode::OK
     );
     app.clock.advance(keys::LEGACY_GRACE);
-    let after_the_switch = hs256(app.clock.now());
     assert_eq!(
-        app.me_with_bearer(&after_the_switch).await.status,
+        upgraded
+            .me_with_bearer(&hs256(app.clock.now()))
+            .await
+            .status,
         StatusCode::UNAUTHORIZED
     );
     app.clock.advance(app.config.access_token_ttl);
     assert_eq!(
-        app.me_with_bearer(&before_the_switch).await.status,
+        upgraded.me_with_bearer(&old_enough).await.status,
         StatusCode::UNAUTHORIZED,
         "expired"
     );
-    app.state
-        .keys
-        .reload(&app.db, app.clock.now())
-        .await
-        .unwrap();
-    let (token, _) = app.api_tokens(&email).await;
+    let (token, _) = upgraded.api_tokens(&email).await;
     assert_eq!(
-        app.me_with_bearer(&token).await.status,
+        upgraded.me_with_bearer(&token).await.status,
         StatusCode::OK,
         "the control"
     );
@@ -252,6 +266,13 @@ async fn push_stream(app: &TestApp, receiver: &PushReceiver) {
         config["events_delivered"].as_array().unwrap().len(),
         ssf::SUPPORTED.len()
     );
+    // The receiver's credential is never returned, and is stored sealed.
+    assert!(!config.to_string().contains("receiver-own-secret"));
+    let stored: String = sqlx::query_scalar("SELECT authorization_header FROM ssf_streams")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(!stored.contains("receiver-own-secret"), "{stored}");
 }
 
 /// The verified claims of everything the receiver got.
