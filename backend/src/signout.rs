@@ -116,8 +116,12 @@ async fn announce(
     reason: RevokeReason,
     now: UnixTime,
 ) -> sqlx::Result<()> {
+    let listening = ssf::outbox::listening(conn).await?;
+    if listening.is_empty() {
+        return Ok(());
+    }
     let events = ssf::events::of_sessions_ending(user_id, ended, reason, txn, now);
-    ssf::outbox::announce(conn, &events, now).await
+    ssf::outbox::announce_to(conn, &listening, &events, now).await
 }
 
 /// Ends these sessions of a user inside the caller's transaction (which holds the user's

@@ -2,6 +2,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use jsonwebtoken::{Algorithm, Header, Validation};
@@ -30,10 +31,18 @@ pub struct AccessClaims {
     pub iss: String,
 }
 
+/// How many verified tokens each process remembers (a few MiB at most).
+const VERIFIED_CAPACITY: usize = 10_000;
+
 /// The keys of this process (see `keys`): signs with the current one, verifies with every
 /// published one, and with `JWT_SECRET`'s HS256 only the tokens an older version issued.
 pub struct TokenKeys {
     set: RwLock<Arc<KeySet>>,
+    /// Tokens whose signature was verified, with their claims: a client sends the same
+    /// token on every request for its lifetime, and an Ed25519 check costs tens of
+    /// microseconds where a lookup costs well under one. Only the signature and the
+    /// parsing are remembered; expiry and revocation are checked on every request.
+    verified: std::sync::Mutex<HashMap<Box<str>, AccessClaims>>,
     sealer: Sealer,
     legacy_secret: Secret,
     /// One per algorithm: jsonwebtoken checks that every algorithm a `Validation` allows
@@ -94,6 +103,7 @@ impl TokenKeys {
         };
         Ok(Self {
             set: RwLock::new(Arc::new(set)),
+            verified: std::sync::Mutex::default(),
             sealer,
             legacy_secret: config.jwt_secret.clone(),
             eddsa: validation(Algorithm::EdDSA),
@@ -115,8 +125,21 @@ impl TokenKeys {
             self.access_ttl,
             now,
         )?;
+        let withdrawn = {
+            let held = self.current();
+            held.verifiers
+                .keys()
+                .any(|kid| !set.verifiers.contains_key(kid))
+        };
         if let Ok(mut current) = self.set.write() {
             *current = Arc::new(set);
+        }
+        if withdrawn {
+            // A key gone before its tokens expired (deleted by hand, say): what it signed
+            // must not keep verifying from memory.
+            if let Ok(mut verified) = self.verified.lock() {
+                verified.clear();
+            }
         }
         Ok(())
     }
@@ -207,6 +230,22 @@ impl TokenKeys {
     }
 
     fn decode(&self, token: &str) -> Option<AccessClaims> {
+        if let Some(claims) = self.verified.lock().ok()?.get(token) {
+            return Some(claims.clone());
+        }
+        let claims = self.decode_uncached(token)?;
+        if let Ok(mut verified) = self.verified.lock() {
+            // Bounded: emptied when full (its tokens are simply verified again), rather
+            // than an eviction order to maintain on every request.
+            if verified.len() >= VERIFIED_CAPACITY {
+                verified.clear();
+            }
+            verified.insert(token.into(), claims.clone());
+        }
+        Some(claims)
+    }
+
+    fn decode_uncached(&self, token: &str) -> Option<AccessClaims> {
         let header = jsonwebtoken::decode_header(token).ok()?;
         // A security event is signed with the same keys; its `typ` says it is no token.
         if header.typ.as_deref().is_some_and(|t| t != "JWT") {

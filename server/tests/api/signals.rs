@@ -26,6 +26,8 @@ on_both_databases!(
     stream_management_refuses_what_it_must,
     a_killed_process_s_events_are_delivered_once_by_the_next_one,
     processes_starting_together_make_one_first_key,
+    a_withdrawn_key_s_tokens_are_refused_at_the_next_reload,
+    sign_out_everywhere_of_hundreds_of_sessions_announces_each,
 );
 
 const CAEP_REVOKED: &str = ssf::SESSION_REVOKED;
@@ -769,4 +771,77 @@ async fn processes_starting_together_make_one_first_key(backend: Backend) {
         let (token, _) = first.api_tokens(&email).await;
         assert_eq!(second.me_with_bearer(&token).await.status, StatusCode::OK);
     }
+}
+
+/// Verified tokens are remembered (the signature is not checked on every request), but
+/// never past their key: a key deleted by hand (compromised, say) takes its tokens with it
+/// at the next reload.
+async fn a_withdrawn_key_s_tokens_are_refused_at_the_next_reload(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, email) = app.signed_up_browser().await;
+    let (old_token, _) = app.api_tokens(&email).await;
+    assert_eq!(app.me_with_bearer(&old_token).await.status, StatusCode::OK);
+    rotate(&app, KeyAlg::EdDsa).await;
+    app.clock.advance(keys::ROTATION_LEAD);
+    app.state
+        .keys
+        .reload(&app.db, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(app.me_with_bearer(&old_token).await.status, StatusCode::OK);
+    sqlx::query("DELETE FROM signing_keys WHERE kid = $1")
+        .bind(kid_of(&old_token))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.state
+        .keys
+        .reload(&app.db, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.me_with_bearer(&old_token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let (new_token, _) = app.api_tokens(&email).await;
+    assert_eq!(app.me_with_bearer(&new_token).await.status, StatusCode::OK);
+}
+
+/// Events are written many rows per statement: every one of 250 sessions is announced.
+async fn sign_out_everywhere_of_hundreds_of_sessions_announces_each(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (secret, config) = stream_for(&app, "poller", json!({"method": ssf::POLL})).await;
+    let stream_id = config["stream_id"].as_str().unwrap().to_owned();
+    let (mut browser, email) = app.signed_up_browser().await;
+    let user_id = app.user_id(&email).await;
+    app.insert_sessions(&user_id, 250).await;
+    assert_eq!(
+        browser.post_empty("/api/auth/logout-all").await.status,
+        StatusCode::OK
+    );
+    let answer = poll(
+        &app,
+        &secret,
+        &stream_id,
+        json!({"returnImmediately": true, "maxEvents": 300}),
+    )
+    .await;
+    let sets = answer["sets"].as_object().unwrap();
+    assert_eq!(sets.len(), 251);
+    let sessions: std::collections::HashSet<String> = sets
+        .values()
+        .map(|set| {
+            let payload = set.as_str().unwrap().split('.').nth(1).unwrap();
+            let claims: Value = serde_json::from_slice(
+                &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+                    .unwrap(),
+            )
+            .unwrap();
+            claims["sub_id"]["session"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(sessions.len(), 251, "one event per session");
 }
