@@ -379,7 +379,14 @@ pub async fn revoke(
 }
 
 /// Ends every active session of the user, except `keep` if given, in one statement.
-/// Returns the ids of those that ended. The caller holds the user's row lock exclusively.
+/// The caller holds the user's row lock exclusively. (No session id is empty, so '' keeps
+/// nothing.)
+const REVOKE_ALL_OF_USER: &str =
+    "UPDATE sessions SET revoked_at = $1, revoked_reason = $2, end_announced = 1
+     WHERE user_id = $3 AND revoked_at IS NULL AND id <> $4";
+
+/// `REVOKE_ALL_OF_USER`, returning the ids of the sessions that ended (for the Shared
+/// Signals events that name each).
 pub async fn revoke_all_of_user(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -387,17 +394,32 @@ pub async fn revoke_all_of_user(
     reason: RevokeReason,
     now: UnixTime,
 ) -> sqlx::Result<Vec<String>> {
-    // No session id is empty, so '' keeps nothing.
-    sqlx::query_scalar(
-        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2, end_announced = 1
-         WHERE user_id = $3 AND revoked_at IS NULL AND id <> $4 RETURNING id",
-    )
-    .bind(now)
-    .bind(reason.as_str())
-    .bind(user_id)
-    .bind(keep.unwrap_or(""))
-    .fetch_all(&mut *conn)
-    .await
+    sqlx::query_scalar(&format!("{REVOKE_ALL_OF_USER} RETURNING id"))
+        .bind(now)
+        .bind(reason.as_str())
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .fetch_all(&mut *conn)
+        .await
+}
+
+/// `REVOKE_ALL_OF_USER`, returning only how many ended: when no one is to be told which,
+/// 10,000 ids are not worth reading back.
+pub async fn count_revoked_of_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    keep: Option<&str>,
+    reason: RevokeReason,
+    now: UnixTime,
+) -> sqlx::Result<usize> {
+    Ok(sqlx::query(REVOKE_ALL_OF_USER)
+        .bind(now)
+        .bind(reason.as_str())
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected() as usize)
 }
 
 /// The latest `exp` of any access token ever granted to the user's sessions, except

@@ -192,8 +192,15 @@ async fn end_user_sessions_in(
             return Err(ApiError::Unauthenticated);
         }
     }
-    let ended = sessions::revoke_all_of_user(conn, user_id, keep, reason, now).await?;
-    announce(conn, txn, user_id, &ended, reason, now).await?;
+    let listening = ssf::outbox::listening(conn).await?;
+    let ended = if listening.is_empty() {
+        sessions::count_revoked_of_user(conn, user_id, keep, reason, now).await?
+    } else {
+        let ended = sessions::revoke_all_of_user(conn, user_id, keep, reason, now).await?;
+        let events = ssf::events::of_sessions_ending(user_id, &ended, reason, txn, now);
+        ssf::outbox::announce_to(conn, &listening, &events, now).await?;
+        ended.len()
+    };
     let version = users::bump_token_version(conn, user_id).await?;
     let revocation = Revocation::UserVersion {
         user_id: user_id.to_owned(),
@@ -203,7 +210,7 @@ async fn end_user_sessions_in(
     };
     revocation::record(conn, state.dialect, &revocation, now).await?;
     Ok(Some(Revoked {
-        sessions: ended.len(),
+        sessions: ended,
         revocations: vec![revocation],
     }))
 }
