@@ -194,7 +194,8 @@ impl std::fmt::Debug for Presented {
     }
 }
 
-fn bearer_token(headers: &HeaderMap) -> Option<String> {
+/// The token of `Authorization: Bearer …` (the scheme in any case, RFC 7235 §2.1).
+pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();

@@ -117,11 +117,24 @@ async fn announce(
     now: UnixTime,
 ) -> sqlx::Result<()> {
     let listening = ssf::outbox::listening(conn).await?;
+    announce_to(conn, &listening, txn, user_id, ended, reason, now).await
+}
+
+/// `announce`, to the streams already read. With none listening, no event is even built.
+async fn announce_to(
+    conn: &mut AnyConnection,
+    listening: &ssf::outbox::Listening,
+    txn: &Txn,
+    user_id: &str,
+    ended: &[String],
+    reason: RevokeReason,
+    now: UnixTime,
+) -> sqlx::Result<()> {
     if listening.is_empty() {
         return Ok(());
     }
     let events = ssf::events::of_sessions_ending(user_id, ended, reason, txn, now);
-    ssf::outbox::announce_to(conn, &listening, &events, now).await
+    ssf::outbox::announce_to(conn, listening, &events, now).await
 }
 
 /// Ends these sessions of a user inside the caller's transaction (which holds the user's
@@ -197,8 +210,7 @@ async fn end_user_sessions_in(
         sessions::count_revoked_of_user(conn, user_id, keep, reason, now).await?
     } else {
         let ended = sessions::revoke_all_of_user(conn, user_id, keep, reason, now).await?;
-        let events = ssf::events::of_sessions_ending(user_id, &ended, reason, txn, now);
-        ssf::outbox::announce_to(conn, &listening, &events, now).await?;
+        announce_to(conn, &listening, txn, user_id, &ended, reason, now).await?;
         ended.len()
     };
     let version = users::bump_token_version(conn, user_id).await?;

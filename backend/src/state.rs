@@ -66,10 +66,12 @@ impl AppState {
             Duration::from_secs(config.revocation_poll_interval_secs.max(1)),
             tail,
         );
-        spawn_purger(db.clone(), clock.clone());
         let mail_ready = Arc::new(tokio::sync::Notify::new());
         crate::mail::worker::start(&config, &db, dialect, &clock, &mail_ready)?;
         let keys = Arc::new(TokenKeys::load(&db, dialect, &config, clock.now()).await?);
+        // Keys whose last token has expired are of no use to anyone any more.
+        let keys_kept = config.access_token_ttl + crate::keys::RETIRED_MARGIN;
+        spawn_purger(db.clone(), clock.clone(), keys_kept);
         spawn_key_reloader(db.clone(), keys.clone(), clock.clone());
         let ssf_wakes = Arc::new(crate::ssf::Wakes::default());
         crate::ssf::push::Transmitter::new(
@@ -159,21 +161,19 @@ fn spawn_key_reloader(db: Db, keys: Arc<TokenKeys>, clock: Clock) {
             if let Err(err) = keys.reload(&db, clock.now()).await {
                 tracing::warn!(error = %err, "could not reload the signing keys; keeping the ones held");
             }
-            // Keys whose last token has expired are of no use to anyone any more.
-            let after = keys.access_ttl() + crate::keys::RETIRED_MARGIN;
-            if let Err(err) = crate::keys::store::purge(&db, after, clock.now()).await {
-                tracing::warn!(error = %err, "could not delete retired signing keys");
-            }
         }
     });
 }
 
-fn spawn_purger(db: Db, clock: Clock) {
+fn spawn_purger(db: Db, clock: Clock, keys_kept: i64) {
     tokio::spawn(async move {
         loop {
             match super::purge::purge_expired(&db, clock.now()).await {
                 Ok(purged) => tracing::debug!(?purged, "purged expired rows"),
                 Err(err) => tracing::warn!(error = %err, "purge failed; will retry"),
+            }
+            if let Err(err) = crate::keys::store::purge(&db, keys_kept, clock.now()).await {
+                tracing::warn!(error = %err, "could not delete retired signing keys; will retry");
             }
             tokio::time::sleep(PURGE_EVERY).await;
         }

@@ -42,7 +42,8 @@ pub struct TokenKeys {
     /// token on every request for its lifetime, and an Ed25519 check costs tens of
     /// microseconds where a lookup costs well under one. Only the signature and the
     /// parsing are remembered; expiry and revocation are checked on every request.
-    verified: std::sync::Mutex<HashMap<Box<str>, AccessClaims>>,
+    /// A read lock on the hot path: concurrent requests look up in parallel.
+    verified: RwLock<HashMap<Box<str>, AccessClaims>>,
     sealer: Sealer,
     legacy_secret: Secret,
     /// One per algorithm: jsonwebtoken checks that every algorithm a `Validation` allows
@@ -103,7 +104,7 @@ impl TokenKeys {
         };
         Ok(Self {
             set: RwLock::new(Arc::new(set)),
-            verified: std::sync::Mutex::default(),
+            verified: RwLock::default(),
             sealer,
             legacy_secret: config.jwt_secret.clone(),
             eddsa: validation(Algorithm::EdDSA),
@@ -137,7 +138,7 @@ impl TokenKeys {
         if withdrawn {
             // A key gone before its tokens expired (deleted by hand, say): what it signed
             // must not keep verifying from memory.
-            if let Ok(mut verified) = self.verified.lock() {
+            if let Ok(mut verified) = self.verified.write() {
                 verified.clear();
             }
         }
@@ -230,11 +231,17 @@ impl TokenKeys {
     }
 
     fn decode(&self, token: &str) -> Option<AccessClaims> {
-        if let Some(claims) = self.verified.lock().ok()?.get(token) {
-            return Some(claims.clone());
+        // (A poisoned lock only skips the memory: the token is verified as if new.)
+        if let Some(claims) = self
+            .verified
+            .read()
+            .ok()
+            .and_then(|v| v.get(token).cloned())
+        {
+            return Some(claims);
         }
         let claims = self.decode_uncached(token)?;
-        if let Ok(mut verified) = self.verified.lock() {
+        if let Ok(mut verified) = self.verified.write() {
             // Bounded: emptied when full (its tokens are simply verified again), rather
             // than an eviction order to maintain on every request.
             if verified.len() >= VERIFIED_CAPACITY {

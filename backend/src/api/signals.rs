@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -77,13 +77,7 @@ pub async fn configuration(State(state): State<AppState>) -> Json<TransmitterCon
 
 /// The receiver the bearer secret belongs to; anything else is a 401.
 async fn receiver(state: &AppState, headers: &HeaderMap) -> ApiResult<Receiver> {
-    let secret = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or(ApiError::Unauthenticated)?;
+    let secret = crate::authn::bearer_token(headers).ok_or(ApiError::Unauthenticated)?;
     streams::receiver_by_secret(&state.db, &Secret::new(secret))
         .await?
         .ok_or(ApiError::Unauthenticated)

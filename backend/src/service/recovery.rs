@@ -65,7 +65,15 @@ pub async fn confirm_password_reset(
     }
     let token = Secret::new(input.token);
     let password = Secret::new(input.new_password);
-    match recovery::reset_password(state, &token, password, &caller.client).await {
+    let client = caller.client.clone();
+    // Every session of the account ends: like a sign-out, carried to its end (and applied
+    // to this process's view) even if the client hangs up during the commit.
+    let done = state
+        .run_to_completion(move |state| async move {
+            recovery::reset_password(&state, &token, password, &client).await
+        })
+        .await;
+    match done {
         Ok(tokens) => signed_in(tokens).then(Next::to(Landing::Dashboard, Notice::PasswordReset)),
         Err(error) => error.into(),
     }

@@ -166,26 +166,24 @@ fn stream_of(row: &sqlx::any::AnyRow) -> sqlx::Result<Stream> {
     })
 }
 
-pub async fn of_receiver(db: &Db, receiver_id: &str) -> sqlx::Result<Option<Stream>> {
+/// The one stream whose `column` (`s.id` or `s.receiver_id`) is `value`.
+async fn one_where(db: &Db, column: &'static str, value: &str) -> sqlx::Result<Option<Stream>> {
     let row = sqlx::query(&format!(
         "SELECT {STREAM_COLUMNS} FROM ssf_streams s JOIN ssf_receivers r ON r.id = s.receiver_id
-         WHERE s.receiver_id = $1"
+         WHERE {column} = $1"
     ))
-    .bind(receiver_id)
+    .bind(value)
     .fetch_optional(db)
     .await?;
     row.as_ref().map(stream_of).transpose()
 }
 
+pub async fn of_receiver(db: &Db, receiver_id: &str) -> sqlx::Result<Option<Stream>> {
+    one_where(db, "s.receiver_id", receiver_id).await
+}
+
 pub async fn by_id(db: &Db, stream_id: &str) -> sqlx::Result<Option<Stream>> {
-    let row = sqlx::query(&format!(
-        "SELECT {STREAM_COLUMNS} FROM ssf_streams s JOIN ssf_receivers r ON r.id = s.receiver_id
-         WHERE s.id = $1"
-    ))
-    .bind(stream_id)
-    .fetch_optional(db)
-    .await?;
-    row.as_ref().map(stream_of).transpose()
+    one_where(db, "s.id", stream_id).await
 }
 
 /// The enabled push streams that have something to deliver and that no worker holds.
@@ -289,11 +287,8 @@ pub async fn set_status(
     Ok(())
 }
 
+/// Deletes the stream; its waiting events go with it (`ON DELETE CASCADE`).
 pub async fn delete(db: &Db, stream_id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM ssf_outbox WHERE stream_id = $1")
-        .bind(stream_id)
-        .execute(db)
-        .await?;
     sqlx::query("DELETE FROM ssf_streams WHERE id = $1")
         .bind(stream_id)
         .execute(db)
