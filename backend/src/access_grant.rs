@@ -12,7 +12,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::clock::UnixTime;
 use super::db::Dialect;
-use super::users::{self, RowLock};
+use super::users::{self, LockedUser, RowLock};
 
 /// What an access token may carry: the user's current token version and an expiry that
 /// is already recorded on its session.
@@ -33,13 +33,25 @@ pub async fn grant(
     ttl: i64,
     now: UnixTime,
 ) -> sqlx::Result<Option<AccessGrant>> {
-    // A disabled or deleted account is granted nothing, whatever its sessions say.
-    let Some(user) = users::lock(conn, dialect, user_id, RowLock::Shared)
-        .await?
-        .filter(|user| user.is_active())
-    else {
+    let Some(user) = users::lock(conn, dialect, user_id, RowLock::Shared).await? else {
         return Ok(None);
     };
+    grant_locked(conn, &user, user_id, session_id, ttl, now).await
+}
+
+/// `grant`, for a caller that already holds the user's row lock in this transaction.
+pub async fn grant_locked(
+    conn: &mut AnyConnection,
+    user: &LockedUser,
+    user_id: &str,
+    session_id: &str,
+    ttl: i64,
+    now: UnixTime,
+) -> sqlx::Result<Option<AccessGrant>> {
+    // A disabled or deleted account is granted nothing, whatever its sessions say.
+    if !user.is_active() {
+        return Ok(None);
+    }
     let Some(row) = sqlx::query(
         "SELECT expires_at, idle_expires_at FROM sessions
          WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
@@ -66,6 +78,48 @@ pub async fn grant(
         "UPDATE sessions SET access_expires_max = CASE WHEN access_expires_max < $1 THEN $1 ELSE access_expires_max END
          WHERE id = $2 AND revoked_at IS NULL",
     )
+    .bind(expires_at)
+    .bind(session_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    Ok(recorded.then_some(AccessGrant {
+        version: user.token_version,
+        expires_at,
+    }))
+}
+
+/// The grant of a refresh-token rotation, which also moves the session's idle deadline: one
+/// statement where `grant_locked` and the activity update took three. The caller holds the
+/// user's row lock and read `session_expires_at` (which never changes) in this transaction;
+/// the idle deadline is the one this statement sets. `None` if the account is not active or
+/// the session ended meanwhile (PostgreSQL lets a sign-out commit between the caller's read
+/// and its lock; the condition on `revoked_at` sees it).
+pub async fn grant_on_rotation(
+    conn: &mut AnyConnection,
+    user: &LockedUser,
+    session_id: &str,
+    session_expires_at: UnixTime,
+    ttl: i64,
+    idle_timeout: i64,
+    now: UnixTime,
+) -> sqlx::Result<Option<AccessGrant>> {
+    if !user.is_active() {
+        return Ok(None);
+    }
+    let idle_expires_at = now + idle_timeout;
+    let expires_at = (now + ttl).min(session_expires_at).min(idle_expires_at);
+    if expires_at <= now {
+        return Ok(None);
+    }
+    let recorded = sqlx::query(
+        "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2,
+             access_expires_max = CASE WHEN access_expires_max < $3 THEN $3 ELSE access_expires_max END
+         WHERE id = $4 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(idle_expires_at)
     .bind(expires_at)
     .bind(session_id)
     .execute(&mut *conn)

@@ -9,6 +9,8 @@ use super::authn::Authenticated;
 use super::db;
 use super::error::{ApiError, ApiResult};
 use super::mail::{self, messages};
+use super::profiles;
+use super::revocation::{self, Revocation};
 use super::sessions::RevokeReason;
 use super::signout::{end_user_sessions, Revoked};
 use super::state::AppState;
@@ -258,7 +260,15 @@ pub async fn set_admin(state: &AppState, email: &str, admin: bool) -> ApiResult<
         client: &ClientInfo::default(),
         detail: Some("from the server's command line".into()),
     };
-    audit::record(&mut tx, event, state.clock.now()).await?;
+    let now = state.clock.now();
+    audit::record(&mut tx, event, now).await?;
+    // Every process drops the profile it kept, so `/api/auth/me` says so at once.
+    let changed = Revocation::Profile {
+        user_id,
+        forget_after: now + profiles::KEEP_FOR,
+    };
+    revocation::record(&mut tx, state.dialect, &changed, now).await?;
     db::commit(tx).await?;
+    state.revocations.apply(&changed);
     Ok(true)
 }

@@ -19,6 +19,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::clock::UnixTime;
 use super::db::Dialect;
+use super::profiles::Profiles;
 use super::tokens::AccessClaims;
 
 /// The `NOTIFY` channel that wakes the tailers of other processes.
@@ -42,6 +43,13 @@ pub enum Revocation {
         kept_session: Option<String>,
         forget_after: UnixTime,
     },
+    /// No token dies: what the user's profile shows changed (an administrator granted or
+    /// revoked). Every process drops the profile it kept (`profiles.rs`); `forget_after`
+    /// only says when the row may go.
+    Profile {
+        user_id: String,
+        forget_after: UnixTime,
+    },
 }
 
 impl Revocation {
@@ -50,6 +58,7 @@ impl Revocation {
             Self::Session { .. } => "session",
             Self::AccessToken { .. } => "access_token",
             Self::UserVersion { .. } => "user_version",
+            Self::Profile { .. } => "profile",
         }
     }
 
@@ -57,7 +66,8 @@ impl Revocation {
         match self {
             Self::Session { forget_after, .. }
             | Self::AccessToken { forget_after, .. }
-            | Self::UserVersion { forget_after, .. } => *forget_after,
+            | Self::UserVersion { forget_after, .. }
+            | Self::Profile { forget_after, .. } => *forget_after,
         }
     }
 }
@@ -91,8 +101,12 @@ fn remember(map: &mut HashMap<Box<str>, UnixTime>, key: &str, forget_after: Unix
     }
 }
 
+/// Also keeps the profiles of signed-in users (`profiles.rs`), which it drops when a
+/// revocation or a `Revocation::Profile` names their user: the log that keeps the view
+/// exact keeps them current too.
 pub struct RevocationView {
     entries: RwLock<Entries>,
+    profiles: Profiles,
     /// Rings after every applied revocation, so open push channels can re-check their
     /// token at once (`subscribe`).
     changed: tokio::sync::broadcast::Sender<()>,
@@ -102,6 +116,7 @@ impl Default for RevocationView {
     fn default() -> Self {
         Self {
             entries: RwLock::default(),
+            profiles: Profiles::default(),
             changed: tokio::sync::broadcast::channel(64).0,
         }
     }
@@ -134,7 +149,17 @@ impl RevocationView {
         }
     }
 
+    /// The profiles kept by this process, current as of the last event applied.
+    pub fn profiles(&self) -> &Profiles {
+        &self.profiles
+    }
+
     pub fn apply(&self, revocation: &Revocation) {
+        if let Revocation::UserVersion { user_id, .. } | Revocation::Profile { user_id, .. } =
+            revocation
+        {
+            self.profiles.forget(user_id);
+        }
         self.insert(revocation);
         // No receiver is fine: nobody is listening.
         let _ = self.changed.send(());
@@ -178,6 +203,7 @@ impl RevocationView {
                     }
                 }
             }
+            Revocation::Profile { .. } => {}
         }
     }
 
@@ -229,6 +255,7 @@ pub async fn record(
             None,
             Some(*version),
         ),
+        Revocation::Profile { user_id, .. } => (Some(user_id.as_str()), None, None, None, None),
     };
     sqlx::query(
         "INSERT INTO revocation_events (kind, user_id, session_id, kept_session_id, jti, token_version, expires_at, created_at)
@@ -283,6 +310,13 @@ pub fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Option<Revocation>> {
                     user_id,
                     version,
                     kept_session,
+                    forget_after,
+                })
+        }
+        "profile" => {
+            row.try_get::<Option<String>, _>("user_id")?
+                .map(|user_id| Revocation::Profile {
+                    user_id,
                     forget_after,
                 })
         }

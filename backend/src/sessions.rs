@@ -157,6 +157,18 @@ async fn insert_refresh_token(
     Ok(token)
 }
 
+/// One presentation of a refresh token, as `rotate_refresh_token_in` takes it.
+#[derive(Clone, Debug)]
+pub struct Rotation {
+    pub token_hash: String,
+    pub policy: SessionPolicy,
+    /// See `rotate_refresh_token_in`.
+    pub allow_grace: bool,
+    pub access_ttl: i64,
+    pub client: ClientInfo,
+    pub now: UnixTime,
+}
+
 /// What presenting a refresh token led to.
 #[derive(Debug)]
 pub enum RefreshOutcome {
@@ -164,7 +176,7 @@ pub enum RefreshOutcome {
     /// presented one; it is `None` when a browser session's token was rotated moments ago,
     /// most likely by another tab, which holds the new one already.
     Continued {
-        user_id: String,
+        user: users::User,
         session_id: String,
         refresh_token: Option<Secret>,
         grant: AccessGrant,
@@ -177,30 +189,37 @@ pub enum RefreshOutcome {
     Invalid,
 }
 
-/// Exchanges a refresh token. `allow_grace` lets a browser tab that raced another one
-/// within the grace window continue without a new refresh token; API clients hold exactly
-/// one token, so for them any second use is a copy.
-#[allow(clippy::too_many_arguments)]
-pub async fn rotate_refresh_token(
-    db: &Db,
+/// Exchanges a refresh token, inside the caller's write transaction (`rotations.rs`
+/// commits it, alone or with others). `allow_grace` lets a browser tab that raced another
+/// one within the grace window continue without a new refresh token; API clients hold
+/// exactly one token, so for them any second use is a copy.
+///
+/// Only `Continued` is to be committed: every other outcome is to be rolled back (a
+/// rotation refused at its last step has written already).
+///
+/// Six statements: the rotation is the busiest write there is, and on SQLite every
+/// statement of it holds the one write lock.
+pub async fn rotate_refresh_token_in(
+    conn: &mut AnyConnection,
     dialect: Dialect,
-    presented: &Secret,
-    policy: SessionPolicy,
-    allow_grace: bool,
-    access_ttl: i64,
-    client: &ClientInfo,
-    now: UnixTime,
+    rotation: &Rotation,
 ) -> sqlx::Result<RefreshOutcome> {
-    let hash = hash_refresh_token(presented);
-    let mut tx = super::db::begin_write(db, dialect).await?;
+    let Rotation {
+        ref token_hash,
+        policy,
+        allow_grace,
+        access_ttl,
+        ref client,
+        now,
+    } = *rotation;
     let Some(row) = sqlx::query(
         "SELECT rt.session_id, rt.expires_at AS token_expires_at, rt.rotated_at, s.user_id,
                 s.revoked_at, s.expires_at AS session_expires_at, s.idle_expires_at, s.client_kind
          FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
          WHERE rt.token_hash = $1",
     )
-    .bind(&hash)
-    .fetch_optional(&mut *tx)
+    .bind(token_hash)
+    .fetch_optional(&mut *conn)
     .await?
     else {
         return Ok(RefreshOutcome::Invalid);
@@ -221,7 +240,9 @@ pub async fn rotate_refresh_token(
     }
     // The user's row before any row of the session: the lock order of every transaction
     // that grants tokens or ends sessions (`access_grant`).
-    users::lock(&mut tx, dialect, &user_id, RowLock::Shared).await?;
+    let Some(user) = users::lock(conn, dialect, &user_id, RowLock::Shared).await? else {
+        return Ok(RefreshOutcome::Invalid);
+    };
     // A second use of a token: a racing tab, if the session is a browser's and the first
     // use was moments ago; otherwise someone holds a copy. An API client has no tabs.
     let may_race =
@@ -231,20 +252,9 @@ pub async fn rotate_refresh_token(
         user_id: user_id.clone(),
         session_id: session_id.clone(),
     };
-    let continued = |tx: super::db::WriteTx, refresh_token: Option<Secret>| {
-        continue_session(
-            tx,
-            dialect,
-            &user_id,
-            &session_id,
-            refresh_token,
-            access_ttl,
-            now,
-        )
-    };
     if let Some(rotated_at) = rotated_at {
         return if raced(rotated_at) {
-            continued(tx, None).await
+            continue_for_other_tab(conn, &user, &user_id, &session_id, access_ttl, now).await
         } else {
             Ok(reused())
         };
@@ -254,35 +264,35 @@ pub async fn rotate_refresh_token(
         "UPDATE refresh_tokens SET rotated_at = $1 WHERE token_hash = $2 AND rotated_at IS NULL",
     )
     .bind(now)
-    .bind(&hash)
-    .execute(&mut *tx)
+    .bind(token_hash)
+    .execute(&mut *conn)
     .await?
     .rows_affected()
         == 1;
     if !won {
         // Another request rotated it between our read and this update: moments ago.
         return if raced(now) {
-            continued(tx, None).await
+            continue_for_other_tab(conn, &user, &user_id, &session_id, access_ttl, now).await
         } else {
             Ok(reused())
         };
     }
-    let refresh_token = insert_refresh_token(&mut tx, &session_id, policy, now).await?;
-    // Re-checked here, not only in the read above: a sign-out that committed in between
-    // (PostgreSQL lets it) must win, or the new tokens would outlive the revocation.
-    let still_active = sqlx::query(
-        "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE id = $3 AND revoked_at IS NULL",
-    )
-    .bind(now)
-    .bind(now + policy.idle_timeout)
-    .bind(&session_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if !still_active {
+    let refresh_token = insert_refresh_token(conn, &session_id, policy, now).await?;
+    // The session's condition is checked again here, not only in the read above: a
+    // sign-out that committed in between (PostgreSQL lets it) must win, or the new tokens
+    // would outlive the revocation.
+    let granted = access_grant::grant_on_rotation(
+        conn,
+        &user,
+        &session_id,
+        session_expires_at,
+        access_ttl,
+        policy.idle_timeout,
+        now,
+    );
+    let Some(grant) = granted.await? else {
         return Ok(RefreshOutcome::Invalid);
-    }
+    };
     let event = AuditEvent {
         kind: AuditKind::Refresh,
         user_id: Some(&user_id),
@@ -290,30 +300,34 @@ pub async fn rotate_refresh_token(
         client,
         detail: None,
     };
-    audit::record(&mut tx, event, now).await?;
-    continued(tx, Some(refresh_token)).await
+    audit::record(conn, event, now).await?;
+    Ok(RefreshOutcome::Continued {
+        user: user.user(&user_id),
+        session_id,
+        refresh_token: Some(refresh_token),
+        grant,
+    })
 }
 
-/// Grants the session's next access token and commits.
-async fn continue_session(
-    mut tx: super::db::WriteTx,
-    dialect: Dialect,
+/// The tab that lost a race for a rotation continues the session without a new refresh
+/// token (the winner's tab holds it, in the cookie they share).
+async fn continue_for_other_tab(
+    conn: &mut AnyConnection,
+    user: &users::LockedUser,
     user_id: &str,
     session_id: &str,
-    refresh_token: Option<Secret>,
     access_ttl: i64,
     now: UnixTime,
 ) -> sqlx::Result<RefreshOutcome> {
-    let granted = access_grant::grant(&mut tx, dialect, user_id, session_id, access_ttl, now);
-    let Some(grant) = granted.await? else {
-        return Ok(RefreshOutcome::Invalid);
-    };
-    super::db::commit(tx).await?;
-    Ok(RefreshOutcome::Continued {
-        user_id: user_id.to_owned(),
-        session_id: session_id.to_owned(),
-        refresh_token,
-        grant,
+    let granted = access_grant::grant_locked(conn, user, user_id, session_id, access_ttl, now);
+    Ok(match granted.await? {
+        Some(grant) => RefreshOutcome::Continued {
+            user: user.user(user_id),
+            session_id: session_id.to_owned(),
+            refresh_token: None,
+            grant,
+        },
+        None => RefreshOutcome::Invalid,
     })
 }
 

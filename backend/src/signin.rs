@@ -12,7 +12,7 @@ use super::secret::Secret;
 use super::sessions::{self, RefreshOutcome, RevokeReason};
 use super::signout::{self, Revoked};
 use super::state::AppState;
-use super::tokens::AccessClaims;
+use super::tokens::{hash_refresh_token, AccessClaims};
 use super::users::{self, CreateUser, RowLock, User};
 
 pub use wire::rules::MAX_PASSWORD_CHARS;
@@ -317,24 +317,22 @@ pub async fn refresh(
     client: &ClientInfo,
 ) -> ApiResult<Refreshed> {
     let now = state.clock.now();
-    let outcome = sessions::rotate_refresh_token(
-        &state.db,
-        state.dialect,
-        presented,
-        state.session_policy(),
+    let rotation = sessions::Rotation {
+        token_hash: hash_refresh_token(presented),
+        policy: state.session_policy(),
         allow_grace,
-        state.keys.access_ttl(),
-        client,
+        access_ttl: state.keys.access_ttl(),
+        client: client.clone(),
         now,
-    )
-    .await?;
-    let (user_id, session_id, refresh_token, grant) = match outcome {
+    };
+    let outcome = state.rotations.rotate(rotation).await?;
+    let (user, session_id, refresh_token, grant) = match outcome {
         RefreshOutcome::Continued {
-            user_id,
+            user,
             session_id,
             refresh_token,
             grant,
-        } => (user_id, session_id, refresh_token, grant),
+        } => (user, session_id, refresh_token, grant),
         RefreshOutcome::Invalid => return refused_or_disabled(state, presented).await,
         RefreshOutcome::Expired => return Ok(Refreshed::Expired),
         // A copy of the token exists somewhere.
@@ -345,9 +343,6 @@ pub async fn refresh(
             signout::revoke_for_refresh_reuse(state, &session_id, &user_id, client).await?;
             return Ok(Refreshed::Refused);
         }
-    };
-    let Some(user) = users::find_by_id(&state.db, &user_id).await? else {
-        return Ok(Refreshed::Refused);
     };
     Ok(Refreshed::Tokens(Box::new(issue(
         state,

@@ -5,6 +5,7 @@ use sqlx::{AnyConnection, Row};
 use super::clock::UnixTime;
 use super::db::{new_id, Db, Dialect};
 use super::password::PasswordHashString;
+use super::profiles::Profiles;
 
 #[derive(Clone, Debug)]
 pub struct User {
@@ -156,11 +157,27 @@ pub struct LockedUser {
     pub password_hash: PasswordHashString,
     pub token_version: i64,
     pub standing: Standing,
+    display_name: Option<String>,
+    created_at: UnixTime,
+    is_admin: bool,
 }
 
 impl LockedUser {
     pub fn is_active(&self) -> bool {
         self.standing == Standing::Active
+    }
+
+    /// The user as read under the lock (whose id is `id`): what tokens granted in this
+    /// transaction are issued to, with no second read.
+    pub fn user(&self, id: &str) -> User {
+        User {
+            id: id.to_owned(),
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            token_version: self.token_version,
+            created_at: self.created_at,
+            is_admin: self.is_admin,
+        }
     }
 }
 
@@ -191,8 +208,9 @@ pub async fn lock(
         (Dialect::Postgres, RowLock::Exclusive) => " FOR NO KEY UPDATE",
     };
     let row = sqlx::query(&format!(
-        "SELECT email, password_hash, token_version, disabled_at, deleted_at FROM users
-         WHERE id = $1{clause}"
+        "SELECT email, password_hash, token_version, disabled_at, deleted_at, display_name,
+                created_at, is_admin
+         FROM users WHERE id = $1{clause}"
     ))
     .bind(user_id)
     .fetch_optional(&mut *conn)
@@ -203,6 +221,9 @@ pub async fn lock(
             password_hash: PasswordHashString(row.try_get("password_hash")?),
             token_version: row.try_get("token_version")?,
             standing: standing_of(&row)?,
+            display_name: row.try_get("display_name")?,
+            created_at: row.try_get("created_at")?,
+            is_admin: row.try_get::<i64, _>("is_admin")? != 0,
         })
     })
     .transpose()
@@ -280,16 +301,28 @@ pub async fn set_email(conn: &mut AnyConnection, user_id: &str, email: &str) -> 
 }
 
 /// The authenticated caller as the client may know them; `None` if the account is gone.
+/// The profile comes from `profiles` when this process has it (see `profiles.rs` for why
+/// it is current), else from the database, and is then kept.
 pub async fn signed_in_as(
     db: &Db,
+    profiles: &Profiles,
     auth: &super::authn::Authenticated,
+    now: UnixTime,
 ) -> sqlx::Result<Option<wire::SignedIn>> {
-    Ok(find_by_id(db, auth.user_id())
-        .await?
-        .map(|user| wire::SignedIn {
-            user: user.view(),
-            session_id: auth.session_id().to_owned(),
-        }))
+    let signed_in = |user: wire::UserView| wire::SignedIn {
+        user,
+        session_id: auth.session_id().to_owned(),
+    };
+    if let Some(kept) = profiles.get(auth.user_id(), now) {
+        return Ok(Some(signed_in(kept)));
+    }
+    let generation = profiles.generation();
+    let Some(user) = find_by_id(db, auth.user_id()).await? else {
+        return Ok(None);
+    };
+    let view = user.view();
+    profiles.keep(&view, generation, now);
+    Ok(Some(signed_in(view)))
 }
 
 /// What a deleted account's public posts are signed with.

@@ -20,9 +20,14 @@ pub async fn current_session() -> Result<Option<SignedIn>, AppError> {
     let Ok(auth) = authenticate(&state, &parts.headers) else {
         return Ok(None);
     };
-    users::signed_in_as(&state.db, &auth)
-        .await
-        .map_err(web_door::refused)
+    users::signed_in_as(
+        &state.db,
+        state.revocations.profiles(),
+        &auth,
+        state.clock.now(),
+    )
+    .await
+    .map_err(web_door::refused)
 }
 
 /// The session the first render starts from. On the server it is read from the request;

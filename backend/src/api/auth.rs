@@ -147,6 +147,12 @@ pub async fn logout_all(
         (status = 401, description = "not signed in", body = ApiErrorBody),
     ))]
 pub async fn me(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<SignedIn>> {
-    let session = users::signed_in_as(&state.db, &auth).await?;
+    let session = users::signed_in_as(
+        &state.db,
+        state.revocations.profiles(),
+        &auth,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(session.ok_or(ApiError::Unauthenticated)?))
 }

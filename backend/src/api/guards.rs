@@ -127,7 +127,14 @@ pub async fn page_session(State(state): State<AppState>, mut req: Request, next:
         return next.run(req).await;
     }
     let session = match authenticate(&state, req.headers()) {
-        Ok(auth) => match users::signed_in_as(&state.db, &auth).await {
+        Ok(auth) => match users::signed_in_as(
+            &state.db,
+            state.revocations.profiles(),
+            &auth,
+            state.clock.now(),
+        )
+        .await
+        {
             Ok(session) => session,
             Err(err) => return ApiError::from(err).into_response(),
         },

@@ -11,6 +11,7 @@ on_both_databases!(
     reuse_of_a_rotated_token_after_the_grace_window_revokes_the_whole_session,
     an_access_token_dies_when_its_lifetime_ends,
     an_api_refresh_token_gets_no_grace_even_through_the_cookie_endpoint,
+    rotations_at_once_each_keep_their_own_outcome_and_all_answered_ones_are_committed,
 );
 
 async fn refresh_rotates_both_cookies(backend: Backend) {
@@ -133,4 +134,53 @@ async fn an_api_refresh_token_gets_no_grace_even_through_the_cookie_endpoint(bac
         StatusCode::UNAUTHORIZED,
         "the session is revoked"
     );
+}
+
+/// Many rotations at once (on SQLite they share transactions, `rotations.rs`): a reused
+/// token and an unknown one among them are refused without undoing the others, and every
+/// rotation that was answered was committed, as a server started afresh on the database
+/// finds.
+async fn rotations_at_once_each_keep_their_own_outcome_and_all_answered_ones_are_committed(
+    backend: Backend,
+) {
+    use crate::harness::spawn_on;
+
+    let app = spawn_app(backend).await;
+    let (_, email) = app.signed_up_browser().await;
+    let mut chains = Vec::new();
+    for _ in 0..12 {
+        chains.push(app.api_tokens(&email).await.1);
+    }
+    // One chain is rotated first: presenting its old token again is a reuse.
+    let stolen = chains.pop().unwrap();
+    let rotated = app.refresh_with_api(&stolen).await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
+    let thiefs_victim = rotated.json["refresh_token"].as_str().unwrap().to_owned();
+
+    for _round in 0..5 {
+        let mut presented = chains.clone();
+        presented.push(stolen.clone());
+        presented.push("not-a-token-anyone-was-given".to_owned());
+        let replies =
+            futures::future::join_all(presented.iter().map(|t| app.refresh_with_api(t))).await;
+        let (ours, refused) = replies.split_at(chains.len());
+        assert!(refused
+            .iter()
+            .all(|r| r.status == StatusCode::BAD_REQUEST || r.status == StatusCode::UNAUTHORIZED));
+        for (chain, reply) in chains.iter_mut().zip(ours) {
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            *chain = reply.json["refresh_token"].as_str().unwrap().to_owned();
+        }
+    }
+    // The reuse ended its session: the token its owner held is dead too.
+    assert_ne!(
+        app.refresh_with_api(&thiefs_victim).await.status,
+        StatusCode::OK
+    );
+    // A new process on the same database knows every token that was handed out.
+    let again = spawn_on(app.config.clone(), app.clock.clone()).await;
+    for chain in &chains {
+        let reply = again.refresh_with_api(chain).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
 }
