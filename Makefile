@@ -116,7 +116,10 @@ setup:
 	@scripts/setup.sh test
 
 # Throughput and latency of the auth paths on the release build, against real server
-# processes on 127.0.0.1 (SQLite and the local PostgreSQL). Bounded: about two minutes.
+# processes on 127.0.0.1 (SQLite and the local PostgreSQL), the server pinned to one core
+# and the load on the other. `SIGNOUT_SERVER_BIN=<an older server binary> make bench` puts
+# that build beside this one, measured in the same run. Bounded: a few minutes.
 bench:
+	@scripts/setup.sh bench
 	cargo build --release -p notes-api
 	cargo bench -p server --bench bench

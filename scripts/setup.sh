@@ -6,6 +6,7 @@
 #   scripts/setup.sh test    the release set, plus PostgreSQL up, Chromium and the npm packages
 #   scripts/setup.sh release the build set, plus rust-src and the build tools of tools/ (a
 #                            current wasm-opt)
+#   scripts/setup.sh bench   PostgreSQL up, wrk and taskset (for `make bench`)
 #   scripts/setup.sh python  the OAuth client and the fuzzer (target/py), for
 #                            `make test-oauth` and `make fuzz` (also part of `test`)
 set -euo pipefail
@@ -118,11 +119,20 @@ ensure_python_tools() {
   touch "$stamp"
 }
 
+ensure_bench_tools() {
+  # `make bench` loads the session check with wrk, pinned with taskset (util-linux) to the
+  # core the server is not on.
+  if command -v wrk >/dev/null && command -v taskset >/dev/null; then return; fi
+  say "installing wrk and taskset, for make bench"
+  apt_install wrk util-linux
+}
+
 case "${1:-build}" in
   build) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen ;;
   test) ensure_wasm_target; ensure_rust_src; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_build_tools
         ensure_postgres; ensure_chromium; ensure_node; ensure_npm_packages; ensure_python_tools ;;
   python) ensure_python_tools ;;
+  bench) ensure_postgres; ensure_bench_tools ;;
   release) ensure_wasm_target; ensure_rust_src; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_build_tools ;;
   *) echo "usage: $0 [build|test|release|python]" >&2; exit 2 ;;
 esac

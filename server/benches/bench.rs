@@ -19,6 +19,8 @@ const PASSWORD: &str = "correct horse battery";
 const RUN_FOR: Duration = Duration::from_secs(3);
 /// Concurrent clients of the throughput measurements.
 const CLIENTS: usize = 16;
+/// Independent refresh-token chains rotated by those clients.
+const CHAINS: usize = 400;
 
 /// A server binary started for the benchmark, stopped (by its own id) when dropped.
 struct ServerProcess {
@@ -53,9 +55,49 @@ fn server_builds() -> Vec<(String, String)> {
     }
 }
 
+/// The core the server under test runs on, when the machine has two or more and
+/// `taskset` is there: the load generators (`wrk`, and this process) keep to the other one,
+/// so that the server's figures are one core's work, the same on every run.
+const SERVER_CORE: &str = "0";
+const LOAD_CORE: &str = "1";
+
+fn can_pin() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2) && on_path("taskset")
+}
+
+fn on_path(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// A command for `program`, pinned to `core` when pinning is possible.
+fn pinned(program: &str, core: &str) -> Command {
+    if can_pin() {
+        let mut command = Command::new("taskset");
+        command.args(["-c", core, program]);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+/// Moves every thread of this process (the reqwest clients) to the load generators' core.
+fn pin_this_process() {
+    if can_pin() {
+        let _ = Command::new("taskset")
+            .args(["-a", "-p", "-c", LOAD_CORE, &std::process::id().to_string()])
+            .stdout(Stdio::null())
+            .status();
+    }
+}
+
 async fn start_server(binary: &str, database_url: &str) -> ServerProcess {
     let port = free_port();
-    let child = Command::new(binary)
+    let child = pinned(binary, SERVER_CORE)
         .env("DATABASE_URL", database_url)
         .env("JWT_SECRET", "bench-secret-bench-secret-bench-secret-0")
         .env("LEPTOS_ENV", "PROD")
@@ -149,14 +191,20 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// `GET /api/auth/me` with a bearer from `CLIENTS` clients: requests per second, p99.
+/// `GET /api/auth/me` with a bearer from `CLIENTS` connections: requests per second, p99.
+/// Measured by `wrk` on the other core when it is installed (`scripts/setup.sh bench`),
+/// else by this process's own clients.
 async fn session_checks(base: &str) -> (f64, Duration) {
     let http = reqwest::Client::new();
     let (_, access, _) = new_user(&http, base).await;
+    let url = format!("{base}/api/auth/me");
+    if on_path("wrk") {
+        return wrk(&url, &access);
+    }
     let until = Instant::now() + RUN_FOR;
     let mut tasks = Vec::new();
     for _ in 0..CLIENTS {
-        let (http, url, access) = (http.clone(), format!("{base}/api/auth/me"), access.clone());
+        let (http, url, access) = (http.clone(), url.clone(), access.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             while Instant::now() < until {
@@ -187,24 +235,89 @@ async fn session_checks(base: &str) -> (f64, Duration) {
     )
 }
 
-/// Refresh-token rotations per second: `CLIENTS` API sessions, each rotating its own
-/// token in a chain.
+/// One `wrk` run (one thread, `CLIENTS` connections, `RUN_FOR`) against `url` with the
+/// bearer `access`: requests per second and p99. Any answer but 200 fails the bench.
+fn wrk(url: &str, access: &str) -> (f64, Duration) {
+    let out = pinned("wrk", LOAD_CORE)
+        .args(["-t1", &format!("-c{CLIENTS}")])
+        .arg(format!("-d{}s", RUN_FOR.as_secs()))
+        .args([
+            "--latency",
+            "-H",
+            &format!("Authorization: Bearer {access}"),
+            url,
+        ])
+        .output()
+        .expect("wrk runs");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && !report.contains("Non-2xx"),
+        "wrk: {report}"
+    );
+    let field = |prefix: &str| {
+        report
+            .lines()
+            .find_map(|line| line.trim().strip_prefix(prefix))
+            .map(|rest| rest.trim().to_owned())
+            .unwrap_or_else(|| panic!("no {prefix} in wrk's report: {report}"))
+    };
+    let rate = field("Requests/sec:").parse().expect("a rate");
+    (rate, wrk_duration(&field("99%")))
+}
+
+/// A duration as wrk prints it: `812.00us`, `1.23ms`, `2.01s`.
+fn wrk_duration(text: &str) -> Duration {
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().expect("a number");
+    let seconds = match unit {
+        "us" => number / 1e6,
+        "ms" => number / 1e3,
+        "s" => number,
+        "m" => number * 60.0,
+        other => panic!("unknown unit {other} in wrk's report"),
+    };
+    Duration::from_secs_f64(seconds)
+}
+
+/// Refresh-token rotations per second: `CHAINS` API sessions, each rotating its own token
+/// in a chain, shared out among `CLIENTS` clients.
 async fn refresh_rotations(base: &str) -> f64 {
     let http = reqwest::Client::new();
-    let (email, _, _) = new_user(&http, base).await;
+    // Twenty sessions per user, well under the server's cap on a user's sessions.
+    let mut chains = Vec::new();
+    for _ in 0..CHAINS / 20 {
+        let (email, _, refresh) = new_user(&http, base).await;
+        chains.push(refresh);
+        for _ in 1..20 {
+            chains.push(sign_in(&http, base, &email).await.1);
+        }
+    }
     let mut tasks = Vec::new();
     let until = Instant::now() + RUN_FOR;
-    for _ in 0..CLIENTS {
-        let (_, mut refresh) = sign_in(&http, base, &email).await;
+    for client in 0..CLIENTS {
+        let mut own: Vec<String> = chains
+            .iter()
+            .skip(client)
+            .step_by(CLIENTS)
+            .cloned()
+            .collect();
         let (http, url) = (http.clone(), format!("{base}/api/auth/token"));
         tasks.push(tokio::spawn(async move {
             let mut rotations = 0u64;
-            while Instant::now() < until {
-                let body = json!({"grant_type": "refresh_token", "refresh_token": refresh});
-                let (status, reply) = post(&http, &url, None, body).await;
-                assert_eq!(status, 200, "refresh: {reply}");
-                refresh = reply["refresh_token"].as_str().unwrap().to_owned();
-                rotations += 1;
+            'run: loop {
+                for refresh in own.iter_mut() {
+                    if Instant::now() >= until {
+                        break 'run;
+                    }
+                    let body = json!({"grant_type": "refresh_token", "refresh_token": refresh});
+                    let (status, reply) = post(&http, &url, None, body).await;
+                    assert_eq!(status, 200, "refresh: {reply}");
+                    *refresh = reply["refresh_token"].as_str().unwrap().to_owned();
+                    rotations += 1;
+                }
             }
             rotations
         }));
@@ -559,7 +672,7 @@ async fn measure(binary: &str, label: &str, postgres: bool, rows: &mut Rows) {
     let rotations = refresh_rotations(&server.base).await;
     put(
         rows,
-        "refresh rotations".into(),
+        format!("refresh rotations ({CHAINS} chains)"),
         label,
         format!("{rotations:.0} /s"),
     );
@@ -613,6 +726,7 @@ async fn measure(binary: &str, label: &str, postgres: bool, rows: &mut Rows) {
 #[tokio::main]
 async fn main() {
     sqlx::any::install_default_drivers();
+    pin_this_process();
     let builds = server_builds();
     let mut rows: Rows = Vec::new();
     for (label, postgres) in [("SQLite", false), ("PostgreSQL", true)] {
