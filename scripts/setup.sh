@@ -134,5 +134,5 @@ case "${1:-build}" in
   python) ensure_python_tools ;;
   bench) ensure_postgres; ensure_bench_tools ;;
   release) ensure_wasm_target; ensure_rust_src; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_build_tools ;;
-  *) echo "usage: $0 [build|test|release|python]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|release|python|bench]" >&2; exit 2 ;;
 esac

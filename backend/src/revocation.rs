@@ -19,7 +19,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::clock::UnixTime;
 use super::db::Dialect;
-use super::profiles::Profiles;
+use super::profiles::{Profiles, KEEP_FOR};
 use super::tokens::AccessClaims;
 
 /// The `NOTIFY` channel that wakes the tailers of other processes.
@@ -267,7 +267,7 @@ pub async fn record(
     .bind(kept_session)
     .bind(jti)
     .bind(version)
-    .bind(revocation.forget_after())
+    .bind(kept_until(revocation, now))
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -279,6 +279,20 @@ pub async fn record(
             .await?;
     }
     Ok(())
+}
+
+/// How long the row of `revocation` must stay readable by the other processes' tailers: as
+/// long as the tokens it kills could be valid, and, for an event that names a user, as long
+/// as a profile of that user may be kept (`profiles.rs`). A user-level revocation that
+/// kills nothing (an email change when only the caller's kept session was signed in) still
+/// drops the user's old profile everywhere.
+fn kept_until(revocation: &Revocation, now: UnixTime) -> UnixTime {
+    match revocation {
+        Revocation::UserVersion { forget_after, .. } | Revocation::Profile { forget_after, .. } => {
+            (*forget_after).max(now + KEEP_FOR)
+        }
+        other => other.forget_after(),
+    }
 }
 
 /// The columns `from_row` reads, for the queries of the tailer.

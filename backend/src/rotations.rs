@@ -72,39 +72,57 @@ async fn rotate_alone(db: &Db, rotation: Rotation) -> sqlx::Result<RefreshOutcom
 }
 
 /// The committing task: takes whatever is waiting (up to `MAX_BATCH`), carries it out in
-/// one transaction, answers, and starts again. It runs until the state is dropped.
+/// one transaction, answers, and starts again. It runs until the state is dropped. Each
+/// batch runs in a task of its own: should one panic, its callers are answered with an
+/// error (their replies are dropped) and the next batch is served all the same.
 async fn commit_together(db: Db, mut waiting: mpsc::Receiver<(Rotation, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (rotations, replies): (Vec<Rotation>, Vec<Reply>) = batch.drain(..).unzip();
-        match rotate_batch(&db, &rotations).await {
-            Ok(outcomes) => {
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    // A caller that has gone (its client hung up) needs no answer.
-                    let _ = reply.send(outcome);
+        let pending: Vec<(Rotation, Reply)> = std::mem::take(&mut batch);
+        let db = db.clone();
+        let done = tokio::spawn(async move {
+            let (rotations, replies): (Vec<Rotation>, Vec<Reply>) = pending.into_iter().unzip();
+            match rotate_batch(&db, &rotations, &replies).await {
+                Ok(outcomes) => {
+                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                        // A caller that has gone needs no answer.
+                        let _ = reply.send(outcome);
+                    }
+                }
+                Err(failed) => {
+                    for reply in replies {
+                        let _ = reply.send(Err(copy_of(&failed)));
+                    }
                 }
             }
-            Err(failed) => {
-                for reply in replies {
-                    let _ = reply.send(Err(copy_of(&failed)));
-                }
-            }
+        });
+        if let Err(panicked) = done.await {
+            tracing::error!(error = %panicked, "a batch of refresh-token rotations failed");
         }
     }
 }
 
 /// One transaction for `rotations`: the outcome of each, or the error that lost them all
-/// (nothing of the batch was committed then).
+/// (nothing of the batch was committed then). A rotation whose caller has gone (its client
+/// hung up, its request timed out) is not carried out, or is rolled back if the caller
+/// left while it ran: nobody would receive its new refresh token, and the old one, now
+/// rotated, would then read as stolen at its holder's next refresh.
 async fn rotate_batch(
     db: &Db,
     rotations: &[Rotation],
+    replies: &[Reply],
 ) -> sqlx::Result<Vec<sqlx::Result<RefreshOutcome>>> {
     let mut tx = db::begin_write(db, Dialect::Sqlite).await?;
     let mut outcomes = Vec::with_capacity(rotations.len());
-    for rotation in rotations {
+    for (rotation, reply) in rotations.iter().zip(replies) {
+        if reply.is_closed() {
+            outcomes.push(Err(sqlx::Error::WorkerCrashed));
+            continue;
+        }
         sqlx::query("SAVEPOINT rotation").execute(&mut *tx).await?;
         let outcome = rotate_refresh_token_in(&mut tx, Dialect::Sqlite, rotation).await;
-        if !matches!(outcome, Ok(RefreshOutcome::Continued { .. })) {
+        let kept = matches!(outcome, Ok(RefreshOutcome::Continued { .. })) && !reply.is_closed();
+        if !kept {
             // Fails only if SQLite rolled the whole transaction back (a full disk, say):
             // then the batch fails as one.
             sqlx::query("ROLLBACK TO rotation")
