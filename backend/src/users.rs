@@ -300,21 +300,34 @@ pub async fn set_email(conn: &mut AnyConnection, user_id: &str, email: &str) -> 
     }
 }
 
+/// How current a profile must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// The session check (`GET /api/auth/me`): a kept profile will do (see `profiles.rs`
+    /// for why it is current but for the tail's delay on other processes).
+    Kept,
+    /// A page render: read now, as the page's own guards are (`/admin` reads the database),
+    /// so that a page never shows a profile older than what it allows; the read is kept
+    /// for the session checks that follow.
+    Read,
+}
+
 /// The authenticated caller as the client may know them; `None` if the account is gone.
-/// The profile comes from `profiles` when this process has it (see `profiles.rs` for why
-/// it is current), else from the database, and is then kept.
 pub async fn signed_in_as(
     db: &Db,
     profiles: &Profiles,
     auth: &super::authn::Authenticated,
+    freshness: Freshness,
     now: UnixTime,
 ) -> sqlx::Result<Option<wire::SignedIn>> {
     let signed_in = |user: wire::UserView| wire::SignedIn {
         user,
         session_id: auth.session_id().to_owned(),
     };
-    if let Some(kept) = profiles.get(auth.user_id(), now) {
-        return Ok(Some(signed_in(kept)));
+    if freshness == Freshness::Kept {
+        if let Some(kept) = profiles.get(auth.user_id(), now) {
+            return Ok(Some(signed_in(kept)));
+        }
     }
     let generation = profiles.generation();
     let Some(user) = find_by_id(db, auth.user_id()).await? else {

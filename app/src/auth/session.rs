@@ -24,6 +24,7 @@ pub async fn current_session() -> Result<Option<SignedIn>, AppError> {
         &state.db,
         state.revocations.profiles(),
         &auth,
+        users::Freshness::Read,
         state.clock.now(),
     )
     .await

@@ -151,6 +151,7 @@ pub async fn me(State(state): State<AppState>, auth: Authenticated) -> ApiResult
         &state.db,
         state.revocations.profiles(),
         &auth,
+        users::Freshness::Kept,
         state.clock.now(),
     )
     .await?;

@@ -131,6 +131,7 @@ pub async fn page_session(State(state): State<AppState>, mut req: Request, next:
             &state.db,
             state.revocations.profiles(),
             &auth,
+            users::Freshness::Read,
             state.clock.now(),
         )
         .await
