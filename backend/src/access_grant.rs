@@ -84,10 +84,7 @@ pub async fn grant_locked(
     .await?
     .rows_affected()
         == 1;
-    Ok(recorded.then_some(AccessGrant {
-        version: user.token_version,
-        expires_at,
-    }))
+    Ok(recorded.then_some(granted(user, expires_at)))
 }
 
 /// The grant of a refresh-token rotation, which also moves the session's idle deadline: one
@@ -126,8 +123,13 @@ pub async fn grant_on_rotation(
     .await?
     .rows_affected()
         == 1;
-    Ok(recorded.then_some(AccessGrant {
+    Ok(recorded.then_some(granted(user, expires_at)))
+}
+
+/// The grant whose expiry is now recorded on its session, at the locked user's version.
+fn granted(user: &LockedUser, expires_at: UnixTime) -> AccessGrant {
+    AccessGrant {
         version: user.token_version,
         expires_at,
-    }))
+    }
 }

@@ -118,6 +118,17 @@ impl AppState {
         })))
     }
 
+    /// Who `auth` is, as the client may know them (`users::signed_in_as`, with this
+    /// process's kept profiles and clock).
+    pub async fn signed_in_as(
+        &self,
+        auth: &crate::authn::Authenticated,
+        freshness: crate::users::Freshness,
+    ) -> sqlx::Result<Option<wire::SignedIn>> {
+        let profiles = self.revocations.profiles();
+        crate::users::signed_in_as(&self.db, profiles, auth, freshness, self.clock.now()).await
+    }
+
     /// Mail was committed to the outbox: send it now rather than at the next poll.
     pub fn mail_committed(&self) {
         self.mail_ready.notify_one();

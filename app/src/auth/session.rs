@@ -20,15 +20,10 @@ pub async fn current_session() -> Result<Option<SignedIn>, AppError> {
     let Ok(auth) = authenticate(&state, &parts.headers) else {
         return Ok(None);
     };
-    users::signed_in_as(
-        &state.db,
-        state.revocations.profiles(),
-        &auth,
-        users::Freshness::Read,
-        state.clock.now(),
-    )
-    .await
-    .map_err(web_door::refused)
+    state
+        .signed_in_as(&auth, users::Freshness::Read)
+        .await
+        .map_err(web_door::refused)
 }
 
 /// The session the first render starts from. On the server it is read from the request;

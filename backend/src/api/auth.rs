@@ -147,13 +147,6 @@ pub async fn logout_all(
         (status = 401, description = "not signed in", body = ApiErrorBody),
     ))]
 pub async fn me(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<SignedIn>> {
-    let session = users::signed_in_as(
-        &state.db,
-        state.revocations.profiles(),
-        &auth,
-        users::Freshness::Kept,
-        state.clock.now(),
-    )
-    .await?;
+    let session = state.signed_in_as(&auth, users::Freshness::Kept).await?;
     Ok(Json(session.ok_or(ApiError::Unauthenticated)?))
 }

@@ -127,15 +127,7 @@ pub async fn page_session(State(state): State<AppState>, mut req: Request, next:
         return next.run(req).await;
     }
     let session = match authenticate(&state, req.headers()) {
-        Ok(auth) => match users::signed_in_as(
-            &state.db,
-            state.revocations.profiles(),
-            &auth,
-            users::Freshness::Read,
-            state.clock.now(),
-        )
-        .await
-        {
+        Ok(auth) => match state.signed_in_as(&auth, users::Freshness::Read).await {
             Ok(session) => session,
             Err(err) => return ApiError::from(err).into_response(),
         },
