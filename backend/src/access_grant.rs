@@ -87,44 +87,63 @@ pub async fn grant_locked(
     Ok(recorded.then_some(granted(user, expires_at)))
 }
 
-/// The grant of a refresh-token rotation, which also moves the session's idle deadline: one
-/// statement where `grant_locked` and the activity update took three. The caller holds the
-/// user's row lock and read `session_expires_at` (which never changes) in this transaction;
-/// the idle deadline is the one this statement sets. `None` if the account is not active or
-/// the session ended meanwhile (PostgreSQL lets a sign-out commit between the caller's read
-/// and its lock; the condition on `revoked_at` sees it).
-pub async fn grant_on_rotation(
-    conn: &mut AnyConnection,
+/// What a refresh-token rotation writes on its session: the new idle deadline, and the
+/// access token's expiry (capped at both of the session's deadlines), with the user's
+/// version as read under the row lock the caller holds.
+#[derive(Clone, Copy, Debug)]
+pub struct RotationGrant {
+    pub idle_expires_at: UnixTime,
+    pub grant: AccessGrant,
+}
+
+/// The terms of a rotation's grant, or `None` if the account is not active or nothing
+/// would be left of the session. `session_expires_at` never changes, so the caller's read
+/// of it is current.
+pub fn on_rotation(
     user: &LockedUser,
-    session_id: &str,
     session_expires_at: UnixTime,
     ttl: i64,
     idle_timeout: i64,
     now: UnixTime,
-) -> sqlx::Result<Option<AccessGrant>> {
+) -> Option<RotationGrant> {
     if !user.is_active() {
-        return Ok(None);
+        return None;
     }
     let idle_expires_at = now + idle_timeout;
     let expires_at = (now + ttl).min(session_expires_at).min(idle_expires_at);
-    if expires_at <= now {
-        return Ok(None);
-    }
-    let recorded = sqlx::query(
-        "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2,
-             access_expires_max = CASE WHEN access_expires_max < $3 THEN $3 ELSE access_expires_max END
-         WHERE id = $4 AND revoked_at IS NULL",
-    )
+    (expires_at > now).then_some(RotationGrant {
+        idle_expires_at,
+        grant: granted(user, expires_at),
+    })
+}
+
+/// Records a rotation's grant, which also moves the session's idle deadline: one
+/// statement where `grant_locked` and the activity update took three. `false` if the
+/// session ended meanwhile (PostgreSQL lets a sign-out commit between the caller's read and
+/// its lock; the condition on `revoked_at` sees it). `RECORD_ON_ROTATION` is the statement,
+/// which the PostgreSQL rotation also runs as part of a larger one.
+pub async fn record_on_rotation(
+    conn: &mut AnyConnection,
+    terms: RotationGrant,
+    session_id: &str,
+    now: UnixTime,
+) -> sqlx::Result<bool> {
+    let recorded = sqlx::query(&format!(
+        "{RECORD_ON_ROTATION} WHERE id = $4 AND revoked_at IS NULL"
+    ))
     .bind(now)
-    .bind(idle_expires_at)
-    .bind(expires_at)
+    .bind(terms.idle_expires_at)
+    .bind(terms.grant.expires_at)
     .bind(session_id)
     .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        == 1;
-    Ok(recorded.then_some(granted(user, expires_at)))
+    .await?;
+    Ok(recorded.rows_affected() == 1)
 }
+
+/// The update of `record_on_rotation`, without its condition: `$1` now, `$2` the idle
+/// deadline, `$3` the access token's expiry (only ever raised).
+pub const RECORD_ON_ROTATION: &str = "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2,
+    access_expires_max = CASE WHEN access_expires_max < $3 THEN $3 ELSE access_expires_max END";
 
 /// The grant whose expiry is now recorded on its session, at the locked user's version.
 fn granted(user: &LockedUser, expires_at: UnixTime) -> AccessGrant {

@@ -4,10 +4,15 @@
 //! at every commit, `synchronous = FULL`, so that no sign-out is ever lost). One rotation
 //! per transaction therefore capped rotations at what the disk can sync, whatever the
 //! CPU: about 500 a second here. Here the rotations waiting when the writer is free go
-//! into one transaction, each in a savepoint of its own, and share one commit. A rotation
-//! that is refused at its last step (or fails) is rolled back to its savepoint, alone.
-//! Nobody is answered before the commit: no token is handed out whose rotation could still
-//! be lost. At low load a batch is one rotation, and nothing waits.
+//! into one transaction and share one commit. Nobody is answered before the commit: no
+//! token is handed out whose rotation could still be lost. At low load a batch is one
+//! rotation, and nothing waits.
+//!
+//! A rotation checks everything before it writes (`rotate_refresh_token_in`), so a refused
+//! one leaves nothing to undo, and the batch needs no savepoint per rotation (two more
+//! statements each, and each statement is a round trip to sqlx's SQLite thread). The rare
+//! rotation that must be undone (it failed, it was refused after writing, or its caller
+//! left) rolls the whole transaction back, and the batch runs again without it.
 //!
 //! On PostgreSQL each rotation has its own transaction: concurrent commits there already
 //! share the flushes of the log, and one transaction holding the rows of many users would
@@ -16,7 +21,7 @@
 use tokio::sync::{mpsc, oneshot};
 
 use super::db::{self, Db, Dialect};
-use super::sessions::{rotate_refresh_token_in, RefreshOutcome, Rotation};
+use super::sessions::{rotate_refresh_token_in, RefreshOutcome, Rotated, Rotation};
 
 /// Rotations committed together at most.
 const MAX_BATCH: usize = 64;
@@ -63,12 +68,17 @@ impl Rotations {
 
 async fn rotate_alone(db: &Db, rotation: Rotation) -> sqlx::Result<RefreshOutcome> {
     let mut tx = db::begin_write(db, Dialect::Postgres).await?;
-    let outcome = rotate_refresh_token_in(&mut tx, Dialect::Postgres, &rotation).await?;
-    if matches!(outcome, RefreshOutcome::Continued { .. }) {
-        db::commit(tx).await?;
-    }
-    // Any other outcome is rolled back as `tx` is dropped.
-    Ok(outcome)
+    // Anything but a continued session is rolled back as `tx` is dropped.
+    Ok(
+        match rotate_refresh_token_in(&mut tx, Dialect::Postgres, &rotation).await? {
+            Rotated::Outcome(outcome @ RefreshOutcome::Continued { .. }) => {
+                db::commit(tx).await?;
+                outcome
+            }
+            Rotated::Outcome(refused) => refused,
+            Rotated::RollBack => RefreshOutcome::Invalid,
+        },
+    )
 }
 
 /// The committing task: takes whatever is waiting (up to `MAX_BATCH`), carries it out in
@@ -79,61 +89,91 @@ async fn commit_together(db: Db, mut waiting: mpsc::Receiver<(Rotation, Reply)>)
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let pending: Vec<(Rotation, Reply)> = std::mem::take(&mut batch);
-        let db = db.clone();
-        let done = tokio::spawn(async move {
-            let (rotations, replies): (Vec<Rotation>, Vec<Reply>) = pending.into_iter().unzip();
-            match rotate_batch(&db, &rotations, &replies).await {
-                Ok(outcomes) => {
-                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                        // A caller that has gone needs no answer.
-                        let _ = reply.send(outcome);
-                    }
-                }
-                Err(failed) => {
-                    for reply in replies {
-                        let _ = reply.send(Err(copy_of(&failed)));
-                    }
-                }
-            }
-        });
+        let done = tokio::spawn(commit_batch(db.clone(), pending));
         if let Err(panicked) = done.await {
             tracing::error!(error = %panicked, "a batch of refresh-token rotations failed");
         }
     }
 }
 
-/// One transaction for `rotations`: the outcome of each, or the error that lost them all
-/// (nothing of the batch was committed then). A rotation whose caller has gone (its client
-/// hung up, its request timed out) is not carried out, or is rolled back if the caller
-/// left while it ran: nobody would receive its new refresh token, and the old one, now
-/// rotated, would then read as stolen at its holder's next refresh.
-async fn rotate_batch(
-    db: &Db,
-    rotations: &[Rotation],
-    replies: &[Reply],
-) -> sqlx::Result<Vec<sqlx::Result<RefreshOutcome>>> {
-    let mut tx = db::begin_write(db, Dialect::Sqlite).await?;
-    let mut outcomes = Vec::with_capacity(rotations.len());
-    for (rotation, reply) in rotations.iter().zip(replies) {
-        if reply.is_closed() {
-            outcomes.push(Err(sqlx::Error::WorkerCrashed));
-            continue;
+/// Commits `pending` in one transaction and answers every caller. A rotation that must be
+/// undone is answered on its own (or not at all, if its caller has gone) and the batch is
+/// run again without it, so each run is shorter, and the last one commits.
+async fn commit_batch(db: Db, mut pending: Vec<(Rotation, Reply)>) {
+    loop {
+        // A caller that has gone (its client hung up, its request timed out) is not
+        // rotated for: nobody would receive its new refresh token, and the old one, now
+        // rotated, would then read as stolen at its holder's next refresh.
+        pending.retain(|(_, reply)| !reply.is_closed());
+        if pending.is_empty() {
+            return;
         }
-        sqlx::query("SAVEPOINT rotation").execute(&mut *tx).await?;
-        let outcome = rotate_refresh_token_in(&mut tx, Dialect::Sqlite, rotation).await;
-        let kept = matches!(outcome, Ok(RefreshOutcome::Continued { .. })) && !reply.is_closed();
-        if !kept {
-            // Fails only if SQLite rolled the whole transaction back (a full disk, say):
-            // then the batch fails as one.
-            sqlx::query("ROLLBACK TO rotation")
-                .execute(&mut *tx)
-                .await?;
+        match run_batch(&db, &pending).await {
+            Run::Committed(outcomes) => {
+                for ((_, reply), outcome) in pending.into_iter().zip(outcomes) {
+                    // A caller that left after the commit needs no answer.
+                    let _ = reply.send(Ok(outcome));
+                }
+                return;
+            }
+            Run::Undo(at, answer) => {
+                let (_, reply) = pending.remove(at);
+                if let Some(answer) = answer {
+                    let _ = reply.send(answer);
+                }
+            }
+            Run::Failed(failed) => {
+                for (_, reply) in pending {
+                    let _ = reply.send(Err(copy_of(&failed)));
+                }
+                return;
+            }
         }
-        sqlx::query("RELEASE rotation").execute(&mut *tx).await?;
-        outcomes.push(outcome);
     }
-    db::commit(tx).await?;
-    Ok(outcomes)
+}
+
+/// How one run of a batch ended.
+enum Run {
+    /// Committed: the outcome of each rotation, in order.
+    Committed(Vec<RefreshOutcome>),
+    /// Rolled back because of the rotation at this index, with its answer (none for a
+    /// caller that has left).
+    Undo(usize, Option<sqlx::Result<RefreshOutcome>>),
+    /// Nothing was committed, for all of them: the transaction could not begin or commit.
+    Failed(sqlx::Error),
+}
+
+/// One transaction for `pending`. Every outcome but a continued session wrote nothing,
+/// so only a rotation that failed, was refused after writing, or whose caller left while
+/// it ran needs the transaction rolled back (it is, as `tx` is dropped).
+async fn run_batch(db: &Db, pending: &[(Rotation, Reply)]) -> Run {
+    let mut tx = match db::begin_write(db, Dialect::Sqlite).await {
+        Ok(tx) => tx,
+        Err(failed) => return Run::Failed(failed),
+    };
+    let mut outcomes = Vec::with_capacity(pending.len());
+    for (at, (rotation, _)) in pending.iter().enumerate() {
+        match rotate_refresh_token_in(&mut tx, Dialect::Sqlite, rotation).await {
+            Ok(Rotated::Outcome(outcome)) => outcomes.push(outcome),
+            Ok(Rotated::RollBack) => return Run::Undo(at, Some(Ok(RefreshOutcome::Invalid))),
+            Err(failed) => return Run::Undo(at, Some(Err(failed))),
+        }
+    }
+    // Looked at last, right before the commit, so that a caller can leave unseen only
+    // while the commit itself runs.
+    let left = outcomes
+        .iter()
+        .zip(pending)
+        .position(|(outcome, (_, reply))| {
+            matches!(outcome, RefreshOutcome::Continued { .. }) && reply.is_closed()
+        });
+    if let Some(at) = left {
+        return Run::Undo(at, None);
+    }
+    match db::commit(tx).await {
+        Ok(()) => Run::Committed(outcomes),
+        Err(failed) => Run::Failed(failed),
+    }
 }
 
 /// The error of a failed batch, for each of its callers: one that says the database is
@@ -143,5 +183,172 @@ fn copy_of(err: &sqlx::Error) -> sqlx::Error {
         sqlx::Error::Io(std::io::Error::other(err.to_string()))
     } else {
         sqlx::Error::Protocol(err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{ClientInfo, ClientKind};
+    use crate::password::PasswordHashString;
+    use crate::secret::Secret;
+    use crate::sessions::{self, SessionPolicy};
+    use crate::tokens::hash_refresh_token;
+    use crate::users::{self, CreateUser};
+
+    const NOW: i64 = 1_000_000;
+    const POLICY: SessionPolicy = SessionPolicy {
+        refresh_ttl: 86_400,
+        idle_timeout: 3_600,
+        reuse_grace: 10,
+    };
+
+    async fn database() -> Db {
+        let file = std::env::temp_dir().join(format!("rotations-{}.db", db::new_id()));
+        db::connect_and_migrate(&format!("sqlite://{}?mode=rwc", file.display()))
+            .await
+            .expect("a SQLite database")
+    }
+
+    /// `count` API sessions of one new user.
+    async fn sessions(db: &Db, count: usize) -> Vec<sessions::NewSession> {
+        let mut tx = db::begin_write(db, Dialect::Sqlite).await.unwrap();
+        let hash = PasswordHashString("not a real hash".into());
+        let email = format!("{}@example.com", db::new_id());
+        let CreateUser::Created(user) = users::create(&mut tx, &email, None, &hash, NOW)
+            .await
+            .unwrap()
+        else {
+            panic!("the email is new");
+        };
+        let mut tokens = Vec::new();
+        for _ in 0..count {
+            let client = api_client();
+            let session = sessions::create(&mut tx, &user.id, &client, POLICY, NOW).await;
+            tokens.push(session.unwrap());
+        }
+        db::commit(tx).await.unwrap();
+        tokens
+    }
+
+    fn api_client() -> ClientInfo {
+        ClientInfo {
+            ip: None,
+            user_agent: None,
+            kind: ClientKind::Api,
+        }
+    }
+
+    fn rotation(token: &Secret) -> Rotation {
+        Rotation {
+            token_hash: hash_refresh_token(token),
+            policy: POLICY,
+            allow_grace: false,
+            access_ttl: 900,
+            client: api_client(),
+            now: NOW + 1,
+        }
+    }
+
+    /// A rotation's reply, and whether its caller is still there to receive it.
+    fn waiting(
+        token: &Secret,
+        stays: bool,
+    ) -> (
+        (Rotation, Reply),
+        Option<oneshot::Receiver<sqlx::Result<RefreshOutcome>>>,
+    ) {
+        let (reply, answer) = oneshot::channel();
+        ((rotation(token), reply), stays.then_some(answer))
+    }
+
+    /// Whether `token` can still be rotated (it was never rotated, or its rotation was not
+    /// committed): presented alone, in a transaction that is rolled back.
+    async fn still_current(db: &Db, token: &Secret) -> bool {
+        let mut tx = db::begin_write(db, Dialect::Sqlite).await.unwrap();
+        let rotation = rotation(token);
+        let rotated = rotate_refresh_token_in(&mut tx, Dialect::Sqlite, &rotation);
+        matches!(
+            rotated.await.unwrap(),
+            Rotated::Outcome(RefreshOutcome::Continued { .. })
+        )
+    }
+
+    /// A caller that leaves while its rotation runs rolls the batch back (`run_batch`),
+    /// and none of it is committed.
+    #[tokio::test]
+    async fn a_caller_that_left_rolls_the_batch_back() {
+        let db = database().await;
+        let tokens: Vec<Secret> = sessions(&db, 3)
+            .await
+            .into_iter()
+            .map(|s| s.refresh_token)
+            .collect();
+        let (pending, _answers): (Vec<_>, Vec<_>) = tokens
+            .iter()
+            .enumerate()
+            .map(|(at, token)| waiting(token, at != 1))
+            .unzip();
+        let Run::Undo(1, None) = run_batch(&db, &pending).await else {
+            panic!("the batch is rolled back because of the rotation whose caller left");
+        };
+        for token in &tokens {
+            assert!(still_current(&db, token).await, "nothing was committed");
+        }
+    }
+
+    /// A rotation that fails midway (here a trigger refuses its new token, after it has
+    /// written) is answered with its error, and the batch commits the others without it:
+    /// its own token was never rotated. Callers that left before the batch ran are not
+    /// rotated for.
+    #[tokio::test]
+    async fn a_failed_rotation_is_undone_alone_and_the_others_are_committed() {
+        let db = database().await;
+        let started = sessions(&db, 4).await;
+        sqlx::query(&format!(
+            "CREATE TRIGGER disk_trouble BEFORE INSERT ON refresh_tokens
+             WHEN NEW.session_id = '{}' BEGIN SELECT RAISE(ABORT, 'disk trouble'); END",
+            started[1].session_id
+        ))
+        .execute(&db)
+        .await
+        .unwrap();
+        let tokens: Vec<&Secret> = started.iter().map(|s| &s.refresh_token).collect();
+        let (pending, answers): (Vec<_>, Vec<_>) = tokens
+            .iter()
+            .enumerate()
+            .map(|(at, token)| waiting(token, at != 3))
+            .unzip();
+
+        commit_batch(db.clone(), pending).await;
+        let mut answers = answers.into_iter();
+        for expected in ["continued", "failed", "continued"] {
+            let answer = answers
+                .next()
+                .flatten()
+                .expect("a caller")
+                .await
+                .expect("answered");
+            let got = match answer {
+                Ok(RefreshOutcome::Continued { .. }) => "continued",
+                Err(_) => "failed",
+                Ok(_) => "refused",
+            };
+            assert_eq!(got, expected);
+        }
+        let rotated = |token: &Secret| {
+            sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT rotated_at FROM refresh_tokens WHERE token_hash = $1",
+            )
+            .bind(hash_refresh_token(token))
+            .fetch_one(&db)
+        };
+        assert!(rotated(tokens[0]).await.unwrap().is_some(), "committed");
+        assert!(rotated(tokens[1]).await.unwrap().is_none(), "rolled back");
+        assert!(rotated(tokens[2]).await.unwrap().is_some(), "committed");
+        assert!(
+            rotated(tokens[3]).await.unwrap().is_none(),
+            "its caller had left"
+        );
     }
 }

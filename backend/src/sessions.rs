@@ -147,14 +147,25 @@ async fn insert_refresh_token(
     now: UnixTime,
 ) -> sqlx::Result<Secret> {
     let token = new_refresh_token();
+    insert_refresh_token_as(conn, &token, session_id, policy, now).await?;
+    Ok(token)
+}
+
+async fn insert_refresh_token_as(
+    conn: &mut AnyConnection,
+    token: &Secret,
+    session_id: &str,
+    policy: SessionPolicy,
+    now: UnixTime,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(hash_refresh_token(&token))
+        .bind(hash_refresh_token(token))
         .bind(session_id)
         .bind(now)
         .bind(now + policy.refresh_ttl)
         .execute(&mut *conn)
         .await?;
-    Ok(token)
+    Ok(())
 }
 
 /// One presentation of a refresh token, as `rotate_refresh_token_in` takes it.
@@ -189,21 +200,35 @@ pub enum RefreshOutcome {
     Invalid,
 }
 
+/// What a rotation did inside its transaction.
+#[derive(Debug)]
+pub enum Rotated {
+    /// Only a `Continued` outcome wrote anything, and it is to be committed; every other
+    /// outcome was decided before the first write.
+    Outcome(RefreshOutcome),
+    /// Refused after it wrote: the session ended between the read and the writes
+    /// (PostgreSQL lets a sign-out commit there). What it wrote must be rolled back, and
+    /// its caller is refused as for `RefreshOutcome::Invalid`.
+    RollBack,
+}
+
 /// Exchanges a refresh token, inside the caller's write transaction (`rotations.rs`
 /// commits it, alone or with others). `allow_grace` lets a browser tab that raced another
 /// one within the grace window continue without a new refresh token; API clients hold
 /// exactly one token, so for them any second use is a copy.
 ///
-/// Only `Continued` is to be committed: every other outcome is to be rolled back (a
-/// rotation refused at its last step has written already).
+/// Every check comes before the first write, so that a refusal leaves nothing to undo
+/// (`rotations.rs` commits many rotations together on SQLite, with no savepoint for each);
+/// only `Rotated::RollBack` has written.
 ///
-/// Six statements: the rotation is the busiest write there is, and on SQLite every
-/// statement of it holds the one write lock.
+/// Two statements on PostgreSQL (a read that locks, and one write; see `Writes::run`), five
+/// on SQLite: the rotation is the busiest write there is, and on SQLite every statement of
+/// it holds the one write lock.
 pub async fn rotate_refresh_token_in(
     conn: &mut AnyConnection,
     dialect: Dialect,
     rotation: &Rotation,
-) -> sqlx::Result<RefreshOutcome> {
+) -> sqlx::Result<Rotated> {
     let Rotation {
         ref token_hash,
         policy,
@@ -212,18 +237,26 @@ pub async fn rotate_refresh_token_in(
         ref client,
         now,
     } = *rotation;
-    let Some(row) = sqlx::query(
+    // The user's row is locked by the read itself, before any row of the session is
+    // written: the lock order of every transaction that grants tokens or ends sessions
+    // (`access_grant`). The token and session columns are as of the statement's start.
+    let Some(row) = sqlx::query(&format!(
         "SELECT rt.session_id, rt.expires_at AS token_expires_at, rt.rotated_at, s.user_id,
-                s.revoked_at, s.expires_at AS session_expires_at, s.idle_expires_at, s.client_kind
+                s.revoked_at, s.expires_at AS session_expires_at, s.idle_expires_at,
+                s.client_kind, {}
          FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
-         WHERE rt.token_hash = $1",
-    )
+              JOIN users u ON u.id = s.user_id
+         WHERE rt.token_hash = $1{}",
+        users::LOCKED_COLUMNS,
+        users::lock_clause(dialect, RowLock::Shared)
+    ))
     .bind(token_hash)
     .fetch_optional(&mut *conn)
     .await?
     else {
-        return Ok(RefreshOutcome::Invalid);
+        return Ok(Rotated::Outcome(RefreshOutcome::Invalid));
     };
+    let decided = |outcome| Ok(Rotated::Outcome(outcome));
     let session_id: String = row.try_get("session_id")?;
     let user_id: String = row.try_get("user_id")?;
     let revoked_at: Option<i64> = row.try_get("revoked_at")?;
@@ -231,18 +264,15 @@ pub async fn rotate_refresh_token_in(
     let token_expires_at: i64 = row.try_get("token_expires_at")?;
     let session_expires_at: i64 = row.try_get("session_expires_at")?;
     let idle_expires_at: i64 = row.try_get("idle_expires_at")?;
+    let user = users::locked_user_of(&row)?;
 
-    if revoked_at.is_some() {
-        return Ok(RefreshOutcome::Invalid);
+    // A disabled or deleted account is granted nothing, whatever its sessions say.
+    if revoked_at.is_some() || !user.is_active() {
+        return decided(RefreshOutcome::Invalid);
     }
     if token_expires_at <= now || session_expires_at <= now || idle_expires_at <= now {
-        return Ok(RefreshOutcome::Expired);
+        return decided(RefreshOutcome::Expired);
     }
-    // The user's row before any row of the session: the lock order of every transaction
-    // that grants tokens or ends sessions (`access_grant`).
-    let Some(user) = users::lock(conn, dialect, &user_id, RowLock::Shared).await? else {
-        return Ok(RefreshOutcome::Invalid);
-    };
     // A second use of a token: a racing tab, if the session is a browser's and the first
     // use was moments ago; otherwise someone holds a copy. An API client has no tabs.
     let may_race =
@@ -256,61 +286,152 @@ pub async fn rotate_refresh_token_in(
         return if raced(rotated_at) {
             continue_for_other_tab(conn, &user, &user_id, &session_id, access_ttl, now).await
         } else {
-            Ok(reused())
+            decided(reused())
         };
     }
-    // Only one of two concurrent rotations of the same token can win this update.
-    let won = sqlx::query(
-        "UPDATE refresh_tokens SET rotated_at = $1 WHERE token_hash = $2 AND rotated_at IS NULL",
-    )
-    .bind(now)
-    .bind(token_hash)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        == 1;
-    if !won {
-        // Another request rotated it between our read and this update: moments ago.
-        return if raced(now) {
-            continue_for_other_tab(conn, &user, &user_id, &session_id, access_ttl, now).await
-        } else {
-            Ok(reused())
-        };
-    }
-    let refresh_token = insert_refresh_token(conn, &session_id, policy, now).await?;
-    // The session's condition is checked again here, not only in the read above: a
-    // sign-out that committed in between (PostgreSQL lets it) must win, or the new tokens
-    // would outlive the revocation.
-    let granted = access_grant::grant_on_rotation(
-        conn,
+    // The grant is decided before anything is written; what is left to check is what
+    // another transaction may have changed since the read (PostgreSQL lets it).
+    let Some(terms) = access_grant::on_rotation(
         &user,
-        &session_id,
         session_expires_at,
         access_ttl,
         policy.idle_timeout,
         now,
-    );
-    let Some(grant) = granted.await? else {
-        return Ok(RefreshOutcome::Invalid);
+    ) else {
+        return decided(RefreshOutcome::Invalid);
     };
-    let event = AuditEvent {
-        kind: AuditKind::Refresh,
-        user_id: Some(&user_id),
-        session_id: Some(&session_id),
+    let writes = Writes {
+        token_hash,
+        session_id: &session_id,
+        user_id: &user_id,
+        terms,
+        policy,
         client,
-        detail: None,
+        now,
     };
-    audit::record(conn, event, now).await?;
-    Ok(RefreshOutcome::Continued {
-        user: user.user(&user_id),
-        session_id,
-        refresh_token: Some(refresh_token),
-        grant,
-    })
+    match writes.run(conn, dialect).await? {
+        Wrote::Lost => {
+            // Another request rotated it between our read and the write: moments ago.
+            if raced(now) {
+                continue_for_other_tab(conn, &user, &user_id, &session_id, access_ttl, now).await
+            } else {
+                decided(reused())
+            }
+        }
+        Wrote::SessionEnded => Ok(Rotated::RollBack),
+        Wrote::Done(refresh_token) => decided(RefreshOutcome::Continued {
+            user: user.user(&user_id),
+            session_id,
+            refresh_token: Some(refresh_token),
+            grant: terms.grant,
+        }),
+    }
+}
+
+/// The writes of a rotation that passed every check of the read.
+struct Writes<'a> {
+    token_hash: &'a str,
+    session_id: &'a str,
+    user_id: &'a str,
+    terms: access_grant::RotationGrant,
+    policy: SessionPolicy,
+    client: &'a ClientInfo,
+    now: UnixTime,
+}
+
+/// What the writes of a rotation found.
+enum Wrote {
+    /// Another presentation of the token rotated it first: nothing was written.
+    Lost,
+    /// The session ended after the read (a sign-out that committed in between must win,
+    /// or the new tokens would outlive the revocation); the token was marked rotated.
+    SessionEnded,
+    /// Rotated: the new refresh token, the grant recorded, the event audited.
+    Done(Secret),
+}
+
+impl Writes<'_> {
+    /// Four writes: the old token marked rotated (only one of two concurrent rotations
+    /// can win that), the grant recorded on the session if it is still active, the new
+    /// token, the audit event. One statement on PostgreSQL, where each statement is a
+    /// round trip to the server and the rotation is the busiest write there is; four on
+    /// SQLite, which has no writes inside `WITH` (and no round trips).
+    async fn run(self, conn: &mut AnyConnection, dialect: Dialect) -> sqlx::Result<Wrote> {
+        let token = new_refresh_token();
+        let audit_id = new_id();
+        let event = AuditEvent {
+            kind: AuditKind::Refresh,
+            user_id: Some(self.user_id),
+            session_id: Some(self.session_id),
+            client: self.client,
+            detail: None,
+        };
+        if dialect == Dialect::Postgres {
+            let row = sqlx::query(&format!(
+                "WITH won AS (
+                     UPDATE refresh_tokens SET rotated_at = $1
+                     WHERE token_hash = $5 AND rotated_at IS NULL RETURNING session_id),
+                 granted AS ({RECORD_ON_ROTATION}
+                     WHERE id = $4 AND revoked_at IS NULL AND EXISTS (SELECT FROM won)
+                     RETURNING id),
+                 issued AS (
+                     INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at)
+                     SELECT $6, id, $1, $7 FROM granted),
+                 audited AS (
+                     INSERT INTO audit_events (id, at, user_id, session_id, kind, ip, user_agent, detail)
+                     SELECT $8, $1, $9, id, $10, $11, $12, NULL FROM granted)
+                 SELECT (SELECT count(*) FROM won) AS won, (SELECT count(*) FROM granted) AS granted",
+                RECORD_ON_ROTATION = access_grant::RECORD_ON_ROTATION,
+            ))
+            .bind(self.now)
+            .bind(self.terms.idle_expires_at)
+            .bind(self.terms.grant.expires_at)
+            .bind(self.session_id)
+            .bind(self.token_hash)
+            .bind(hash_refresh_token(&token))
+            .bind(self.now + self.policy.refresh_ttl)
+            .bind(&audit_id)
+            .bind(self.user_id)
+            .bind(event.kind.as_str())
+            .bind(event.client.ip.as_deref())
+            .bind(event.client.user_agent.as_deref())
+            .fetch_one(&mut *conn)
+            .await?;
+            return Ok(
+                match (
+                    row.try_get::<i64, _>("won")?,
+                    row.try_get::<i64, _>("granted")?,
+                ) {
+                    (0, _) => Wrote::Lost,
+                    (_, 0) => Wrote::SessionEnded,
+                    _ => Wrote::Done(token),
+                },
+            );
+        }
+        let won = sqlx::query(
+            "UPDATE refresh_tokens SET rotated_at = $1 WHERE token_hash = $2 AND rotated_at IS NULL",
+        )
+        .bind(self.now)
+        .bind(self.token_hash)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1;
+        if !won {
+            return Ok(Wrote::Lost);
+        }
+        if !access_grant::record_on_rotation(conn, self.terms, self.session_id, self.now).await? {
+            return Ok(Wrote::SessionEnded);
+        }
+        insert_refresh_token_as(conn, &token, self.session_id, self.policy, self.now).await?;
+        audit::record_as(conn, &audit_id, event, self.now).await?;
+        Ok(Wrote::Done(token))
+    }
 }
 
 /// The tab that lost a race for a rotation continues the session without a new refresh
-/// token (the winner's tab holds it, in the cookie they share).
+/// token (the winner's tab holds it, in the cookie they share). A refusal here has written
+/// nothing: `grant_locked` writes only to a session that is still active.
 async fn continue_for_other_tab(
     conn: &mut AnyConnection,
     user: &users::LockedUser,
@@ -318,9 +439,9 @@ async fn continue_for_other_tab(
     session_id: &str,
     access_ttl: i64,
     now: UnixTime,
-) -> sqlx::Result<RefreshOutcome> {
+) -> sqlx::Result<Rotated> {
     let granted = access_grant::grant_locked(conn, user, user_id, session_id, access_ttl, now);
-    Ok(match granted.await? {
+    Ok(Rotated::Outcome(match granted.await? {
         Some(grant) => RefreshOutcome::Continued {
             user: user.user(user_id),
             session_id: session_id.to_owned(),
@@ -328,7 +449,7 @@ async fn continue_for_other_tab(
             grant,
         },
         None => RefreshOutcome::Invalid,
-    })
+    }))
 }
 
 /// The session a refresh token (current or rotated) belongs to, whatever its state.

@@ -201,32 +201,44 @@ pub async fn lock(
     user_id: &str,
     mode: RowLock,
 ) -> sqlx::Result<Option<LockedUser>> {
-    let clause = match (dialect, mode) {
-        (Dialect::Sqlite, _) => "",
-        (Dialect::Postgres, RowLock::Shared) => " FOR SHARE",
-        // Not FOR UPDATE: that would also block inserts whose foreign key names the user.
-        (Dialect::Postgres, RowLock::Exclusive) => " FOR NO KEY UPDATE",
-    };
     let row = sqlx::query(&format!(
-        "SELECT email, password_hash, token_version, disabled_at, deleted_at, display_name,
-                created_at, is_admin
-         FROM users WHERE id = $1{clause}"
+        "SELECT {LOCKED_COLUMNS} FROM users u WHERE u.id = $1{}",
+        lock_clause(dialect, mode)
     ))
     .bind(user_id)
     .fetch_optional(&mut *conn)
     .await?;
-    row.map(|row| {
-        Ok(LockedUser {
-            email: row.try_get("email")?,
-            password_hash: PasswordHashString(row.try_get("password_hash")?),
-            token_version: row.try_get("token_version")?,
-            standing: standing_of(&row)?,
-            display_name: row.try_get("display_name")?,
-            created_at: row.try_get("created_at")?,
-            is_admin: row.try_get::<i64, _>("is_admin")? != 0,
-        })
+    row.as_ref().map(locked_user_of).transpose()
+}
+
+/// What `LockedUser` is read from, in a statement that names the user's row `u`: a
+/// statement that reads other rows with the user's can lock it in the same round trip
+/// (`lock_clause`), as the refresh-token rotation does.
+pub const LOCKED_COLUMNS: &str = "u.email, u.password_hash, u.token_version, u.disabled_at,
+    u.deleted_at, u.display_name, u.created_at, u.is_admin";
+
+/// The clause that locks the row `u` (only: the statement's other rows are read, not
+/// locked) until the transaction ends.
+pub fn lock_clause(dialect: Dialect, mode: RowLock) -> &'static str {
+    match (dialect, mode) {
+        (Dialect::Sqlite, _) => "",
+        (Dialect::Postgres, RowLock::Shared) => " FOR SHARE OF u",
+        // Not FOR UPDATE: that would also block inserts whose foreign key names the user.
+        (Dialect::Postgres, RowLock::Exclusive) => " FOR NO KEY UPDATE OF u",
+    }
+}
+
+/// The user of a row read with `LOCKED_COLUMNS`.
+pub fn locked_user_of(row: &sqlx::any::AnyRow) -> sqlx::Result<LockedUser> {
+    Ok(LockedUser {
+        email: row.try_get("email")?,
+        password_hash: PasswordHashString(row.try_get("password_hash")?),
+        token_version: row.try_get("token_version")?,
+        standing: standing_of(row)?,
+        display_name: row.try_get("display_name")?,
+        created_at: row.try_get("created_at")?,
+        is_admin: row.try_get::<i64, _>("is_admin")? != 0,
     })
-    .transpose()
 }
 
 /// Whether the user may administer (`None`: no such account, or deleted).

@@ -2,7 +2,11 @@
 
 use reqwest::StatusCode;
 
-use crate::harness::{spawn_app, Backend, StoredCookie, ACCESS_COOKIE, REFRESH_COOKIE};
+use serde_json::json;
+
+use crate::harness::{
+    no_rate_limits, spawn_app, spawn_app_with, Backend, StoredCookie, ACCESS_COOKIE, REFRESH_COOKIE,
+};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -12,6 +16,7 @@ on_both_databases!(
     an_access_token_dies_when_its_lifetime_ends,
     an_api_refresh_token_gets_no_grace_even_through_the_cookie_endpoint,
     rotations_at_once_each_keep_their_own_outcome_and_all_answered_ones_are_committed,
+    nothing_a_rotation_racing_a_sign_out_everywhere_hands_out_outlives_it,
 );
 
 async fn refresh_rotates_both_cookies(backend: Backend) {
@@ -183,4 +188,51 @@ async fn rotations_at_once_each_keep_their_own_outcome_and_all_answered_ones_are
         let reply = again.refresh_with_api(chain).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     }
+}
+
+/// Rounds of `nothing_a_rotation_racing_a_sign_out_everywhere_hands_out_outlives_it`.
+const RACE_ROUNDS: usize = 15;
+/// API sessions whose refresh races each round's sign-out.
+const RACING_SESSIONS: usize = 4;
+
+/// Refreshes racing a sign-out everywhere, round after round: whichever commits first,
+/// nothing a refresh hands out works afterwards. On PostgreSQL the sign-out can commit
+/// between a rotation's read and its writes, whose condition on the session then refuses
+/// it (`sessions::Wrote::SessionEnded`), rolled back.
+async fn nothing_a_rotation_racing_a_sign_out_everywhere_hands_out_outlives_it(backend: Backend) {
+    let app = spawn_app_with(backend, no_rate_limits).await;
+    let mut handed_out = 0;
+    for _round in 0..RACE_ROUNDS {
+        let (mut browser, email) = app.signed_up_browser().await;
+        let mut refresh_tokens = Vec::new();
+        for _ in 0..RACING_SESSIONS {
+            refresh_tokens.push(app.api_tokens(&email).await.1);
+        }
+        let refreshes =
+            futures::future::join_all(refresh_tokens.iter().map(|t| app.refresh_with_api(t)));
+        let sign_out = browser.post("/api/auth/logout-all", json!({}));
+        let (replies, signed_out) = tokio::join!(refreshes, sign_out);
+        assert!(signed_out.status.is_success(), "{}", signed_out.body);
+        for reply in replies {
+            if reply.status != StatusCode::OK {
+                assert!(!reply.status.is_server_error(), "{}", reply.body);
+                continue;
+            }
+            handed_out += 1;
+            let access = reply.json["access_token"].as_str().unwrap();
+            let refresh = reply.json["refresh_token"].as_str().unwrap();
+            assert_eq!(
+                app.me_with_bearer(access).await.status,
+                StatusCode::UNAUTHORIZED,
+                "an access token handed out in the race outlived the sign-out"
+            );
+            assert_ne!(
+                app.refresh_with_api(refresh).await.status,
+                StatusCode::OK,
+                "a refresh token handed out in the race outlived the sign-out"
+            );
+        }
+    }
+    // The race was run: some rotations won before the sign-out (not every one lost).
+    assert!(handed_out > 0, "no refresh ever came before the sign-out");
 }
