@@ -18,6 +18,8 @@
 //! share the flushes of the log, and one transaction holding the rows of many users would
 //! need a lock order across users that other processes' batches cannot share.
 
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::db::{self, Db, Dialect};
@@ -85,36 +87,62 @@ async fn rotate_alone(db: &Db, rotation: Rotation) -> sqlx::Result<RefreshOutcom
 /// one transaction, answers, and starts again. It runs until the state is dropped. Each
 /// batch runs in a task of its own: should one panic, its callers are answered with an
 /// error (their replies are dropped) and the next batch is served all the same.
+///
+/// Every batch runs on the same connection, kept from one batch to the next (`Writer`):
+/// SQLite keeps a connection's page cache across transactions only while no other
+/// connection has written in between, so the pool's connections, each taken in turn, began
+/// every batch by reading the index pages again (in the profile: `pread` and page-cache
+/// refills on sqlx's SQLite thread).
 async fn commit_together(db: Db, mut waiting: mpsc::Receiver<(Rotation, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut writer = None;
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let pending: Vec<(Rotation, Reply)> = std::mem::take(&mut batch);
-        let done = tokio::spawn(commit_batch(db.clone(), pending));
-        if let Err(panicked) = done.await {
-            tracing::error!(error = %panicked, "a batch of refresh-token rotations failed");
+        let done = tokio::spawn(commit_batch(db.clone(), writer.take(), pending));
+        match done.await {
+            Ok(kept) => writer = kept,
+            Err(panicked) => {
+                tracing::error!(error = %panicked, "a batch of refresh-token rotations failed");
+            }
         }
     }
 }
 
+/// The connection the batches run on; a new one is taken from the pool when there is
+/// none yet, or when the last one was left unusable (a batch failed as a whole, or
+/// panicked with it).
+type Writer = Option<PoolConnection<Any>>;
+
 /// Commits `pending` in one transaction and answers every caller. A rotation that must be
 /// undone is answered on its own (or not at all, if its caller has gone) and the batch is
-/// run again without it, so each run is shorter, and the last one commits.
-async fn commit_batch(db: Db, mut pending: Vec<(Rotation, Reply)>) {
+/// run again without it, so each run is shorter, and the last one commits. Gives the
+/// writer back, unless the batch failed as a whole.
+async fn commit_batch(db: Db, writer: Writer, mut pending: Vec<(Rotation, Reply)>) -> Writer {
+    let mut writer = match writer {
+        Some(kept) => kept,
+        None => match db.acquire().await {
+            Ok(taken) => taken,
+            Err(failed) => {
+                answer_failed(pending, &failed);
+                return None;
+            }
+        },
+    };
     loop {
         // A caller that has gone (its client hung up, its request timed out) is not
         // rotated for: nobody would receive its new refresh token, and the old one, now
         // rotated, would then read as stolen at its holder's next refresh.
         pending.retain(|(_, reply)| !reply.is_closed());
         if pending.is_empty() {
-            return;
+            return Some(writer);
         }
-        match run_batch(&db, &pending).await {
+        match run_batch(&mut writer, &pending).await {
             Run::Committed(outcomes) => {
                 for ((_, reply), outcome) in pending.into_iter().zip(outcomes) {
                     // A caller that left after the commit needs no answer.
                     let _ = reply.send(Ok(outcome));
                 }
-                return;
+                return Some(writer);
             }
             Run::Undo(at, answer) => {
                 let (_, reply) = pending.remove(at);
@@ -123,12 +151,16 @@ async fn commit_batch(db: Db, mut pending: Vec<(Rotation, Reply)>) {
                 }
             }
             Run::Failed(failed) => {
-                for (_, reply) in pending {
-                    let _ = reply.send(Err(copy_of(&failed)));
-                }
-                return;
+                answer_failed(pending, &failed);
+                return None;
             }
         }
+    }
+}
+
+fn answer_failed(pending: Vec<(Rotation, Reply)>, failed: &sqlx::Error) {
+    for (_, reply) in pending {
+        let _ = reply.send(Err(copy_of(failed)));
     }
 }
 
@@ -146,8 +178,10 @@ enum Run {
 /// One transaction for `pending`. Every outcome but a continued session wrote nothing,
 /// so only a rotation that failed, was refused after writing, or whose caller left while
 /// it ran needs the transaction rolled back (it is, as `tx` is dropped).
-async fn run_batch(db: &Db, pending: &[(Rotation, Reply)]) -> Run {
-    let mut tx = match db::begin_write(db, Dialect::Sqlite).await {
+async fn run_batch(writer: &mut AnyConnection, pending: &[(Rotation, Reply)]) -> Run {
+    // Not `db::begin_write`'s detached task: nothing cancels this one (it belongs to the
+    // committing task, not to a request).
+    let mut tx = match writer.begin_with("BEGIN IMMEDIATE").await {
         Ok(tx) => tx,
         Err(failed) => return Run::Failed(failed),
     };
@@ -170,7 +204,7 @@ async fn run_batch(db: &Db, pending: &[(Rotation, Reply)]) -> Run {
     if let Some(at) = left {
         return Run::Undo(at, None);
     }
-    match db::commit(tx).await {
+    match tx.commit().await {
         Ok(()) => Run::Committed(outcomes),
         Err(failed) => Run::Failed(failed),
     }
@@ -289,7 +323,8 @@ mod tests {
             .enumerate()
             .map(|(at, token)| waiting(token, at != 1))
             .unzip();
-        let Run::Undo(1, None) = run_batch(&db, &pending).await else {
+        let mut writer = db.acquire().await.unwrap();
+        let Run::Undo(1, None) = run_batch(&mut writer, &pending).await else {
             panic!("the batch is rolled back because of the rotation whose caller left");
         };
         for token in &tokens {
@@ -320,7 +355,8 @@ mod tests {
             .map(|(at, token)| waiting(token, at != 3))
             .unzip();
 
-        commit_batch(db.clone(), pending).await;
+        let writer = commit_batch(db.clone(), None, pending).await;
+        assert!(writer.is_some(), "the writer is kept for the next batch");
         let mut answers = answers.into_iter();
         for expected in ["continued", "failed", "continued"] {
             let answer = answers
