@@ -29,6 +29,9 @@ use super::sessions::{rotate_refresh_token_in, RefreshOutcome, Rotated, Rotation
 const MAX_BATCH: usize = 64;
 /// Rotations waiting for the writer at most; beyond, callers wait to queue.
 const QUEUE: usize = 1_024;
+/// Reruns of a batch at most: each costs the whole batch again, and callers that time out
+/// under load could otherwise make one more at every run.
+const MAX_RERUNS: usize = 4;
 
 type Reply = oneshot::Sender<sqlx::Result<RefreshOutcome>>;
 
@@ -115,8 +118,10 @@ type Writer = Option<PoolConnection<Any>>;
 
 /// Commits `pending` in one transaction and answers every caller. A rotation that must be
 /// undone is answered on its own (or not at all, if its caller has gone) and the batch is
-/// run again without it, so each run is shorter, and the last one commits. Gives the
-/// writer back, unless the batch failed as a whole.
+/// run again without it, so each run is shorter, and the last one commits; after
+/// `MAX_RERUNS` the rest are refused as unavailable (nothing of theirs was committed, so
+/// their tokens still work when they try again). Gives the writer back, unless the batch
+/// failed as a whole.
 async fn commit_batch(db: Db, writer: Writer, mut pending: Vec<(Rotation, Reply)>) -> Writer {
     let mut writer = match writer {
         Some(kept) => kept,
@@ -128,7 +133,7 @@ async fn commit_batch(db: Db, writer: Writer, mut pending: Vec<(Rotation, Reply)
             }
         },
     };
-    loop {
+    for _run in 0..=MAX_RERUNS {
         // A caller that has gone (its client hung up, its request timed out) is not
         // rotated for: nobody would receive its new refresh token, and the old one, now
         // rotated, would then read as stolen at its holder's next refresh.
@@ -146,16 +151,33 @@ async fn commit_batch(db: Db, writer: Writer, mut pending: Vec<(Rotation, Reply)
             }
             Run::Undo(at, answer) => {
                 let (_, reply) = pending.remove(at);
+                let failed = matches!(answer, Some(Err(_)));
                 if let Some(answer) = answer {
                     let _ = reply.send(answer);
                 }
+                if failed {
+                    // SQLite may have rolled the whole transaction back itself (a full
+                    // disk, say), and then sqlx cannot: the connection would stay inside
+                    // a transaction it believes open. The rerun takes a fresh one.
+                    writer.close_on_drop();
+                    writer = match db.acquire().await {
+                        Ok(taken) => taken,
+                        Err(failed) => {
+                            answer_failed(pending, &failed);
+                            return None;
+                        }
+                    };
+                }
             }
             Run::Failed(failed) => {
+                writer.close_on_drop();
                 answer_failed(pending, &failed);
                 return None;
             }
         }
     }
+    answer_failed(pending, &sqlx::Error::PoolTimedOut);
+    Some(writer)
 }
 
 fn answer_failed(pending: Vec<(Rotation, Reply)>, failed: &sqlx::Error) {

@@ -222,8 +222,9 @@ pub enum Rotated {
 /// only `Rotated::RollBack` has written.
 ///
 /// Two statements on PostgreSQL (a read that locks, and one write; see `Writes::run`), five
-/// on SQLite: the rotation is the busiest write there is, and on SQLite every statement of
-/// it holds the one write lock.
+/// on SQLite, and two more for a browser tab that lost a race (`grant_locked`): the
+/// rotation is the busiest write there is, and on SQLite every statement of it holds the
+/// one write lock.
 pub async fn rotate_refresh_token_in(
     conn: &mut AnyConnection,
     dialect: Dialect,

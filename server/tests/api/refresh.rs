@@ -236,3 +236,71 @@ async fn nothing_a_rotation_racing_a_sign_out_everywhere_hands_out_outlives_it(b
     // The race was run: some rotations won before the sign-out (not every one lost).
     assert!(handed_out > 0, "no refresh ever came before the sign-out");
 }
+
+/// A rotation whose read waits behind a sign-out's lock on the user's row (PostgreSQL):
+/// when the sign-out commits, the read goes on with the session as it was before it, and
+/// only the condition of the rotation's write (`revoked_at IS NULL`) refuses it. The
+/// sign-out is held open by hand until the rotation is seen waiting, so this is the
+/// interleaving every time, not by chance.
+#[tokio::test]
+async fn a_rotation_that_waited_behind_a_sign_out_is_refused() {
+    use sqlx::Connection;
+
+    let app = spawn_app(Backend::Postgres).await;
+    let (_, email) = app.signed_up_browser().await;
+    let (_, refresh) = app.api_tokens(&email).await;
+    let user_id = app.user_id(&email).await;
+
+    // A sign-out everywhere, as `signout.rs` orders it: the user's row first.
+    let mut sign_out = app.db.begin().await.expect("a transaction");
+    sqlx::query("SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(&user_id)
+        .execute(&mut *sign_out)
+        .await
+        .expect("the user's row locked");
+    sqlx::query(
+        "UPDATE sessions SET revoked_at = 1, revoked_reason = 'sign_out_everywhere'
+         WHERE user_id = $1",
+    )
+    .bind(&user_id)
+    .execute(&mut *sign_out)
+    .await
+    .expect("the sessions ended");
+
+    let commit_once_waiting = async {
+        let database = app
+            .config
+            .database_url
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        let mut admin = sqlx::PgConnection::connect(&crate::harness::postgres_admin_url())
+            .await
+            .expect("admin connection");
+        for _ in 0..200 {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = $1 AND wait_event_type = 'Lock'",
+            )
+            .bind(database)
+            .fetch_one(&mut admin)
+            .await
+            .expect("pg_stat_activity");
+            if waiting > 0 {
+                sign_out.commit().await.expect("the sign-out commits");
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        false
+    };
+    let (reply, waited) = tokio::join!(app.refresh_with_api(&refresh), commit_once_waiting);
+    assert!(waited, "the rotation never waited for the user's row");
+    assert_ne!(
+        reply.status,
+        StatusCode::OK,
+        "a rotation outlived the sign-out it waited for: {}",
+        reply.body
+    );
+    assert!(!reply.status.is_server_error(), "{}", reply.body);
+}
