@@ -113,21 +113,11 @@ pub async fn record(
     event: AuditEvent<'_>,
     now: UnixTime,
 ) -> sqlx::Result<()> {
-    record_as(conn, &new_id(), event, now).await
-}
-
-/// `record`, with the event's id chosen by the caller.
-pub async fn record_as(
-    conn: &mut AnyConnection,
-    id: &str,
-    event: AuditEvent<'_>,
-    now: UnixTime,
-) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO audit_events (id, at, user_id, session_id, kind, ip, user_agent, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(id)
+    .bind(new_id())
     .bind(now)
     .bind(event.user_id)
     .bind(event.session_id)

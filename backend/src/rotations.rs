@@ -122,62 +122,56 @@ type Writer = Option<PoolConnection<Any>>;
 /// `MAX_RERUNS` the rest are refused as unavailable (nothing of theirs was committed, so
 /// their tokens still work when they try again). Gives the writer back, unless the batch
 /// failed as a whole.
-async fn commit_batch(db: Db, writer: Writer, mut pending: Vec<(Rotation, Reply)>) -> Writer {
-    let mut writer = match writer {
-        Some(kept) => kept,
-        None => match db.acquire().await {
-            Ok(taken) => taken,
-            Err(failed) => {
-                answer_failed(pending, &failed);
-                return None;
-            }
-        },
-    };
+async fn commit_batch(db: Db, mut writer: Writer, mut pending: Vec<(Rotation, Reply)>) -> Writer {
     for _run in 0..=MAX_RERUNS {
         // A caller that has gone (its client hung up, its request timed out) is not
         // rotated for: nobody would receive its new refresh token, and the old one, now
         // rotated, would then read as stolen at its holder's next refresh.
         pending.retain(|(_, reply)| !reply.is_closed());
         if pending.is_empty() {
-            return Some(writer);
+            return writer;
         }
-        match run_batch(&mut writer, &pending).await {
+        let mut conn = match writer.take() {
+            Some(kept) => kept,
+            None => match db.acquire().await {
+                Ok(taken) => taken,
+                Err(failed) => {
+                    answer_failed(pending, &failed);
+                    return None;
+                }
+            },
+        };
+        match run_batch(&mut conn, &pending).await {
             Run::Committed(outcomes) => {
                 for ((_, reply), outcome) in pending.into_iter().zip(outcomes) {
                     // A caller that left after the commit needs no answer.
                     let _ = reply.send(Ok(outcome));
                 }
-                return Some(writer);
+                return Some(conn);
             }
             Run::Undo(at, answer) => {
                 let (_, reply) = pending.remove(at);
-                let failed = matches!(answer, Some(Err(_)));
-                if let Some(answer) = answer {
-                    let _ = reply.send(answer);
-                }
-                if failed {
+                if matches!(answer, Some(Err(_))) {
                     // SQLite may have rolled the whole transaction back itself (a full
                     // disk, say), and then sqlx cannot: the connection would stay inside
                     // a transaction it believes open. The rerun takes a fresh one.
-                    writer.close_on_drop();
-                    writer = match db.acquire().await {
-                        Ok(taken) => taken,
-                        Err(failed) => {
-                            answer_failed(pending, &failed);
-                            return None;
-                        }
-                    };
+                    conn.close_on_drop();
+                } else {
+                    writer = Some(conn);
+                }
+                if let Some(answer) = answer {
+                    let _ = reply.send(answer);
                 }
             }
             Run::Failed(failed) => {
-                writer.close_on_drop();
+                conn.close_on_drop();
                 answer_failed(pending, &failed);
                 return None;
             }
         }
     }
     answer_failed(pending, &sqlx::Error::PoolTimedOut);
-    Some(writer)
+    writer
 }
 
 fn answer_failed(pending: Vec<(Rotation, Reply)>, failed: &sqlx::Error) {

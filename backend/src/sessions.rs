@@ -147,25 +147,14 @@ async fn insert_refresh_token(
     now: UnixTime,
 ) -> sqlx::Result<Secret> {
     let token = new_refresh_token();
-    insert_refresh_token_as(conn, &token, session_id, policy, now).await?;
-    Ok(token)
-}
-
-async fn insert_refresh_token_as(
-    conn: &mut AnyConnection,
-    token: &Secret,
-    session_id: &str,
-    policy: SessionPolicy,
-    now: UnixTime,
-) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(hash_refresh_token(token))
+        .bind(hash_refresh_token(&token))
         .bind(session_id)
         .bind(now)
         .bind(now + policy.refresh_ttl)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(token)
 }
 
 /// One presentation of a refresh token, as `rotate_refresh_token_in` takes it.
@@ -358,57 +347,54 @@ impl Writes<'_> {
     /// round trip to the server and the rotation is the busiest write there is; four on
     /// SQLite, which has no writes inside `WITH` (and no round trips).
     async fn run(self, conn: &mut AnyConnection, dialect: Dialect) -> sqlx::Result<Wrote> {
-        let token = new_refresh_token();
-        let audit_id = new_id();
-        let event = AuditEvent {
-            kind: AuditKind::Refresh,
-            user_id: Some(self.user_id),
-            session_id: Some(self.session_id),
-            client: self.client,
-            detail: None,
-        };
-        if dialect == Dialect::Postgres {
-            let row = sqlx::query(&format!(
-                "WITH won AS (
-                     UPDATE refresh_tokens SET rotated_at = $1
-                     WHERE token_hash = $5 AND rotated_at IS NULL RETURNING session_id),
-                 granted AS ({RECORD_ON_ROTATION}
-                     WHERE id = $4 AND revoked_at IS NULL AND EXISTS (SELECT FROM won)
-                     RETURNING id),
-                 issued AS (
-                     INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at)
-                     SELECT $6, id, $1, $7 FROM granted),
-                 audited AS (
-                     INSERT INTO audit_events (id, at, user_id, session_id, kind, ip, user_agent, detail)
-                     SELECT $8, $1, $9, id, $10, $11, $12, NULL FROM granted)
-                 SELECT (SELECT count(*) FROM won) AS won, (SELECT count(*) FROM granted) AS granted",
-                RECORD_ON_ROTATION = access_grant::RECORD_ON_ROTATION,
-            ))
-            .bind(self.now)
-            .bind(self.terms.idle_expires_at)
-            .bind(self.terms.grant.expires_at)
-            .bind(self.session_id)
-            .bind(self.token_hash)
-            .bind(hash_refresh_token(&token))
-            .bind(self.now + self.policy.refresh_ttl)
-            .bind(&audit_id)
-            .bind(self.user_id)
-            .bind(event.kind.as_str())
-            .bind(event.client.ip.as_deref())
-            .bind(event.client.user_agent.as_deref())
-            .fetch_one(&mut *conn)
-            .await?;
-            return Ok(
-                match (
-                    row.try_get::<i64, _>("won")?,
-                    row.try_get::<i64, _>("granted")?,
-                ) {
-                    (0, _) => Wrote::Lost,
-                    (_, 0) => Wrote::SessionEnded,
-                    _ => Wrote::Done(token),
-                },
-            );
+        match dialect {
+            Dialect::Postgres => self.in_one_statement(conn).await,
+            Dialect::Sqlite => self.one_by_one(conn).await,
         }
+    }
+
+    async fn in_one_statement(self, conn: &mut AnyConnection) -> sqlx::Result<Wrote> {
+        let token = new_refresh_token();
+        let row = sqlx::query(&format!(
+            "WITH won AS (
+                 UPDATE refresh_tokens SET rotated_at = $1
+                 WHERE token_hash = $5 AND rotated_at IS NULL RETURNING session_id),
+             granted AS ({RECORD_ON_ROTATION}
+                 WHERE id = $4 AND revoked_at IS NULL AND EXISTS (SELECT FROM won)
+                 RETURNING id),
+             issued AS (
+                 INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at)
+                 SELECT $6, id, $1, $7 FROM granted),
+             audited AS (
+                 INSERT INTO audit_events (id, at, user_id, session_id, kind, ip, user_agent, detail)
+                 SELECT $8, $1, $9, id, $10, $11, $12, NULL FROM granted)
+             SELECT (SELECT count(*) FROM won) AS won, (SELECT count(*) FROM granted) AS granted",
+            RECORD_ON_ROTATION = access_grant::RECORD_ON_ROTATION,
+        ))
+        .bind(self.now)
+        .bind(self.terms.idle_expires_at)
+        .bind(self.terms.grant.expires_at)
+        .bind(self.session_id)
+        .bind(self.token_hash)
+        .bind(hash_refresh_token(&token))
+        .bind(self.now + self.policy.refresh_ttl)
+        .bind(new_id())
+        .bind(self.user_id)
+        .bind(AuditKind::Refresh.as_str())
+        .bind(self.client.ip.as_deref())
+        .bind(self.client.user_agent.as_deref())
+        .fetch_one(&mut *conn)
+        .await?;
+        let won: i64 = row.try_get("won")?;
+        let granted: i64 = row.try_get("granted")?;
+        Ok(match (won, granted) {
+            (0, _) => Wrote::Lost,
+            (_, 0) => Wrote::SessionEnded,
+            _ => Wrote::Done(token),
+        })
+    }
+
+    async fn one_by_one(self, conn: &mut AnyConnection) -> sqlx::Result<Wrote> {
         let won = sqlx::query(
             "UPDATE refresh_tokens SET rotated_at = $1 WHERE token_hash = $2 AND rotated_at IS NULL",
         )
@@ -424,8 +410,15 @@ impl Writes<'_> {
         if !access_grant::record_on_rotation(conn, self.terms, self.session_id, self.now).await? {
             return Ok(Wrote::SessionEnded);
         }
-        insert_refresh_token_as(conn, &token, self.session_id, self.policy, self.now).await?;
-        audit::record_as(conn, &audit_id, event, self.now).await?;
+        let token = insert_refresh_token(conn, self.session_id, self.policy, self.now).await?;
+        let event = AuditEvent {
+            kind: AuditKind::Refresh,
+            user_id: Some(self.user_id),
+            session_id: Some(self.session_id),
+            client: self.client,
+            detail: None,
+        };
+        audit::record(conn, event, self.now).await?;
         Ok(Wrote::Done(token))
     }
 }

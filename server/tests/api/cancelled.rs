@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 
 use crate::db_proxy::spawn_behind_proxy;
-use crate::harness::{no_rate_limits, postgres_admin_url, TestApp, ACCESS_COOKIE, REFRESH_COOKIE};
+use crate::harness::{no_rate_limits, postgres_admin, TestApp, ACCESS_COOKIE, REFRESH_COOKIE};
 use crate::logs::transaction_state_warnings;
 
 /// Hung-up requests per client thread, and client threads.
@@ -62,16 +62,8 @@ fn hang_up_repeatedly(addr: SocketAddr, request: String, seed: u64) {
 
 /// The app's connections that sit inside a transaction with nothing running.
 async fn idle_in_transaction(app: &TestApp) -> i64 {
-    use sqlx::Connection;
-    let database = app
-        .config
-        .database_url
-        .rsplit('/')
-        .next()
-        .unwrap_or_default();
-    let mut admin = sqlx::PgConnection::connect(&postgres_admin_url())
-        .await
-        .expect("admin connection");
+    let database = app.database_name();
+    let mut admin = postgres_admin().await;
     sqlx::query_scalar(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state LIKE 'idle in transaction%'",
     )

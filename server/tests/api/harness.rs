@@ -59,6 +59,14 @@ macro_rules! on_both_databases {
 }
 
 /// The PostgreSQL server the tests create their databases on.
+/// A connection to the local PostgreSQL as its administrator, outside any app's pool.
+pub async fn postgres_admin() -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(&postgres_admin_url())
+        .await
+        .expect("admin connection")
+}
+
 pub fn postgres_admin_url() -> String {
     std::env::var("TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
@@ -234,6 +242,15 @@ pub async fn spawn_on(config: Config, clock: Clock) -> TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// The name of the app's database (on PostgreSQL, as `pg_stat_activity` shows it).
+    pub fn database_name(&self) -> &str {
+        self.config
+            .database_url
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
     }
 
     /// A new browser-like client with an empty cookie jar.

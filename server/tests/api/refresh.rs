@@ -244,8 +244,6 @@ async fn nothing_a_rotation_racing_a_sign_out_everywhere_hands_out_outlives_it(b
 /// interleaving every time, not by chance.
 #[tokio::test]
 async fn a_rotation_that_waited_behind_a_sign_out_is_refused() {
-    use sqlx::Connection;
-
     let app = spawn_app(Backend::Postgres).await;
     let (_, email) = app.signed_up_browser().await;
     let (_, refresh) = app.api_tokens(&email).await;
@@ -268,15 +266,8 @@ async fn a_rotation_that_waited_behind_a_sign_out_is_refused() {
     .expect("the sessions ended");
 
     let commit_once_waiting = async {
-        let database = app
-            .config
-            .database_url
-            .rsplit('/')
-            .next()
-            .unwrap_or_default();
-        let mut admin = sqlx::PgConnection::connect(&crate::harness::postgres_admin_url())
-            .await
-            .expect("admin connection");
+        let database = app.database_name();
+        let mut admin = crate::harness::postgres_admin().await;
         for _ in 0..200 {
             let waiting: i64 = sqlx::query_scalar(
                 "SELECT count(*) FROM pg_stat_activity
