@@ -178,7 +178,7 @@ impl TokenKeys {
         let mut header = Header::new(signer.alg.jwt());
         header.typ = Some(typ.to_owned());
         header.kid = Some(signer.kid.clone());
-        Ok(jsonwebtoken::encode(&header, claims, &signer.key)?)
+        signer.key.sign_compact(&header, claims)
     }
 
     /// A Security Event Token (RFC 8417), signed like the access tokens and told apart

@@ -3,7 +3,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jsonwebtoken::{Algorithm, DecodingKey, Header};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, Ed25519KeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde::{Deserialize, Serialize};
@@ -118,17 +118,62 @@ fn thumbprint(kty: &str, crv: &str, x: &str, y: Option<&str>) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
-pub fn encoding_key(alg: KeyAlg, pkcs8: &[u8]) -> EncodingKey {
-    match alg {
-        KeyAlg::EdDsa => EncodingKey::from_ed_der(pkcs8),
-        KeyAlg::Es256 => EncodingKey::from_ec_der(pkcs8),
+/// A private key, parsed once when the key set is built.
+///
+/// Why not jsonwebtoken's `EncodingKey`: it keeps the PKCS#8 bytes and parses them again at
+/// every signature, and for Ed25519 parsing derives the public key, a scalar multiplication
+/// as costly as the signature itself. Every refresh signs an access token, so that was about
+/// a quarter of a rotation's time on the server. ring's key pairs keep the parsed key.
+pub enum SigningKey {
+    EdDsa(Ed25519KeyPair),
+    Es256 {
+        pair: EcdsaKeyPair,
+        /// ECDSA needs a fresh nonce per signature.
+        rng: SystemRandom,
+    },
+}
+
+impl SigningKey {
+    pub fn from_pkcs8(alg: KeyAlg, pkcs8: &[u8]) -> anyhow::Result<Self> {
+        let rejected = |_| anyhow::anyhow!("the stored {} key does not parse", alg.as_str());
+        Ok(match alg {
+            KeyAlg::EdDsa => {
+                Self::EdDsa(Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8).map_err(rejected)?)
+            }
+            KeyAlg::Es256 => {
+                let rng = SystemRandom::new();
+                let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8, &rng)
+                    .map_err(rejected)?;
+                Self::Es256 { pair, rng }
+            }
+        })
+    }
+
+    /// A JWS in the compact serialization (RFC 7515 §7.1): the header and the claims as
+    /// base64url JSON, and the signature over the two joined by a dot. For ES256 the
+    /// signature is `r ‖ s`, 64 bytes (RFC 7518 §3.4), which is ring's "fixed" form.
+    pub fn sign_compact(&self, header: &Header, claims: &impl Serialize) -> anyhow::Result<String> {
+        let mut jws = URL_SAFE_NO_PAD.encode(serde_json::to_vec(header)?);
+        jws.push('.');
+        URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(claims)?, &mut jws);
+        let signature = match self {
+            Self::EdDsa(pair) => pair.sign(jws.as_bytes()).as_ref().to_vec(),
+            Self::Es256 { pair, rng } => pair
+                .sign(rng, jws.as_bytes())
+                .map_err(|_| anyhow::anyhow!("ES256 signing failed"))?
+                .as_ref()
+                .to_vec(),
+        };
+        jws.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut jws);
+        Ok(jws)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jsonwebtoken::{Header, Validation};
+    use jsonwebtoken::Validation;
 
     #[test]
     fn each_algorithm_signs_what_its_jwk_verifies_and_nothing_else() {
@@ -138,12 +183,10 @@ mod tests {
             assert_ne!(key.jwk.kid, other.jwk.kid);
             assert_eq!(key.jwk.kid.len(), 43, "a SHA-256 in base64url");
             let claims = serde_json::json!({"sub": "u", "exp": 4_000_000_000_i64});
-            let token = jsonwebtoken::encode(
-                &Header::new(alg.jwt()),
-                &claims,
-                &encoding_key(alg, &key.pkcs8),
-            )
-            .unwrap();
+            let token = SigningKey::from_pkcs8(alg, &key.pkcs8)
+                .unwrap()
+                .sign_compact(&Header::new(alg.jwt()), &claims)
+                .unwrap();
             let validation = Validation::new(alg.jwt());
             let decode = |jwk: &PublicJwk| {
                 jsonwebtoken::decode::<serde_json::Value>(

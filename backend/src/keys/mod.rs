@@ -21,7 +21,7 @@ pub mod store;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Serialize;
 
 use crate::clock::UnixTime;
@@ -54,7 +54,7 @@ pub struct Jwks {
 pub(crate) struct Signer {
     pub kid: String,
     pub alg: KeyAlg,
-    pub key: EncodingKey,
+    pub key: material::SigningKey,
     activates_at: UnixTime,
     retired_at: Option<UnixTime>,
 }
@@ -104,7 +104,7 @@ impl KeySet {
                 signers.push(Signer {
                     kid: key.jwk.kid.clone(),
                     alg: key.alg,
-                    key: material::encoding_key(key.alg, &pkcs8),
+                    key: material::SigningKey::from_pkcs8(key.alg, &pkcs8)?,
                     activates_at: key.activates_at,
                     retired_at: key.retired_at,
                 });
