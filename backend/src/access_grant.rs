@@ -120,7 +120,7 @@ pub fn on_rotation(
 /// Records a rotation's grant, which also moves the session's idle deadline: one
 /// statement where `grant_locked` and the activity update took three. `false` if the
 /// session ended meanwhile (PostgreSQL lets a sign-out commit between the caller's read and
-/// its lock; the condition on `revoked_at` sees it). `RECORD_ON_ROTATION` is the statement,
+/// its lock; the condition on `revoked_at` sees it). `record_on_rotation_sql` is the statement,
 /// which the PostgreSQL rotation also runs as part of a larger one.
 pub async fn record_on_rotation(
     conn: &mut AnyConnection,
@@ -129,7 +129,8 @@ pub async fn record_on_rotation(
     now: UnixTime,
 ) -> sqlx::Result<bool> {
     let recorded = sqlx::query(&format!(
-        "{RECORD_ON_ROTATION} WHERE id = $4 AND revoked_at IS NULL"
+        "{} WHERE id = $4 AND revoked_at IS NULL",
+        record_on_rotation_sql("$3")
     ))
     .bind(now)
     .bind(terms.idle_expires_at)
@@ -141,9 +142,16 @@ pub async fn record_on_rotation(
 }
 
 /// The update of `record_on_rotation`, without its condition: `$1` now, `$2` the idle
-/// deadline, `$3` the access token's expiry (only ever raised).
-pub const RECORD_ON_ROTATION: &str = "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2,
-    access_expires_max = CASE WHEN access_expires_max < $3 THEN $3 ELSE access_expires_max END";
+/// deadline, and `access_expiry` the access token's expiry (recorded only if it is later
+/// than the one recorded), as a parameter or, in the PostgreSQL rotation that reads and
+/// writes in one statement, an expression of what it read.
+pub fn record_on_rotation_sql(access_expiry: &str) -> String {
+    format!(
+        "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2,
+         access_expires_max = CASE WHEN access_expires_max < {access_expiry}
+                                   THEN {access_expiry} ELSE access_expires_max END"
+    )
+}
 
 /// The grant whose expiry is now recorded on its session, at the locked user's version.
 fn granted(user: &LockedUser, expires_at: UnixTime) -> AccessGrant {

@@ -23,7 +23,9 @@ use sqlx::{Any, AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::db::{self, Db, Dialect};
-use super::sessions::{rotate_refresh_token_in, RefreshOutcome, Rotated, Rotation};
+use super::sessions::{
+    rotate_at_once, rotate_refresh_token_in, AtOnce, RefreshOutcome, Rotated, Rotation,
+};
 
 /// Rotations committed together at most.
 const MAX_BATCH: usize = 64;
@@ -71,7 +73,15 @@ impl Rotations {
     }
 }
 
+/// PostgreSQL: each rotation on its own; the usual one in one statement
+/// (`rotate_at_once`), any other in a transaction that tells which it is.
 async fn rotate_alone(db: &Db, rotation: Rotation) -> sqlx::Result<RefreshOutcome> {
+    let mut conn = db.acquire().await?;
+    match rotate_at_once(&mut conn, &rotation).await? {
+        AtOnce::Continued(outcome) => return Ok(outcome),
+        AtOnce::SessionEnded => return Ok(RefreshOutcome::Invalid),
+        AtOnce::NotAtOnce => drop(conn),
+    }
     let mut tx = db::begin_write(db, Dialect::Postgres).await?;
     // Anything but a continued session is rolled back as `tx` is dropped.
     Ok(

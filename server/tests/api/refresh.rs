@@ -294,4 +294,19 @@ async fn a_rotation_that_waited_behind_a_sign_out_is_refused() {
         reply.body
     );
     assert!(!reply.status.is_server_error(), "{}", reply.body);
+
+    // On PostgreSQL the refused rotation may have marked the token rotated (one statement,
+    // nothing to roll back): presented again, it must read as a token of an ended session,
+    // never as a copy (that would audit a theft, and mail the owner, for a plain sign-out).
+    let again = app.refresh_with_api(&refresh).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "{}", again.body);
+    let reuse_events: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE kind = 'refresh_token_reuse'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        reuse_events, 0,
+        "a signed-out session's token read as reused"
+    );
 }
