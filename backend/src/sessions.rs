@@ -463,12 +463,16 @@ pub async fn rotate_at_once(conn: &mut AnyConnection, rotation: &Rotation) -> sq
     let token = new_refresh_token();
     // `$3` is the access token's expiry before the session's end caps it, which only the
     // statement reads: `access_grant::on_rotation` computes the same cap from what it returns.
+    // The token is looked up in a subquery, which PostgreSQL runs first and once, so the
+    // plan starts from the token's key whatever the statistics say. Written as a join, a
+    // fresh database (not yet analysed) was planned from `users` outwards, over every
+    // session: 3 ms a rotation instead of 0.1.
     let row = sqlx::query(&format!(
         "WITH cur AS (
-             SELECT rt.session_id, s.user_id, s.expires_at AS session_expires_at, {columns}
-             FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
-                  JOIN users u ON u.id = s.user_id
-             WHERE rt.token_hash = $4 AND rt.rotated_at IS NULL AND rt.expires_at > $1
+             SELECT s.id AS session_id, s.user_id, s.expires_at AS session_expires_at, {columns}
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id = (SELECT session_id FROM refresh_tokens
+                           WHERE token_hash = $4 AND rotated_at IS NULL AND expires_at > $1)
                AND s.revoked_at IS NULL AND s.expires_at > $1 AND s.idle_expires_at > $1
                AND u.disabled_at IS NULL AND u.deleted_at IS NULL{lock}),
          won AS (
