@@ -427,8 +427,8 @@ impl Writes<'_> {
 pub enum AtOnce {
     /// Rotated and committed.
     Continued(RefreshOutcome),
-    /// The token passed every check, but a sign-out ended its session while the statement
-    /// waited for the user's row. The token is marked rotated and nothing else was written;
+    /// The token passed every check, but a sign-out that committed after the statement
+    /// began ended its session. The token is marked rotated and nothing else was written;
     /// a token of a revoked session is refused as `Invalid` whatever its state, so the mark
     /// changes no later answer.
     SessionEnded,
@@ -438,6 +438,9 @@ pub enum AtOnce {
     NotAtOnce,
 }
 
+/// PostgreSQL's SQLSTATE for a `NOWAIT` lock that was held.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+
 /// A rotation in one statement, on PostgreSQL, for the token whose every check passes (the
 /// case of nearly every refresh): the read of `rotate_refresh_token_in` with its checks
 /// moved into `WHERE`, then `Writes::in_one_statement`, with no `BEGIN` and `COMMIT`
@@ -446,10 +449,17 @@ pub enum AtOnce {
 /// of them is left to it, in a transaction.
 ///
 /// The order of locks is the same: the user's row first (`FOR SHARE OF u` in `cur`, which
-/// `won` waits for), then the token, then the session. A sign-out that commits while `cur`
-/// waits for the user's row is seen by `granted`, whose `revoked_at IS NULL` is checked
-/// again on the session's latest version (PostgreSQL re-evaluates an `UPDATE`'s condition
-/// on a row that changed since the statement began).
+/// `won` waits for), then the token, then the session. A sign-out that committed after the
+/// statement began is seen by `granted`, whose `revoked_at IS NULL` is checked again on the
+/// session's latest version (PostgreSQL re-evaluates an `UPDATE`'s condition on a row that
+/// changed since the statement began).
+///
+/// Once sent, the statement commits whether or not its caller is still there to hand the
+/// new token to; a client that never gets it would present the old one as a copy next
+/// time. The transaction path has that window too, but only around its `COMMIT`. So the
+/// statement does not wait for the user's row (`NOWAIT`): a rotation that finds the row
+/// held by a sign-out or a credential change, the one wait that can last, goes to the
+/// transaction path, which waits with nothing committed.
 pub async fn rotate_at_once(conn: &mut AnyConnection, rotation: &Rotation) -> sqlx::Result<AtOnce> {
     let Rotation {
         ref token_hash,
@@ -474,7 +484,7 @@ pub async fn rotate_at_once(conn: &mut AnyConnection, rotation: &Rotation) -> sq
              WHERE s.id = (SELECT session_id FROM refresh_tokens
                            WHERE token_hash = $4 AND rotated_at IS NULL AND expires_at > $1)
                AND s.revoked_at IS NULL AND s.expires_at > $1 AND s.idle_expires_at > $1
-               AND u.disabled_at IS NULL AND u.deleted_at IS NULL{lock}),
+               AND u.disabled_at IS NULL AND u.deleted_at IS NULL{lock} NOWAIT),
          won AS (
              UPDATE refresh_tokens SET rotated_at = $1
              WHERE token_hash = $4 AND rotated_at IS NULL AND EXISTS (SELECT FROM cur)
@@ -505,8 +515,18 @@ pub async fn rotate_at_once(conn: &mut AnyConnection, rotation: &Rotation) -> sq
     .bind(AuditKind::Refresh.as_str())
     .bind(client.ip.as_deref())
     .bind(client.user_agent.as_deref())
-    .fetch_optional(&mut *conn)
-    .await?;
+    // Every reply to the end (`fetch_all`, not `fetch_optional`, which returns at the first
+    // row): the implicit commit comes after the row, and its failure must be this call's.
+    .fetch_all(&mut *conn)
+    .await;
+    let row = match row {
+        Ok(rows) => rows.into_iter().next(),
+        // `NOWAIT`: the user's row is held by a sign-out or a credential change.
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(LOCK_NOT_AVAILABLE) => {
+            return Ok(AtOnce::NotAtOnce)
+        }
+        Err(e) => return Err(e),
+    };
     let Some(row) = row else {
         return Ok(AtOnce::NotAtOnce);
     };

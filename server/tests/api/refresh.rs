@@ -5,7 +5,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::harness::{
-    no_rate_limits, spawn_app, spawn_app_with, Backend, StoredCookie, ACCESS_COOKIE, REFRESH_COOKIE,
+    no_rate_limits, spawn_app, spawn_app_with, Backend, StoredCookie, TestApp, ACCESS_COOKIE,
+    REFRESH_COOKIE,
 };
 use crate::on_both_databases;
 
@@ -237,11 +238,62 @@ async fn nothing_a_rotation_racing_a_sign_out_everywhere_hands_out_outlives_it(b
     assert!(handed_out > 0, "no refresh ever came before the sign-out");
 }
 
+/// The one-statement rotation (PostgreSQL, `sessions::rotate_at_once`) reads the session
+/// as of the statement's start. A sign-out that commits after that start must still win: only
+/// the condition of its session update (`revoked_at IS NULL`, checked again on the row's
+/// latest version) can refuse it then. Real sign-outs lock the user's row first, so they
+/// commit in that window only by a hair's breadth; here the window is held open by hand:
+/// a transaction holds the token's row, so the statement waits there after its read, and
+/// the transaction ends the session and commits only once the statement is seen waiting.
+#[tokio::test]
+async fn a_sign_out_that_commits_while_a_one_statement_rotation_runs_wins() {
+    let app = spawn_app(Backend::Postgres).await;
+    let (_, email) = app.signed_up_browser().await;
+    let (_, refresh) = app.api_tokens(&email).await;
+    let user_id = app.user_id(&email).await;
+
+    let mut sign_out = app.db.begin().await.expect("a transaction");
+    sqlx::query("SELECT token_hash FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE")
+        .bind(backend::tokens::hash_refresh_token(
+            &backend::secret::Secret::new(&refresh),
+        ))
+        .execute(&mut *sign_out)
+        .await
+        .expect("the token's row held");
+    end_every_session(&mut sign_out, &user_id).await;
+
+    let commit_once_waiting = commit_once_a_statement_waits(&app, sign_out);
+    let (reply, waited) = tokio::join!(app.refresh_with_api(&refresh), commit_once_waiting);
+    assert!(waited, "the rotation never waited for the token's row");
+    assert_ne!(
+        reply.status,
+        StatusCode::OK,
+        "a rotation outlived a sign-out that committed while it ran: {}",
+        reply.body
+    );
+    assert!(!reply.status.is_server_error(), "{}", reply.body);
+
+    // The refused statement marked the token rotated (nothing to roll back). Presented
+    // again, it must read as a token of an ended session, never as a copy (that would audit a theft, and mail the owner, for a plain sign-out).
+    let again = app.refresh_with_api(&refresh).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "{}", again.body);
+    let reuse_events: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE kind = 'refresh_token_reuse'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        reuse_events, 0,
+        "a signed-out session's token read as reused"
+    );
+}
+
 /// A rotation whose read waits behind a sign-out's lock on the user's row (PostgreSQL):
 /// when the sign-out commits, the read goes on with the session as it was before it, and
 /// only the condition of the rotation's write (`revoked_at IS NULL`) refuses it. The
 /// sign-out is held open by hand until the rotation is seen waiting, so this is the
-/// interleaving every time, not by chance.
+/// interleaving every time, not by chance. (The one-statement rotation does not wait for
+/// the row, `NOWAIT`: it gives way to the transaction, which is what waits here.)
 #[tokio::test]
 async fn a_rotation_that_waited_behind_a_sign_out_is_refused() {
     let app = spawn_app(Backend::Postgres).await;
@@ -256,35 +308,9 @@ async fn a_rotation_that_waited_behind_a_sign_out_is_refused() {
         .execute(&mut *sign_out)
         .await
         .expect("the user's row locked");
-    sqlx::query(
-        "UPDATE sessions SET revoked_at = 1, revoked_reason = 'sign_out_everywhere'
-         WHERE user_id = $1",
-    )
-    .bind(&user_id)
-    .execute(&mut *sign_out)
-    .await
-    .expect("the sessions ended");
+    end_every_session(&mut sign_out, &user_id).await;
 
-    let commit_once_waiting = async {
-        let database = app.database_name();
-        let mut admin = crate::harness::postgres_admin().await;
-        for _ in 0..200 {
-            let waiting: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity
-                 WHERE datname = $1 AND wait_event_type = 'Lock'",
-            )
-            .bind(database)
-            .fetch_one(&mut admin)
-            .await
-            .expect("pg_stat_activity");
-            if waiting > 0 {
-                sign_out.commit().await.expect("the sign-out commits");
-                return true;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        false
-    };
+    let commit_once_waiting = commit_once_a_statement_waits(&app, sign_out);
     let (reply, waited) = tokio::join!(app.refresh_with_api(&refresh), commit_once_waiting);
     assert!(waited, "the rotation never waited for the user's row");
     assert_ne!(
@@ -294,19 +320,42 @@ async fn a_rotation_that_waited_behind_a_sign_out_is_refused() {
         reply.body
     );
     assert!(!reply.status.is_server_error(), "{}", reply.body);
+}
 
-    // On PostgreSQL the refused rotation may have marked the token rotated (one statement,
-    // nothing to roll back): presented again, it must read as a token of an ended session,
-    // never as a copy (that would audit a theft, and mail the owner, for a plain sign-out).
-    let again = app.refresh_with_api(&refresh).await;
-    assert_eq!(again.status, StatusCode::BAD_REQUEST, "{}", again.body);
-    let reuse_events: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE kind = 'refresh_token_reuse'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
-    assert_eq!(
-        reuse_events, 0,
-        "a signed-out session's token read as reused"
-    );
+/// Ends every session of the user inside `sign_out`, as a sign-out everywhere does.
+async fn end_every_session(sign_out: &mut sqlx::Transaction<'_, sqlx::Any>, user_id: &str) {
+    sqlx::query(
+        "UPDATE sessions SET revoked_at = 1, revoked_reason = 'sign_out_everywhere'
+         WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .execute(&mut **sign_out)
+    .await
+    .expect("the sessions ended");
+}
+
+/// Commits `sign_out` as soon as a statement of the app's database is seen waiting for a
+/// lock (the one `sign_out` holds); `false` if none ever waits.
+async fn commit_once_a_statement_waits(
+    app: &TestApp,
+    sign_out: sqlx::Transaction<'_, sqlx::Any>,
+) -> bool {
+    let database = app.database_name();
+    let mut admin = crate::harness::postgres_admin().await;
+    for _ in 0..200 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = $1 AND wait_event_type = 'Lock'",
+        )
+        .bind(database)
+        .fetch_one(&mut admin)
+        .await
+        .expect("pg_stat_activity");
+        if waiting > 0 {
+            sign_out.commit().await.expect("the sign-out commits");
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    false
 }
