@@ -13,6 +13,7 @@ pub mod pages;
 pub mod posts;
 pub mod queries;
 pub mod query_client;
+pub mod resource;
 
 #[cfg(feature = "ssr")]
 pub mod web_door;

@@ -21,6 +21,8 @@ use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::resource::{resource, Json};
+
 /// Answers by fetcher, each a `HashMap` from that fetcher's keys to its answers (never errors).
 type Answers = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
 
@@ -74,7 +76,7 @@ impl QueryClient {
         self,
         fetcher: F,
         key: impl Fn() -> K + Send + Sync + 'static,
-    ) -> Resource<Result<T, E>>
+    ) -> Resource<Result<T, E>, Json>
     where
         F: Fn(K) -> Fut + Copy + Send + Sync + 'static,
         K: Hash + Eq + Clone + Send + Sync + 'static,
@@ -87,7 +89,7 @@ impl QueryClient {
         // What the first value is for: the server's render, or the browser's first read.
         let first_key = untrack(&key);
         let first_generation = generations.with_untracked(|g| g.of(scope));
-        let resource = Resource::new(
+        let resource = resource(
             move || (key(), generations.with(|g| g.of(scope))),
             move |(key, generation)| {
                 let kept_or_fetch = match self.kept::<K, T>(scope, &key) {

@@ -49,7 +49,7 @@ fn Admin() -> impl IntoView {
     let selected = move || query.with(|q| q.get("user"));
     // Bumped after each action, so the lists are read again.
     let changed = RwSignal::new(0_u32);
-    let found = Resource::new(
+    let found = crate::resource::resource(
         move || (email(), changed.get()),
         |(email, _)| admin_find_users(Some(email)),
     );
@@ -182,7 +182,7 @@ fn AccountRow(user: AdminUser, email: String, changed: RwSignal<u32>) -> impl In
 
 #[component]
 fn UserSessions(user_id: String, changed: RwSignal<u32>) -> impl IntoView {
-    let sessions = Resource::new(
+    let sessions = crate::resource::resource(
         move || (user_id.clone(), changed.get()),
         |(user_id, _)| admin_user_sessions(user_id),
     );

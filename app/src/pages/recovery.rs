@@ -41,7 +41,7 @@ fn while_usable(
 ) -> impl IntoView {
     let token = token_in_url();
     let form = std::sync::Arc::new(form);
-    let usable = Resource::new(
+    let usable = crate::resource::resource(
         move || token.clone(),
         move |token| mail_link_usable(token, purpose.to_owned()),
     );
