@@ -98,7 +98,7 @@ ensure_build_tools() {
   local stamp=tools/node_modules/.package-lock.json
   if [ -f "$stamp" ] && [ "$stamp" -nt tools/package-lock.json ]; then return; fi
   ensure_node
-  say "installing the build tools (npm ci in tools/: binaryen)"
+  say "installing the build tools (npm ci in tools/: binaryen, the GeoIP database)"
   (cd tools && npm ci --no-audit --no-fund)
 }
 
@@ -128,7 +128,7 @@ ensure_bench_tools() {
 }
 
 case "${1:-build}" in
-  build) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen ;;
+  build) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_build_tools ;;
   test) ensure_wasm_target; ensure_rust_src; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_build_tools
         ensure_postgres; ensure_chromium; ensure_node; ensure_npm_packages; ensure_python_tools ;;
   python) ensure_python_tools ;;

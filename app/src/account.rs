@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use crate::app_error::AppError;
-use wire::{ActivityPage, SignedInDevices};
+use wire::{ActivityPage, SessionDetails, SignedInDevices};
 
 /// Every active session of the caller, the current one first, with the server's time
 /// (the page counts "2 hours ago" from it, the same on the server and in the browser).
@@ -22,6 +22,24 @@ pub async fn my_sessions() -> Result<SignedInDevices, AppError> {
     )
     .await
     .map_err(refused)
+}
+
+/// One of the caller's sessions in full, for its details page; `NotFound` for anything
+/// but the caller's own, live or recently ended.
+#[server(prefix = "/api", endpoint = "account/session", input = GetUrl)]
+pub async fn my_session(id: String) -> Result<SessionDetails, AppError> {
+    use crate::web_door::{refused, require_auth};
+    let (state, auth, _) = require_auth()?;
+    backend::devices::session_details(
+        &state.db,
+        auth.user_id(),
+        auth.session_id(),
+        &id,
+        state.clock.now(),
+    )
+    .await
+    .map_err(refused)?
+    .ok_or(AppError::NotFound)
 }
 
 /// The caller's `shown` most recent security events (20 when not given, at most 200), and

@@ -38,6 +38,65 @@ pub fn date_time(unix_seconds: i64) -> String {
     )
 }
 
+/// A date and time as the reader's clock shows it: the server renders it in UTC, naming
+/// the zone ("2026-12-02 14:03 UTC"), and the client, once it runs, rewrites it at the
+/// browser's own offset, named the same way ("2026-12-02 15:03 UTC+1"). The first render
+/// in the browser says what the server said, or hydration would find another text.
+///
+/// The offset, not `Intl`'s zone names and formats: one browser call instead of five, which
+/// every page's first load would carry (their JavaScript glue is in the main module).
+pub fn local_date_time(unix_seconds: i64) -> leptos::prelude::Signal<String> {
+    local_time(unix_seconds, false)
+}
+
+/// The same to the second ("2026-12-02 14:03:09 UTC"): for the one thing that tells two
+/// rows apart.
+pub fn local_date_time_to_second(unix_seconds: i64) -> leptos::prelude::Signal<String> {
+    local_time(unix_seconds, true)
+}
+
+fn local_time(unix_seconds: i64, seconds: bool) -> leptos::prelude::Signal<String> {
+    use leptos::prelude::*;
+    let text = RwSignal::new(stamp(unix_seconds, seconds, 0));
+    // Effects run in the browser only, after hydration.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+            unix_seconds as f64 * 1000.0,
+        ));
+        // Minutes from local time to UTC, at that moment (summer time included).
+        let offset_minutes = -(at.get_timezone_offset() as i64);
+        text.try_set(stamp(unix_seconds, seconds, offset_minutes));
+    });
+    text.into()
+}
+
+/// `unix_seconds` at `offset_minutes` from UTC: "2026-12-02 15:03 UTC+1", "… UTC+5:30",
+/// "… UTC" at none.
+fn stamp(unix_seconds: i64, seconds: bool, offset_minutes: i64) -> String {
+    let local = unix_seconds + offset_minutes * 60;
+    let of_day = local.rem_euclid(86_400);
+    let mut text = format!(
+        "{} {:02}:{:02}",
+        date(local),
+        of_day / 3_600,
+        of_day % 3_600 / 60
+    );
+    if seconds {
+        text.push_str(&format!(":{:02}", of_day % 60));
+    }
+    text.push_str(" UTC");
+    if offset_minutes != 0 {
+        let sign = if offset_minutes < 0 { '-' } else { '+' };
+        let (hours, minutes) = (offset_minutes.abs() / 60, offset_minutes.abs() % 60);
+        text.push_str(&format!("{sign}{hours}"));
+        if minutes != 0 {
+            text.push_str(&format!(":{minutes:02}"));
+        }
+    }
+    text
+}
+
 /// A unix time as an HTML `datetime` value (RFC 3339, UTC): `2026-11-21T20:03:24Z`.
 pub fn machine_time(unix_seconds: i64) -> String {
     let seconds_of_day = unix_seconds.rem_euclid(86_400);
@@ -77,6 +136,21 @@ pub fn ago(then: i64, now: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_time_is_written_at_an_offset_and_names_it() {
+        use super::stamp;
+        // 2026-12-02 14:03:09 UTC.
+        let t = 1_796_220_189;
+        assert_eq!(stamp(t, false, 0), "2026-12-02 14:03 UTC");
+        assert_eq!(stamp(t, true, 0), "2026-12-02 14:03:09 UTC");
+        assert_eq!(stamp(t, false, 60), "2026-12-02 15:03 UTC+1");
+        assert_eq!(stamp(t, false, 330), "2026-12-02 19:33 UTC+5:30");
+        assert_eq!(stamp(t, false, -600), "2026-12-02 04:03 UTC-10");
+        // Across midnight, the date follows.
+        assert_eq!(stamp(t, false, 600), "2026-12-03 00:03 UTC+10");
+        assert_eq!(super::date_time(t), stamp(t, false, 0));
+    }
+
     use super::{ago, date, date_time, machine_time};
 
     #[test]

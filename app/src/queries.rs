@@ -2,12 +2,12 @@
 //! private data carry the user id, so one user's entries can never answer another's
 //! query, and sign-out clears the whole cache besides.
 
-use crate::account::{my_security_activity, my_sessions};
+use crate::account::{my_security_activity, my_session, my_sessions};
 use crate::app_error::AppError;
 use crate::auth::client::signed_in_call;
 use crate::posts::{my_posts, published_posts};
 use wire::Post;
-use wire::{ActivityPage, SignedInDevices};
+use wire::{ActivityPage, SessionDetails, SignedInDevices};
 
 /// The public posts. Not user data, but cached and cleared the same way.
 pub async fn published(_: ()) -> Result<Vec<Post>, AppError> {
@@ -28,9 +28,20 @@ pub async fn sessions_of(user_id: Option<String>) -> Result<SignedInDevices, App
         return Ok(SignedInDevices {
             as_of: 0,
             sessions: Vec::new(),
+            recently_ended: Vec::new(),
         });
     }
     signed_in_call(my_sessions).await
+}
+
+/// One of the signed-in user's sessions in full, keyed by the user's id and the session's.
+pub async fn session_of(
+    (user_id, session_id): (Option<String>, String),
+) -> Result<SessionDetails, AppError> {
+    if user_id.is_none() {
+        return Err(AppError::NotFound);
+    }
+    signed_in_call(|| my_session(session_id.clone())).await
 }
 
 /// The signed-in user's `shown` most recent security events, keyed by their id and how

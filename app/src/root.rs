@@ -13,15 +13,8 @@ use crate::components::header::Header;
 use crate::components::page_focus::FocusOnNavigation;
 use crate::components::toasts::{ToastRegion, Toasts};
 use crate::pages::{
-    admin::AdminRoute,
-    dashboard::DashboardRoute,
-    home::HomePage,
-    login::LoginPage,
-    not_found::NotFound,
-    profile::ProfileRoute,
-    reauthenticate::ReauthenticateRoute,
-    recovery::{ForgotPasswordRoute, NotMeRoute, ResetPasswordRoute},
-    register::RegisterPage,
+    dashboard::DashboardRoute, home::HomePage, login::LoginPage, not_found::NotFound,
+    profile::ProfileRoute, recovery::AccountPagesRoute, register::RegisterPage,
 };
 use crate::query_client::QueryClient;
 
@@ -80,12 +73,14 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                         <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
                         <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
-                        <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
-                        <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
-                        <Route path=path!("/reauthenticate") view={Lazy::<ReauthenticateRoute>::new()} ssr=SsrMode::Async/>
-                        <Route path=path!("/account/not-me") view={Lazy::<NotMeRoute>::new()} ssr=SsrMode::Async/>
-                        <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>
-                        <Route path=path!("/reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
+                        // `/profile` and a session's page, `/profile/sessions/<id>`, in one route
+                        // entry: each entry is code in every page's first load.
+                        <Route path=path!("/profile/:section?/:id?") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin") view={Lazy::<AccountPagesRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/reauthenticate") view={Lazy::<AccountPagesRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/account/not-me") view={Lazy::<AccountPagesRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/forgot-password") view={Lazy::<AccountPagesRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/reset-password") view={Lazy::<AccountPagesRoute>::new()} ssr=SsrMode::Async/>
                     </Routes>
                 </main>
             </AuthRuntime>

@@ -135,7 +135,12 @@ pub struct ActivityRow {
     pub kind: String,
     pub at: UnixTime,
     pub ip: Option<String>,
+    /// The client that made the event.
     pub user_agent: Option<String>,
+    /// For a device signed out from another (`session_revoked`): the session that ended,
+    /// while its row is kept (`purge`), and its client; the event's own client is the one
+    /// that ended it.
+    pub ended_session: Option<(String, Option<String>)>,
 }
 
 /// The user's most recent security events, newest first.
@@ -145,8 +150,13 @@ pub async fn recent_for_user(
     limit: i64,
 ) -> sqlx::Result<Vec<ActivityRow>> {
     sqlx::query(
-        "SELECT kind, at, ip, user_agent FROM audit_events WHERE user_id = $1
-         ORDER BY at DESC, id DESC LIMIT $2",
+        "SELECT a.kind, a.at, a.ip, a.user_agent, ended.id AS ended_id,
+                ended.user_agent AS ended_user_agent
+         FROM audit_events a
+         LEFT JOIN sessions ended ON ended.id = a.session_id AND ended.user_id = a.user_id
+             AND a.kind = 'session_revoked'
+         WHERE a.user_id = $1
+         ORDER BY a.at DESC, a.id DESC LIMIT $2",
     )
     .bind(user_id)
     .bind(limit)
@@ -159,6 +169,10 @@ pub async fn recent_for_user(
             at: row.try_get("at")?,
             ip: row.try_get("ip")?,
             user_agent: row.try_get("user_agent")?,
+            ended_session: row
+                .try_get::<Option<String>, _>("ended_id")?
+                .map(|id| Ok::<_, sqlx::Error>((id, row.try_get("ended_user_agent")?)))
+                .transpose()?,
         })
     })
     .collect()

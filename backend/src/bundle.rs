@@ -73,7 +73,7 @@ impl SiteBundle {
 
     /// The `Link` preload header a page at `path` is sent with, if it has pieces.
     pub fn preload(&self, path: &str) -> Option<&HeaderValue> {
-        self.pieces.get(path)
+        self.pieces.get(wire::routes::page_of(path))
     }
 }
 

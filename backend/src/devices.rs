@@ -19,6 +19,7 @@ pub fn device_label(user_agent: Option<&str>) -> String {
         Some(p) if !matches!(p.category, "crawler" | "misc") => (p.name, p.os),
         _ => (UNKNOWN, UNKNOWN),
     };
+    let os = current_os_name(os);
     match (name != UNKNOWN, os != UNKNOWN) {
         (true, true) => format!("{name} on {os}"),
         (true, false) => name.to_owned(),
@@ -31,6 +32,16 @@ pub fn device_label(user_agent: Option<&str>) -> String {
             .chars()
             .take(40)
             .collect(),
+    }
+}
+
+/// The name the system goes by today: woothee keeps old ones ("Mac OSX"), and "Windows 10"
+/// is every Windows since (Windows 11 sends the same version in its User-Agent).
+fn current_os_name(os: &str) -> &str {
+    match os {
+        "Mac OSX" | "Mac OS" | "Mac OS Classic" => "macOS",
+        "Windows 10" => "Windows",
+        other => other,
     }
 }
 
@@ -62,6 +73,7 @@ pub async fn session_views(
             current: s.id == current_session,
             device: device_label(s.user_agent.as_deref()),
             id: s.id,
+            location: s.ip.as_deref().and_then(super::geo::country_of),
             ip: s.ip,
             created_at: s.created_at,
             last_active_at: s.last_seen_at,
@@ -79,10 +91,63 @@ pub async fn signed_in_devices(
     now: super::clock::UnixTime,
 ) -> sqlx::Result<wire::SignedInDevices> {
     let (sessions, _) = session_views(db, user_id, current_session, now, None).await?;
+    let since = now - wire::RECENTLY_ENDED_DAYS * 24 * 3600;
+    let ended =
+        super::sessions::list_recently_ended(db, user_id, now, since, wire::RECENTLY_ENDED_MAX)
+            .await?;
     Ok(wire::SignedInDevices {
         as_of: now,
         sessions: current_first(sessions),
+        recently_ended: ended
+            .into_iter()
+            .map(|s| wire::EndedSessionView {
+                device: device_label(s.user_agent.as_deref()),
+                id: s.id,
+                location: s.ip.as_deref().and_then(super::geo::country_of),
+                ip: s.ip,
+                created_at: s.created_at,
+                ended_at: s.end.at(),
+                ended_by: s.end.ended_by(),
+            })
+            .collect(),
     })
+}
+
+/// One of the user's sessions in full, for its details page: live, or ended within the
+/// last `RECENTLY_ENDED_DAYS` days. `None` for anything else, someone else's included.
+pub async fn session_details(
+    db: &super::db::Db,
+    user_id: &str,
+    current_session: &str,
+    session_id: &str,
+    now: super::clock::UnixTime,
+) -> sqlx::Result<Option<wire::SessionDetails>> {
+    let Some(s) = super::sessions::own_session(db, user_id, session_id).await? else {
+        return Ok(None);
+    };
+    let ended = super::sessions::end_of(s.revoked_at, s.revoked_reason, s.runs_out_at, now)
+        .map(|end| (end.at(), end.ended_by()));
+    if ended
+        .as_ref()
+        .is_some_and(|(at, _)| *at < now - wire::RECENTLY_ENDED_DAYS * 24 * 3600)
+    {
+        return Ok(None);
+    }
+    let (ended_at, ended_by) = ended.unzip();
+    Ok(Some(wire::SessionDetails {
+        device: device_label(s.user_agent.as_deref()),
+        location: s.ip.as_deref().and_then(super::geo::country_of),
+        current: s.id == current_session,
+        id: s.id,
+        user_agent: s.user_agent,
+        ip: s.ip,
+        created_at: s.created_at,
+        last_active_at: s.last_seen_at,
+        signed_in_with: s.client_kind,
+        ended_at,
+        ended_by,
+        as_of: now,
+    }))
 }
 
 /// The current session first; the others keep their order (newest activity first).
@@ -131,6 +196,9 @@ pub async fn activity_entries(
         .into_iter()
         .map(|r| wire::ActivityEntry {
             device: device_label(r.user_agent.as_deref()),
+            ended_device: r
+                .ended_session
+                .map(|(_, agent)| device_label(agent.as_deref())),
             kind: r.kind,
             at: r.at,
             ip: r.ip,
@@ -163,6 +231,7 @@ mod tests {
             id: id.into(),
             device: "Chrome on Linux".into(),
             ip: None,
+            location: None,
             created_at: 0,
             last_active_at: 0,
             current,
@@ -190,9 +259,9 @@ mod tests {
     fn real_user_agents_get_readable_labels() {
         let cases = [
             ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36", "Chrome on Linux"),
-            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:125.0) Gecko/20100101 Firefox/125.0", "Firefox on Mac OSX"),
+            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:125.0) Gecko/20100101 Firefox/125.0", "Firefox on macOS"),
             ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
-            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0", "Edge on Windows 10"),
+            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0", "Edge on Windows"),
             ("curl/8.5.0", "curl/8.5.0"),
         ];
         for (ua, label) in cases {

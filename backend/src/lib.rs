@@ -17,6 +17,7 @@ pub mod db;
 pub mod devices;
 pub mod display_name;
 pub mod error;
+pub mod geo;
 pub mod keys;
 pub mod mail;
 pub mod password;

@@ -5,8 +5,12 @@
 use super::clock::UnixTime;
 use super::db::Db;
 
-/// How long an ended session is kept before it is deleted.
+/// How long a rotated refresh token (reuse detection) and an undelivered Shared Signals
+/// event are kept.
 pub const RETENTION_SECS: i64 = 7 * 24 * 3600;
+/// How long an ended session is kept before it is deleted: as long as the devices list
+/// shows it under "Recently signed out".
+pub const ENDED_SESSION_RETENTION_SECS: i64 = wire::RECENTLY_ENDED_DAYS * 24 * 3600;
 /// How far behind this process's clock another process's may be. An event is deleted
 /// only this long after it expired by our clock, so that a process whose clock is behind
 /// (and to which the tokens it kills are still valid) has long read it.
@@ -34,7 +38,7 @@ pub async fn purge_expired(db: &Db, now: UnixTime) -> sqlx::Result<Purged> {
     let sessions = sqlx::query(
         "DELETE FROM sessions WHERE revoked_at <= $1 OR expires_at <= $1 OR idle_expires_at <= $1",
     )
-    .bind(cutoff)
+    .bind(now - ENDED_SESSION_RETENTION_SECS)
     .execute(db)
     .await?
     .rows_affected();

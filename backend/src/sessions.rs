@@ -849,6 +849,166 @@ impl ActiveSession {
     }
 }
 
+/// One of the user's sessions that has ended, as its owner sees it under "Recently signed
+/// out".
+pub struct EndedSession {
+    pub id: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: UnixTime,
+    pub end: End,
+}
+
+/// How a session ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    /// Revoked while it was live, for `sessions.revoked_reason`.
+    Revoked {
+        at: UnixTime,
+        reason: Option<String>,
+    },
+    /// The first of its two deadlines passed.
+    RanOut { at: UnixTime },
+}
+
+impl End {
+    pub fn at(&self) -> UnixTime {
+        match self {
+            Self::Revoked { at, .. } | Self::RanOut { at } => *at,
+        }
+    }
+
+    /// As `wire::EndedSessionView::ended_by` says it.
+    pub fn ended_by(self) -> String {
+        match self {
+            Self::Revoked { reason, .. } => reason.unwrap_or_else(|| "revoked".to_owned()),
+            Self::RanOut { .. } => wire::ENDED_BY_EXPIRY.to_owned(),
+        }
+    }
+}
+
+/// How a session had ended by `now`, if it had. A session that had already run out and was
+/// then swept up by an ending of every session (which sets `revoked_at` on every row not yet
+/// revoked) ended when it ran out, not then.
+pub fn end_of(
+    revoked_at: Option<UnixTime>,
+    revoked_reason: Option<String>,
+    runs_out_at: UnixTime,
+    now: UnixTime,
+) -> Option<End> {
+    match revoked_at {
+        Some(at) if at < runs_out_at => Some(End::Revoked {
+            at,
+            reason: revoked_reason,
+        }),
+        _ if runs_out_at <= now => Some(End::RanOut { at: runs_out_at }),
+        Some(at) => Some(End::Revoked {
+            at,
+            reason: revoked_reason,
+        }),
+        None => None,
+    }
+}
+
+/// The most sessions "Recently signed out" looks through: the newest ones. A user who
+/// signs in a thousand times a month (a script) does not make the page slow.
+const RECENTLY_ENDED_SCAN: i64 = 1000;
+
+/// The user's sessions that ended at `since` or later (`end_of`), the latest end first, at
+/// most `limit`.
+pub async fn list_recently_ended(
+    db: &Db,
+    user_id: &str,
+    now: UnixTime,
+    since: UnixTime,
+    limit: usize,
+) -> sqlx::Result<Vec<EndedSession>> {
+    let rows = sqlx::query(
+        "SELECT id, user_agent, ip, created_at, revoked_at, revoked_reason, expires_at, idle_expires_at
+         FROM sessions
+         WHERE user_id = $1 AND (revoked_at >= $2 OR expires_at <= $3 OR idle_expires_at <= $3)
+         ORDER BY created_at DESC LIMIT $4",
+    )
+    .bind(user_id)
+    .bind(since)
+    .bind(now)
+    .bind(RECENTLY_ENDED_SCAN)
+    .fetch_all(db)
+    .await?;
+    let mut ended = Vec::new();
+    for row in &rows {
+        let runs_out_at = row
+            .try_get::<UnixTime, _>("expires_at")?
+            .min(row.try_get("idle_expires_at")?);
+        let end = end_of(
+            row.try_get("revoked_at")?,
+            row.try_get("revoked_reason")?,
+            runs_out_at,
+            now,
+        );
+        let Some(end) = end.filter(|end| end.at() >= since) else {
+            continue;
+        };
+        ended.push(EndedSession {
+            id: row.try_get("id")?,
+            user_agent: row.try_get("user_agent")?,
+            ip: row.try_get("ip")?,
+            created_at: row.try_get("created_at")?,
+            end,
+        });
+    }
+    ended.sort_by(|a, b| b.end.at().cmp(&a.end.at()).then_with(|| b.id.cmp(&a.id)));
+    ended.truncate(limit);
+    Ok(ended)
+}
+
+/// One of the user's own sessions, live or ended, in full: `None` for another user's or an
+/// unknown id (one and the same to the caller).
+pub struct OwnSession {
+    pub id: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: UnixTime,
+    pub last_seen_at: UnixTime,
+    pub client_kind: String,
+    pub revoked_at: Option<UnixTime>,
+    pub revoked_reason: Option<String>,
+    /// The first of its two deadlines (absolute, idle).
+    pub runs_out_at: UnixTime,
+}
+
+pub async fn own_session(
+    db: &Db,
+    user_id: &str,
+    session_id: &str,
+) -> sqlx::Result<Option<OwnSession>> {
+    let Some(row) = sqlx::query(
+        "SELECT id, user_agent, ip, created_at, last_seen_at, client_kind, revoked_at,
+                revoked_reason, expires_at, idle_expires_at
+         FROM sessions WHERE id = $1 AND user_id = $2",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(OwnSession {
+        id: row.try_get("id")?,
+        user_agent: row.try_get("user_agent")?,
+        ip: row.try_get("ip")?,
+        created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        client_kind: row.try_get("client_kind")?,
+        revoked_at: row.try_get("revoked_at")?,
+        revoked_reason: row.try_get("revoked_reason")?,
+        runs_out_at: row
+            .try_get::<UnixTime, _>("expires_at")?
+            .min(row.try_get("idle_expires_at")?),
+    }))
+}
+
 /// Ends one of the user's own sessions. `None` when there is no such active session of
 /// this user: someone else's id and an unknown id look the same.
 pub async fn revoke_owned(
@@ -951,4 +1111,40 @@ pub async fn count_live(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result
     .fetch_one(conn)
     .await?;
     Ok(live.max(0) as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{end_of, End};
+
+    #[test]
+    fn a_session_ended_by_whichever_came_first_its_revocation_or_its_deadline() {
+        let reason = || Some("sign_out".to_owned());
+        // Revoked while live.
+        assert_eq!(
+            end_of(Some(100), reason(), 500, 200),
+            Some(End::Revoked {
+                at: 100,
+                reason: reason()
+            })
+        );
+        // Ran out at 300, then swept up by an ending of every session at 400.
+        assert_eq!(
+            end_of(Some(400), reason(), 300, 450),
+            Some(End::RanOut { at: 300 })
+        );
+        // Ran out, never revoked; and still live.
+        assert_eq!(end_of(None, None, 300, 450), Some(End::RanOut { at: 300 }));
+        assert_eq!(end_of(None, None, 500, 450), None);
+        assert_eq!(End::RanOut { at: 1 }.ended_by(), wire::ENDED_BY_EXPIRY);
+        assert_eq!(
+            End::Revoked {
+                at: 1,
+                reason: None
+            }
+            .ended_by(),
+            "revoked",
+            "a row from before reasons were kept"
+        );
+    }
 }

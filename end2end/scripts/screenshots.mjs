@@ -18,6 +18,8 @@ const sizes = {
 // The second device, so that the devices list has another row to show.
 const phoneUserAgent =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+const laptopUserAgent =
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:125.0) Gecko/20100101 Firefox/125.0";
 const user = { name: "Grace Hopper", email: "grace@example.com", password: "correct horse battery" };
 
 mkdirSync(outDir, { recursive: true });
@@ -61,9 +63,18 @@ async function seed() {
   await page.getByRole("listitem").filter({ hasText: "What signing out" })
     .getByRole("button", { name: /^Unpublish/ }).waitFor();
   await page.context().close();
-  const phone = await newPage(sizes.phone, phoneUserAgent);
-  await signIn(phone);
-  await phone.context().close();
+  // Two sessions of the same phone (the list groups them), and a laptop that signed in and
+  // out again (under "Recently signed out").
+  for (let i = 0; i < 2; i++) {
+    const phone = await newPage(sizes.phone, phoneUserAgent);
+    await signIn(phone);
+    await phone.context().close();
+  }
+  const laptop = await newPage(sizes.desktop, laptopUserAgent);
+  await signIn(laptop);
+  await laptop.getByRole("button", { name: "Sign out" }).click();
+  await laptop.getByRole("link", { name: "Sign in" }).waitFor();
+  await laptop.context().close();
 }
 
 async function signedOutPages(sizeName, viewport) {
@@ -88,6 +99,22 @@ async function signedInPages(sizeName, viewport) {
   for (const [name, path] of [["dashboard", "/dashboard"], ["profile", "/profile"], ["home-signed-in", "/"]]) {
     await page.goto(path);
     await shoot(page, `${name}-${sizeName}`);
+  }
+  // "Recently signed out", open.
+  await page.goto("/profile");
+  await hydrated(page);
+  await page.getByText(/^Recently signed out/).click();
+  await shoot(page, `profile-recently-signed-out-${sizeName}`);
+  // A device's own page.
+  const sessions = await (await page.request.get("/api/auth/sessions")).json();
+  const phoneSession = sessions.find((s) => s.device === "Safari on iPhone");
+  await page.goto(`/profile/sessions/${phoneSession.id}`);
+  await shoot(page, `session-details-${sizeName}`);
+  if (sizeName === "phone") {
+    // The header's Account menu, open.
+    await page.getByRole("button", { name: "Account" }).click();
+    await page.locator("#account-menu").waitFor();
+    await shoot(page, "account-menu-phone", false);
   }
   await page.goto("/profile");
   await hydrated(page);

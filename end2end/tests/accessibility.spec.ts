@@ -51,10 +51,16 @@ for (const size of [
       await new App(await phone.newPage()).signIn(user);
       await phone.close();
       await app.writeDraft("An accessible draft", "Read by a screen reader.");
-      for (const path of ["/", "/dashboard", "/profile"]) {
+      // A device's own page, and the list with its "Recently signed out" open.
+      const sessions: { id: string; current: boolean }[] = await (await page.request.get("/api/auth/sessions")).json();
+      const other = sessions.find((s) => !s.current)!;
+      for (const path of ["/", "/dashboard", "/profile", `/profile/sessions/${other.id}`]) {
         await page.goto(path);
         await expectNoSeriousViolations(page, path);
       }
+      await page.goto("/profile");
+      await page.getByText(/^Recently signed out/).click();
+      await expectNoSeriousViolations(page, "/profile with Recently signed out open");
       await page.goto("/profile");
       await expect(page.locator("html")).toHaveAttribute("data-hydrated", "");
       for (const opener of ["Sign out other devices", "Sign out from all devices", "Report a security concern"]) {

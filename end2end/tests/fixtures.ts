@@ -25,13 +25,35 @@ export class App {
     return this.page.getByRole("banner");
   }
 
+  /** On a phone (< 640 px) the signed-in header sits behind `Account`: opens it there. */
+  async openAccountMenu() {
+    const account = this.header().getByRole("button", { name: "Account" });
+    if (!(await account.isVisible())) return;
+    const menu = this.page.locator("#account-menu");
+    if (!(await menu.isVisible())) await account.click();
+    await expect(menu).toBeVisible();
+  }
+
+  /** The header shows `email` as the one signed in: in the Account menu on a phone. */
+  async expectSignedInAs(email: string) {
+    const account = this.header().getByRole("button", { name: "Account" });
+    // Whichever of the two is shown: the email from 640 px up, the button below.
+    await expect(this.header().getByText(email).or(account).filter({ visible: true })).toBeVisible();
+    if (await account.isVisible()) {
+      await this.openAccountMenu();
+      await expect(this.header().getByText(email)).toBeVisible();
+      await this.page.keyboard.press("Escape");
+      await expect(this.page.locator("#account-menu")).toBeHidden();
+    }
+  }
+
   async signUp(user: User) {
     await this.page.goto("/register");
     await this.clientReady();
     await this.page.getByLabel("Email").fill(user.email);
     await this.page.getByLabel("Password").fill(user.password);
     await this.page.getByRole("button", { name: "Create account" }).click();
-    await expect(this.header().getByText(user.email)).toBeVisible();
+    await this.expectSignedInAs(user.email);
   }
 
   async signIn(user: User) {
@@ -40,11 +62,12 @@ export class App {
     await this.page.getByLabel("Email").fill(user.email);
     await this.page.getByLabel("Password").fill(user.password);
     await this.page.getByRole("button", { name: "Sign in" }).click();
-    await expect(this.header().getByText(user.email)).toBeVisible();
+    await this.expectSignedInAs(user.email);
   }
 
   /** Signs out and waits until the local sign-out has completed. */
   async signOut() {
+    await this.openAccountMenu();
     await this.header().getByRole("button", { name: "Sign out" }).click();
     await expect(this.header().getByRole("link", { name: "Sign in" })).toBeVisible();
   }
@@ -88,7 +111,9 @@ export async function signedInDevice(
   options: BrowserContextOptions = {},
   prepare: (context: BrowserContext) => Promise<void> = async () => {},
 ): Promise<{ context: BrowserContext; device: App }> {
-  const context = await browser.newContext(options);
+  // A new context takes the test's own options (`test.use`), JavaScript off included: the
+  // other device runs scripts unless told otherwise, as its `App` expects.
+  const context = await browser.newContext({ javaScriptEnabled: true, ...options });
   await prepare(context);
   const device = new App(await context.newPage(), options.javaScriptEnabled ?? true);
   await device.signIn(user);

@@ -1,5 +1,5 @@
 import { Page } from "@playwright/test";
-import { test, expect, freshUser } from "./fixtures";
+import { test, expect, freshUser, signedInDevice } from "./fixtures";
 
 async function hydrated(page: Page) {
   await expect(page.locator("html")).toHaveAttribute("data-hydrated", "");
@@ -108,4 +108,59 @@ test("a route change moves focus to the new page's heading", async ({ app, page 
   await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeFocused();
   await app.header().getByRole("link", { name: "Create account" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Create account" })).toBeFocused();
+});
+
+test("the first visit to a page whose code comes later still puts focus on its heading", async ({ app, page }) => {
+  const user = freshUser();
+  // Straight after signing up: the client goes to /dashboard, whose piece is not yet here.
+  await app.signUp(user);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeFocused();
+  // /profile, for the first time in this page load: its piece is fetched now.
+  await app.header().getByRole("link", { name: "Profile" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Profile" })).toBeFocused();
+  // And the next Tab goes into the page, not back to the logo.
+  await page.keyboard.press("Tab");
+  const inHeader = await page.evaluate(() => !!document.activeElement?.closest("header"));
+  expect(inHeader, "the Tab after the heading stays in the page").toBe(false);
+});
+
+test("after Save draft, Publish and Delete, focus stays where the user was", async ({ app, page }) => {
+  await app.signUp(freshUser());
+  await page.goto("/dashboard");
+  await app.clientReady();
+  const focusedTag = () => page.evaluate(() => document.activeElement?.tagName);
+
+  await page.getByLabel("Title").fill("Focus kept");
+  await page.getByLabel("Body").fill("Saved by keyboard.");
+  await page.getByRole("button", { name: "Save draft" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("list", { name: "Your posts" })).toContainText("Focus kept");
+  await expect(page.getByRole("button", { name: "Save draft" })).toBeFocused();
+
+  await page.getByRole("button", { name: "Publish Focus kept" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(app.toasts()).toContainText("Published");
+  await expect(page.getByRole("button", { name: "Unpublish Focus kept" })).toBeFocused();
+
+  await page.getByRole("button", { name: "Delete Focus kept" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("dialog").getByRole("button", { name: "Delete post" }).click();
+  await expect(page.getByRole("list", { name: "Your posts" })).toHaveCount(0);
+  await expect(page.getByRole("heading", { level: 2, name: "Your posts" })).toBeFocused();
+  expect(await focusedTag()).not.toBe("BODY");
+});
+
+test("after signing out the other devices, focus goes to the Devices heading", async ({ app, page, browser }) => {
+  const user = freshUser();
+  await app.signUp(user);
+  const other = await signedInDevice(browser, user);
+  await page.goto("/profile");
+  await app.clientReady();
+  await page.getByRole("button", { name: "Sign out other devices" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Sign out others" }).click();
+  await expect(app.toasts()).toContainText("Signed out 1 other device");
+  await expect(page.getByRole("button", { name: "Sign out other devices" })).toBeDisabled();
+  await expect(page.getByRole("heading", { level: 2, name: "Devices" })).toBeFocused();
+  await other.context.close();
 });

@@ -121,7 +121,8 @@ test("a draft can be edited, published, unpublished and deleted after a confirma
   // Delete asks first; Cancel keeps the post.
   await page.getByRole("button", { name: `Delete ${edited}` }).click();
   const dialog = page.getByRole("dialog");
-  await expect(dialog).toContainText("Delete this post?");
+  // The question names the post it is about.
+  await expect(dialog).toHaveAccessibleName(`Delete “${edited}”?`);
   await dialog.getByRole("button", { name: "Cancel" }).click();
   await expect(dialog).toHaveCount(0);
   await expect(list).toContainText(edited);

@@ -41,13 +41,13 @@ test("the profile lists every device, and revoking one signs it out within a sec
   await expect(devices.getByRole("listitem")).toHaveCount(3);
   await expect(devices.getByRole("listitem", { name: "Chrome on Linux" })).toContainText("This device");
   await expect(page.getByText("This device")).toHaveCount(1);
-  await expect(devices.getByRole("listitem", { name: "Firefox on Mac OSX" })).toBeVisible();
+  await expect(devices.getByRole("listitem", { name: "Firefox on macOS" })).toBeVisible();
   await expect(devices.getByRole("listitem", { name: "Safari on iPhone" })).toBeVisible();
   await expect(devices.getByRole("listitem", { name: "Chrome on Linux" }).getByRole("button", { name: "Revoke" })).toHaveCount(0);
   await app.screenshot("profile-devices", page.getByRole("region", { name: "Devices", exact: true }));
 
-  await devices.getByRole("listitem", { name: "Firefox on Mac OSX" }).getByRole("button", { name: "Revoke" }).click();
-  await page.getByRole("dialog", { name: "Revoke Firefox on Mac OSX?" }).getByRole("button", { name: /^Revoke/ }).click();
+  await devices.getByRole("listitem", { name: "Firefox on macOS" }).getByRole("button", { name: "Revoke" }).click();
+  await page.getByRole("dialog", { name: "Revoke Firefox on macOS?" }).getByRole("button", { name: /^Revoke/ }).click();
   await expectSignedOutByPush(firefox);
   await expect(devices.getByRole("listitem")).toHaveCount(2);
   // The others are untouched.

@@ -36,8 +36,35 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// where every test builds its own router. Listed once, no render can overlap the listing,
 /// since no router can serve before it is done.
 fn page_routes() -> Vec<AxumRouteListing> {
-    static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+    static ROUTES: LazyLock<Vec<AxumRouteListing>> =
+        LazyLock::new(|| one_per_shape(generate_route_list(App)));
     ROUTES.clone()
+}
+
+/// The listings with one per path shape. Optional segments are expanded into every path
+/// they can make: `/profile/:section?/:id?` gives both `/profile/{section}` and
+/// `/profile/{id}`, which axum refuses as one route twice (it panics). The page renders
+/// the same whatever the parameter's name, so the first is kept.
+fn one_per_shape(listings: Vec<AxumRouteListing>) -> Vec<AxumRouteListing> {
+    let mut seen = std::collections::HashSet::new();
+    listings
+        .into_iter()
+        .filter(|listing| {
+            let shape: String = listing
+                .path()
+                .split('/')
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        "{}"
+                    } else {
+                        segment
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            seen.insert(shape)
+        })
+        .collect()
 }
 
 /// The whole application as one router, so tests and `main` build exactly the same thing.

@@ -74,6 +74,13 @@ async fn run() -> anyhow::Result<()> {
              cross-origin"
         );
     }
+    // Opened now (8 MB read once) rather than in the first request that shows a place.
+    if !backend::geo::is_available() {
+        tracing::warn!(
+            "no GeoIP database (GEOIP_DATABASE, or tools/node_modules after `make dev`): \
+             every device's location shows as Unknown"
+        );
+    }
     let server = Server::bind(config, Clock::system(), options, addr).await?;
     tracing::info!("listening on http://{}", server.addr);
     server.serve(shutdown_signal()).await

@@ -127,6 +127,10 @@ pub struct SessionView {
     /// "Chrome on Linux", parsed from the User-Agent.
     pub device: String,
     pub ip: Option<String>,
+    /// The country of `ip` ("France"), from the server's local GeoIP database; absent when
+    /// unknown (loopback and private addresses always are).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     pub created_at: i64,
     pub last_active_at: i64,
     /// The session of the request that asked.
@@ -143,7 +147,70 @@ pub struct SignedInDevices {
     /// Unix seconds.
     pub as_of: i64,
     pub sessions: Vec<SessionView>,
+    /// The sessions that ended in the last `RECENTLY_ENDED_DAYS` days, the latest first (at
+    /// most `RECENTLY_ENDED_MAX`): what a person checks after "was that me?".
+    #[serde(default)]
+    pub recently_ended: Vec<EndedSessionView>,
 }
+
+/// How far back "Recently signed out" looks (ended sessions are kept that long).
+pub const RECENTLY_ENDED_DAYS: i64 = 30;
+/// How many ended sessions the devices list shows at most.
+pub const RECENTLY_ENDED_MAX: usize = 50;
+
+/// A session that has ended, for "Recently signed out".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EndedSessionView {
+    pub id: String,
+    /// "Chrome on Linux", parsed from the User-Agent.
+    pub device: String,
+    pub ip: Option<String>,
+    /// As in `SessionView::location`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    pub created_at: i64,
+    pub ended_at: i64,
+    /// Why it ended: a session-end reason (`sign_out`, `revoked_from_devices_list`,
+    /// `password_changed`, …, as in the push channel's `session-ended`), or `expired`.
+    pub ended_by: String,
+}
+
+/// One of the user's sessions in full, for its details page (`/profile/sessions/<id>`):
+/// live, or ended in the last `RECENTLY_ENDED_DAYS` days.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SessionDetails {
+    pub id: String,
+    /// "Firefox on macOS", parsed from the User-Agent.
+    pub device: String,
+    /// The User-Agent as the device sent it, for the curious.
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    /// As in `SessionView::location`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// When it signed in, and when it was last active (unix seconds).
+    pub created_at: i64,
+    pub last_active_at: i64,
+    /// How it signed in: `browser` (the web app's sign-in or sign-up form) or `api` (the
+    /// token API's password grant); either is then renewed by refresh.
+    pub signed_in_with: String,
+    /// The session of the request that asked.
+    pub current: bool,
+    /// When and why it ended (as `EndedSessionView::ended_by`); absent while it is live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<String>,
+    /// The server's time when it was read ("2 hours ago" counts from it).
+    pub as_of: i64,
+}
+
+/// `EndedSessionView::ended_by` of a session that ran out rather than being ended.
+pub const ENDED_BY_EXPIRY: &str = "expired";
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -277,7 +344,12 @@ pub struct SessionsEnded {
 pub struct ActivityEntry {
     pub kind: String,
     pub at: i64,
+    /// The device that did it ("Chrome on Android").
     pub device: String,
+    /// For a device signed out from another (`session_revoked`): the device whose session
+    /// ended, where `device` is the one that ended it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_device: Option<String>,
     pub ip: Option<String>,
 }
 
@@ -533,6 +605,10 @@ pub struct Flash {
     pub notice: Option<Notice>,
     /// The email typed into a sign-in or sign-up form that failed, so it is not lost.
     pub email: Option<String>,
+    /// The display name typed into a sign-up form that failed: shown again, with what is
+    /// wrong with it under it.
+    #[serde(default)]
+    pub display_name: Option<String>,
     /// The device a plain "Revoke" signed out, so the notice can name it.
     #[serde(default)]
     pub device: Option<String>,
@@ -602,8 +678,8 @@ mod tests {
     fn a_revoked_devices_notice_names_it() {
         let flash = super::Flash {
             notice: Some(Notice::DeviceSignedOut),
-            email: None,
             device: Some("Safari on iPhone".into()),
+            ..Default::default()
         };
         assert_eq!(
             flash.notice_text().as_deref(),

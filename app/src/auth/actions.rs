@@ -29,11 +29,11 @@ pub async fn sign_up(
     let registration = wire::Registration {
         email: email.clone(),
         password,
-        display_name,
+        display_name: display_name.clone(),
     };
     let result = web_door::deliver(backend::service::sign_up(&state, &caller, registration).await);
     if result.is_err() {
-        web_door::keep_typed_email(&email);
+        web_door::keep_typed(&email, display_name.as_deref());
     }
     result
 }
@@ -49,7 +49,7 @@ pub async fn sign_in(email: String, password: String) -> Result<SignedIn, AppErr
     };
     let result = web_door::deliver(backend::service::sign_in(&state, &caller, credentials).await);
     if result.is_err() {
-        web_door::keep_typed_email(&email);
+        web_door::keep_typed(&email, None);
     }
     result
 }

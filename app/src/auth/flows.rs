@@ -17,13 +17,16 @@ use super::step_up::StepUp;
 use super::store::AuthStore;
 use crate::app_error::AppError;
 use crate::components::toasts::Toasts;
-use crate::queries::{activity_of, sessions_of};
+use crate::queries::{activity_of, session_of, sessions_of};
 use crate::query_client::QueryClient;
 use wire::{Landing, Notice, Registration, SignedIn};
 
 /// How long a tab that found its session gone waits for a sibling tab's own "signed out"
 /// message before it signs out with "your session has ended".
 const SIBLING_SIGN_OUT_GRACE: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// Revoke of a device whose session had already ended.
+pub const ALREADY_SIGNED_OUT: &str = "That device was already signed out.";
 
 /// The router's navigate function, kept so flows can leave a page when they finish.
 type Navigate = Arc<dyn Fn(&str, NavigateOptions) + Send + Sync>;
@@ -179,7 +182,14 @@ impl AuthFlows {
             .await;
         // Even a refusal (already gone) makes the list stale.
         refresh_account_lists(&self.queries, self.auth.user_id_untracked());
-        let answer = result.map_err(|e| self.refused(e))?;
+        let answer = match result {
+            // Signed out already (from another tab or device): what was asked is done.
+            Err(AppError::NotFound) => {
+                self.toasts.info(ALREADY_SIGNED_OUT);
+                return Ok(());
+            }
+            other => other.map_err(|e| self.refused(e))?,
+        };
         self.toasts.info(answer.message);
         Ok(())
     }
@@ -361,6 +371,8 @@ async fn revoke_on_server() -> bool {
 /// Re-reads the lists that a change to the user's sessions makes stale.
 pub fn refresh_account_lists(queries: &QueryClient, user: Option<String>) {
     queries.invalidate(sessions_of, user);
+    // A device's details page says whether it is still signed in.
+    queries.invalidate_scope(session_of);
     // Every page length of the activity (`?activity=`) is stale.
     queries.invalidate_scope(activity_of);
 }

@@ -14,6 +14,12 @@ use crate::components::server_form::{browser_action, error_after_plain_post};
 use wire::rules;
 use wire::{Flash, Registration, MAX_DISPLAY_NAME_CHARS};
 
+/// The field a plain post was refused for.
+enum Refused {
+    Email(String),
+    DisplayName(String),
+}
+
 /// Which form: the two differ only in their server function and wording.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AuthFormKind {
@@ -32,14 +38,33 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
     } else {
         error_after_plain_post::<SignIn>()
     };
-    let taken_after_plain_post = matches!(after_plain_post, Some(AppError::EmailTaken));
-    let submit = browser_action(after_plain_post.map(Err), move |creds: &Registration| {
-        let (flows, creds) = (flows.clone(), creds.clone());
-        async move { flows.sign_in(creds, new_account).await }
-    });
-    let typed_email = use_context::<Flash>()
-        .and_then(|flash| flash.email)
-        .unwrap_or_default();
+    let flash = use_context::<Flash>().unwrap_or_default();
+    let typed_email = flash.email.unwrap_or_default();
+    let typed_display_name = flash.display_name.unwrap_or_default();
+    // A plain post refused for what was typed: the URL says only "invalid input", so the
+    // field is found again by the same rules the server used, on what came back.
+    let refused_field = match &after_plain_post {
+        Some(AppError::EmailTaken) => Some(Refused::Email(AppError::EmailTaken.to_string())),
+        Some(AppError::InvalidInput(_)) => rules::email_problem(&typed_email)
+            .map(|problem| Refused::Email(problem.to_owned()))
+            .or_else(|| {
+                new_account
+                    .then(|| rules::display_name_problem(typed_display_name.trim()))
+                    .flatten()
+                    .map(Refused::DisplayName)
+            }),
+        _ => None,
+    };
+    let submit = browser_action(
+        // Said under its field, not again for the whole form.
+        after_plain_post
+            .filter(|_| refused_field.is_none())
+            .map(Err),
+        move |creds: &Registration| {
+            let (flows, creds) = (flows.clone(), creds.clone());
+            async move { flows.sign_in(creds, new_account).await }
+        },
+    );
     let (email, password) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
     let (email_error, password_error): (FieldError, FieldError) = Default::default();
     let display_name = NodeRef::<Input>::new();
@@ -68,9 +93,17 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
             _ => {}
         })
     });
-    if taken_after_plain_post {
-        email_error.set(Some(AppError::EmailTaken.to_string()));
-    }
+    let (email_refused, display_name_refused) = match refused_field {
+        Some(Refused::Email(problem)) => {
+            email_error.set(Some(problem));
+            (true, false)
+        }
+        Some(Refused::DisplayName(problem)) => {
+            display_name_error.set(Some(problem));
+            (false, true)
+        }
+        None => (false, false),
+    };
 
     // Once the client runs it checks the fields itself and says what is wrong beside
     // each one; until then (or without JavaScript) the browser's own checks apply.
@@ -133,6 +166,7 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
                 value=typed_email
                 error=email_error
                 node_ref=email
+                autofocus=email_refused
             />
             <Field
                 id="auth-password"
@@ -155,8 +189,10 @@ pub fn AuthForm(kind: AuthFormKind) -> impl IntoView {
                     hint=Some("Shown with your public posts, never your email. Left blank, you appear as “Member” and a short code.".to_owned())
                     maxlength=Some(MAX_DISPLAY_NAME_CHARS)
                     required=false
+                    value=typed_display_name
                     error=display_name_error
                     node_ref=display_name
+                    autofocus=display_name_refused
                 />
             })}
             <Show when=move || form_error.get().is_some()>

@@ -71,14 +71,15 @@ pub fn AskButton(
     #[prop(into)]
     key: String,
     /// The page the dialog is on.
-    page: &'static str,
+    #[prop(into)]
+    page: String,
     open: RwSignal<bool>,
     #[prop(into)] disabled: Signal<bool>,
     class: &'static str,
     /// The button's accessible name when its text alone is not enough (several "Revoke"
     /// buttons); it should start with the visible text.
     #[prop(optional, into)]
-    label: Option<String>,
+    label: Option<TextProp>,
     /// The id of a text that says why the button is disabled, or what it does.
     #[prop(optional, into)]
     described_by: Option<String>,
@@ -100,7 +101,7 @@ pub fn AskButton(
             <button
                 type="submit"
                 class=class
-                aria-label=label
+                aria-label=move || label.as_ref().map(|l| l.get().to_string())
                 aria-describedby=described_by
                 // `try_get`: a list re-read can drop the signal a moment before the button.
                 disabled=move || disabled.try_get().unwrap_or(true)
@@ -122,7 +123,9 @@ pub fn ConfirmDialog(
     /// The heading, also the dialog's accessible name.
     #[prop(into)]
     title: String,
-    #[prop(into)] message: String,
+    /// The question's text; it may change (a time put in the reader's zone).
+    #[prop(into)]
+    message: TextProp,
     /// The confirm button's text, also its accessible name.
     #[prop(into)]
     confirm_label: String,
@@ -132,7 +135,8 @@ pub fn ConfirmDialog(
     #[prop(optional, into)]
     fields: HiddenFields,
     /// Where Cancel goes without JavaScript: the page without the question.
-    cancel_href: &'static str,
+    #[prop(into)]
+    cancel_href: String,
     /// Runs when the user confirms, with JavaScript; the dialog closes first.
     on_confirm: Callback<()>,
 ) -> impl IntoView {
@@ -191,32 +195,35 @@ pub fn ConfirmDialog(
         >
             <div class="dialog-body">
                 <h2 id=title_id>{title}</h2>
-                <p id=message_id>{message}</p>
-                <form method="post" action=action class="dialog-actions" on:submit=move |ev| {
-                    ev.prevent_default();
-                    open.set(false);
-                    on_confirm.run(());
-                }>
-                    {fields.0.into_iter().map(|(name, value)| view! {
-                        <input type="hidden" name=name value=value/>
-                    }).collect_view()}
+                <p id=message_id>{move || message.get().to_string()}</p>
+                <div class="dialog-actions">
                     // First in the tab order and focused on opening: the safe choice.
-                    // Without JavaScript, Cancel loads the page without the question.
-                    <button
-                        type="submit"
-                        class="button-secondary"
-                        formmethod="get"
-                        formaction=cancel_href
-                        autofocus
-                        on:click=move |ev| {
-                            ev.prevent_default();
-                            open.set(false);
-                        }
-                    >
-                        "Cancel"
-                    </button>
-                    <button type="submit" class="button-danger">{confirm_label}</button>
-                </form>
+                    // Without JavaScript, Cancel loads the page without the question: a
+                    // form of its own, so that none of the confirm's fields go in its URL.
+                    <form method="get" action=cancel_href>
+                        <button
+                            type="submit"
+                            class="button-secondary"
+                            autofocus
+                            on:click=move |ev| {
+                                ev.prevent_default();
+                                open.set(false);
+                            }
+                        >
+                            "Cancel"
+                        </button>
+                    </form>
+                    <form method="post" action=action on:submit=move |ev| {
+                        ev.prevent_default();
+                        open.set(false);
+                        on_confirm.run(());
+                    }>
+                        {fields.0.into_iter().map(|(name, value)| view! {
+                            <input type="hidden" name=name value=value/>
+                        }).collect_view()}
+                        <button type="submit" class="button-danger">{confirm_label}</button>
+                    </form>
+                </div>
             </div>
         </dialog>
     }

@@ -5,6 +5,8 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 
+use crate::app_error::AppError;
+
 /// The error shown under one field; cleared as soon as the field is edited again.
 pub type FieldError = RwSignal<Option<String>>;
 
@@ -27,7 +29,20 @@ pub fn Field(
     #[prop(default = true)] required: bool,
     error: FieldError,
     #[prop(optional)] node_ref: NodeRef<Input>,
+    /// Focused when the page loads: the field a plain post came back with an error for.
+    #[prop(default = false)]
+    autofocus: bool,
 ) -> impl IntoView {
+    // Only the server's render needs it: it is what a browser without JavaScript focuses
+    // when the page loads. Once the client runs, script moves focus (`show_problems`), and
+    // the attribute would only be code in every page's first load.
+    #[cfg(feature = "ssr")]
+    let only_in_the_servers_render = leptos::attr::autofocus(autofocus);
+    #[cfg(not(feature = "ssr"))]
+    #[allow(clippy::let_unit_value)]
+    let only_in_the_servers_render = {
+        let _ = autofocus;
+    };
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let has_hint = hint.is_some();
@@ -46,6 +61,7 @@ pub fn Field(
         <div class="field">
             <label for=id>{label}</label>
             <input
+                {..only_in_the_servers_render}
                 id=id
                 type=input_type
                 name=name
@@ -69,6 +85,46 @@ pub fn Field(
             </Show>
         </div>
     }
+}
+
+/// Where a form's refusals go: an error that `field_of` places goes under that field of
+/// `fields` (and focus to it); any other is the form's, returned for the form to show.
+///
+/// The first value is the error a plain post came back with: it is under its field in the
+/// server's render already (the page the browser without JavaScript gets), and the client
+/// puts focus there when it takes over.
+pub fn refusals_beside_fields<I, T>(
+    action: Action<I, Result<T, AppError>>,
+    fields: Vec<(FieldError, NodeRef<Input>)>,
+    field_of: fn(&AppError) -> Option<usize>,
+) -> Memo<Option<String>>
+where
+    I: Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    let placed = move |refusal: Option<&AppError>| {
+        let error = refusal?;
+        let field = fields.get(field_of(error)?).copied()?;
+        Some((field, error.to_string()))
+    };
+    if let Some(((error, _), text)) = action
+        .value()
+        .with_untracked(|v| placed(v.as_ref()?.as_ref().err()))
+    {
+        error.set(Some(text));
+    }
+    Effect::new(move |_| {
+        let refusal = action.value().with(|v| placed(v.as_ref()?.as_ref().err()));
+        if let Some(((error, input), text)) = refusal {
+            show_problems(&[(error, input, Some(text))]);
+        }
+    });
+    Memo::new(move |_| {
+        action.value().with(|v| match v {
+            Some(Err(e)) if field_of(e).is_none() => Some(e.message()),
+            _ => None,
+        })
+    })
 }
 
 /// Shows `problems` under their fields and moves focus to the first field that has one.

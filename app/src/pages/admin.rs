@@ -23,10 +23,7 @@ use crate::format;
 use crate::pages::not_found::NotFound;
 use wire::{AdminUser, Notice, END_EVERY_SESSION_CONFIRMATION};
 
-super::page_of_its_own! {
-    /// `/admin` as a route: its code is fetched when the page is first shown.
-    AdminRoute => AdminPage, piece admin_page
-}
+// Its code is in the piece of the account's rare pages (`recovery::AccountPages`).
 
 #[component]
 pub fn AdminPage() -> impl IntoView {

@@ -3,7 +3,7 @@
 //!
 //! Every change to a post is a real form posting to a server function, so it also works
 //! without JavaScript: editing is the page `/dashboard?edit=<id>`, and deleting asks first
-//! with `/dashboard?confirm=delete-post&post=<id>`, which the server renders with the
+//! with `/dashboard?confirm=delete-post:<id>`, which the server renders with that post's
 //! question open.
 
 use leptos::prelude::*;
@@ -15,8 +15,9 @@ use crate::app_error::AppError;
 use crate::auth::client::signed_in_call;
 use crate::auth::flows::AuthFlows;
 use crate::auth::store::AuthStore;
-use crate::components::confirm_dialog::{AskButton, ConfirmDialog};
+use crate::components::confirm_dialog::{use_confirm, AskButton, ConfirmDialog};
 use crate::components::edit_post::EditPost;
+use crate::components::page_focus::refocus_when_lost;
 use crate::components::require_auth::RequireAuth;
 use crate::components::server_form::{
     browser_action, error_after_plain_post, form_error, take_submission,
@@ -31,7 +32,7 @@ use crate::queries::{posts_of, published};
 use crate::query_client::QueryClient;
 use wire::{Notice, Post};
 
-/// The delete question's key in the page's query (`?confirm=delete-post&post=<id>`).
+/// The delete question's key in the page's query (`?confirm=delete-post:<id>`).
 const DELETE_KEY: &str = "delete-post";
 const DELETE_URL: &str = <DeleteDraft as ServerFn>::PATH;
 
@@ -44,7 +45,7 @@ pub enum PostChange {
 }
 
 super::page_of_its_own! {
-    /// `/dashboard` as a route: its code is fetched when the page is first shown.
+    /// `/dashboard`'s piece: its code is fetched when the page is first shown.
     DashboardRoute => DashboardPage, piece dashboard_page
 }
 
@@ -116,30 +117,14 @@ fn Dashboard() -> impl IntoView {
         }
     });
 
-    // One delete question for the whole list: the post it is about is remembered when
-    // its Delete button is pressed, or comes from the page's query without JavaScript.
-    let asked_post = query.with_untracked(|q| {
-        q.get("post")
-            .filter(|_| q.get("confirm").as_deref() == Some(DELETE_KEY))
-    });
-    let confirm_delete = RwSignal::new(asked_post.is_some());
-    let deleting = RwSignal::new(asked_post.clone());
-    let on_delete = Callback::new(move |_| {
-        if let Some(id) = deleting.get_untracked() {
-            change.dispatch(PostChange::Delete(id));
-        }
-    });
-    let list = PostList {
-        change,
-        confirm_delete,
-        deleting,
-    };
+    let list = PostList { change };
 
     let on_saved = Callback::new(move |_| {
         refetch();
     });
     view! {
-        <Title text="Dashboard · Signout"/>
+        // The edit view is a page of its own to the reader: its own title.
+        <Title text=move || if editing.get().is_some() { "Edit post · Signout" } else { "Dashboard · Signout" }/>
         <h1>"Dashboard"</h1>
         <Show when=move || editing.get().is_none()>
             <NewDraft on_saved/>
@@ -163,7 +148,7 @@ fn Dashboard() -> impl IntoView {
                     view! {
                         {edit}
                         <section class="card">
-                            <h2>"Your posts"</h2>
+                            <h2 id="posts-heading">"Your posts"</h2>
                             {list_error.map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
                             {match items {
                                 Ok(items) if items.is_empty() => view! {
@@ -181,16 +166,6 @@ fn Dashboard() -> impl IntoView {
                 })
             }}
         </Suspense>
-        <ConfirmDialog
-            open=confirm_delete
-            title="Delete this post?"
-            message="It is deleted for good, whether it is a draft or published. This cannot be undone."
-            confirm_label="Delete post"
-            action=DELETE_URL
-            fields=vec![("id", asked_post.unwrap_or_default())]
-            cancel_href="/dashboard"
-            on_confirm=on_delete
-        />
     }
 }
 
@@ -230,6 +205,8 @@ fn NewDraft(on_saved: Callback<()>) -> impl IntoView {
             <p class="muted">"Drafts are private: only you can see them until you publish."</p>
             <form method="post" action=WriteDraft::url() node_ref=form on:submit=move |ev| {
                 if let Some(input) = take_submission::<WriteDraft>(&ev) {
+                    // Disabled while it saves, the button lets focus fall: it gets it back.
+                    refocus_when_lost("#save-draft".to_owned());
                     save.dispatch(input);
                 }
             }>
@@ -244,7 +221,7 @@ fn NewDraft(on_saved: Callback<()>) -> impl IntoView {
                 <Show when=move || save_error().is_some()>
                     <p class="form-error" role="alert">{save_error}</p>
                 </Show>
-                <button type="submit" class="button-primary" disabled=move || save.pending().get()>
+                <button type="submit" id="save-draft" class="button-primary" disabled=move || save.pending().get()>
                     "Save draft"
                 </button>
             </form>
@@ -256,9 +233,6 @@ fn NewDraft(on_saved: Callback<()>) -> impl IntoView {
 #[derive(Clone, Copy)]
 struct PostList {
     change: Action<PostChange, ()>,
-    confirm_delete: RwSignal<bool>,
-    /// The post the delete question is about.
-    deleting: RwSignal<Option<String>>,
 }
 
 /// One post with its buttons. Each button's visible text is one word; its accessible name
@@ -286,12 +260,20 @@ fn PostItem(post: Post, list: PostList) -> impl IntoView {
             change: PostChange::Publish,
         }
     };
-    let remember = {
+    // Each post asks its own question, which names it.
+    let delete_key = format!("{DELETE_KEY}:{id}");
+    let (row_id, delete_title) = (id.clone(), format!("Delete “{title}”?"));
+    let confirm_delete = use_confirm(&delete_key);
+    let on_delete = {
         let id = id.clone();
-        move |_| list.deleting.set(Some(id.clone()))
+        Callback::new(move |_| {
+            // Its Delete button, where focus goes back to, is gone with the post.
+            refocus_when_lost("#posts-heading".to_owned());
+            list.change.dispatch(PostChange::Delete(id.clone()));
+        })
     };
     view! {
-        <li class="post">
+        <li class="post" data-post=row_id>
             <h3>
                 {title.clone()}
                 <span class="badge">{if published { "Published" } else { "Draft" }}</span>
@@ -307,21 +289,28 @@ fn PostItem(post: Post, list: PostList) -> impl IntoView {
                 >
                     "Edit"
                 </a>
-                // The click names the post before the button's form opens the question.
-                <span class="inline-form" on:click=remember>
-                    <AskButton
-                        key=DELETE_KEY
-                        page="/dashboard"
-                        open=list.confirm_delete
-                        disabled=false
-                        class="button-secondary"
-                        fields=vec![("post", id.clone())]
-                    >
-                        "Delete"
-                        <span class="visually-hidden">" " {title.clone()}</span>
-                    </AskButton>
-                </span>
+                <AskButton
+                    key=delete_key.clone()
+                    page="/dashboard"
+                    open=confirm_delete
+                    disabled=false
+                    class="button-secondary"
+                >
+                    "Delete"
+                    <span class="visually-hidden">" " {title.clone()}</span>
+                </AskButton>
             </div>
+            <ConfirmDialog
+                open=confirm_delete
+                key=delete_key
+                title=delete_title
+                message="It is deleted for good, whether it is a draft or published. This cannot be undone."
+                confirm_label="Delete post"
+                action=DELETE_URL
+                fields=vec![("id", id)]
+                cancel_href="/dashboard"
+                on_confirm=on_delete
+            />
         </li>
     }
 }
@@ -340,6 +329,9 @@ impl PostButton {
             <form method="post" action=url class="inline-form" on:submit=move |ev| {
                 // Both buttons' forms have the one field `id`.
                 if let Some(input) = take_submission::<PublishDraft>(&ev) {
+                    // The list is read again and this row made anew: focus goes to its
+                    // new button (Unpublish after Publish).
+                    refocus_when_lost(format!("li[data-post=\"{}\"] .post-actions button", input.id));
                     action.dispatch(change(input.id));
                 }
             }>

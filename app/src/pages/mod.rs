@@ -9,6 +9,7 @@ pub mod profile;
 pub mod reauthenticate;
 pub mod recovery;
 pub mod register;
+pub mod session;
 
 /// A route whose page is its own piece of the wasm bundle: the browser fetches that code the
 /// first time the page is shown (on a client-side visit, or before hydrating it on a first
@@ -17,6 +18,13 @@ pub mod register;
 /// The split is made by `cargo leptos --split`, which `make build` and `make test` pass
 /// together with the `split` feature. Without the feature the page is in the one ordinary
 /// bundle, so that a plain `cargo leptos watch` (which does not split) works.
+///
+/// Each route type is code in every page's first load (the router's matching and the
+/// `LazyRoute` futures, about 0.35 kB brotli each), so rarely opened pages share one: a
+/// session's page is the profile's, and the account's rare pages are one
+/// (`recovery::AccountPages`). One type for all of them, dispatching by path, was tried: 2 kB
+/// less code, but 0.6 kB more brotli (the per-type copies compress well, the dispatch did
+/// not). See "The bundle in pieces" in docs/ARCHITECTURE.md.
 ///
 /// This is leptos's `#[lazy_route]` written out, for one difference: a piece that cannot be
 /// fetched is not a panic that stops the client for good (as `#[lazy_route]`'s would be), but
@@ -55,7 +63,7 @@ macro_rules! page_of_its_own {
             async fn preload() {
                 #[cfg(feature = "split")]
                 if $piece::fetch().await.is_err() {
-                    $crate::pages::piece_unavailable().await
+                    match $crate::pages::piece_unavailable().await {}
                 }
             }
 
@@ -64,7 +72,7 @@ macro_rules! page_of_its_own {
                 {
                     match $piece::page().await {
                         Ok(view) => view,
-                        Err(_) => $crate::pages::piece_unavailable().await,
+                        Err(_) => match $crate::pages::piece_unavailable().await {},
                     }
                 }
                 #[cfg(not(feature = "split"))]
@@ -86,14 +94,12 @@ pub(crate) use page_of_its_own;
 /// a page whose piece is missing, since hydration would stop halfway through it.
 #[cfg(feature = "split")]
 pub async fn fetch_own_piece(path: &str) -> Result<(), leptos::wasm_split::SplitLoaderError> {
-    match path {
+    match wire::routes::page_of(path) {
         "/dashboard" => dashboard::dashboard_page::fetch().await,
-        "/profile" => profile::profile_page::fetch().await,
-        "/admin" => admin::admin_page::fetch().await,
-        "/reauthenticate" => reauthenticate::reauthenticate_page::fetch().await,
-        "/account/not-me" => recovery::not_me_page::fetch().await,
-        "/forgot-password" => recovery::forgot_password_page::fetch().await,
-        "/reset-password" => recovery::reset_password_page::fetch().await,
+        // A session's page is the profile's, in its piece (`session.rs`).
+        "/profile" | wire::routes::SESSION_DETAILS_PREFIX => profile::profile_page::fetch().await,
+        "/admin" | "/reauthenticate" | "/account/not-me" | "/forgot-password"
+        | "/reset-password" => recovery::account_pages::fetch().await,
         _ => Ok(()),
     }
 }
@@ -103,9 +109,10 @@ pub async fn fetch_own_piece(path: &str) -> Result<(), leptos::wasm_split::Split
 /// page comes with the current bundle. If its piece is still missing, the page is not
 /// hydrated (`frontend`) and works as plain HTML, so this cannot loop.
 ///
-/// Never returns: the browser is leaving.
+/// Never returns: the browser is leaving. (`Infallible` rather than generic: each caller's
+/// type was a copy of this in every page's first load.)
 #[cfg(feature = "split")]
-pub(crate) async fn piece_unavailable<T>() -> T {
+pub(crate) async fn piece_unavailable() -> std::convert::Infallible {
     use leptos::prelude::GetUntracked;
 
     let target = leptos_router::hooks::use_location();

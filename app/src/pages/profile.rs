@@ -1,8 +1,10 @@
 //! `/profile`: the account, its devices, and every way to end sessions.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
 
 use crate::auth::actions::{LogoutAll, ReportConcern};
 use crate::auth::flows::AuthFlows;
@@ -17,21 +19,40 @@ use crate::components::reauth_dialog::ReauthDialog;
 use crate::components::require_auth::RequireAuth;
 use crate::components::toasts::Toasts;
 use crate::format;
+use crate::pages::not_found::NotFound;
+use crate::pages::session::Session;
 
 super::page_of_its_own! {
-    /// `/profile` as a route: its code is fetched when the page is first shown.
+    /// `/profile`'s piece (a session's page too): fetched when the page is first shown.
     ProfileRoute => ProfilePage, piece profile_page
 }
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    view! {
-        <RequireAuth>
-            <Profile/>
-            // Here rather than on every page: only this page's and /admin's actions ask
-            // for the password again, and its code then comes with theirs.
-            <ReauthDialog/>
-        </RequireAuth>
+    // `/profile/sessions/<id>` is this route too (`pages/session.rs` says why), and any other
+    // path under `/profile` is no page. The route stays the same from one of them to the
+    // next, so the page follows its parameters.
+    let params = use_params_map();
+    let shown = Memo::new(move |_| {
+        params.with(|p| match (p.get("section").as_deref(), p.get("id")) {
+            (None, _) => Some(false),
+            (Some("sessions"), Some(_)) => Some(true),
+            _ => None,
+        })
+    });
+    move || {
+        match shown.get() {
+        None => view! { <NotFound/> }.into_any(),
+        Some(one_session) => view! {
+            <RequireAuth>
+                {if one_session { Either::Left(view! { <Session/> }) } else { Either::Right(view! { <Profile/> }) }}
+                // Here rather than on every page: only this page's and /admin's actions ask
+                // for the password again, and its code then comes with theirs.
+                <ReauthDialog/>
+            </RequireAuth>
+        }
+        .into_any(),
+    }
     }
 }
 

@@ -11,11 +11,8 @@ use crate::auth::actions::Reauthenticate;
 use crate::components::require_auth::RequireAuth;
 use crate::components::server_form::error_after_plain_post;
 
-super::page_of_its_own! {
-    /// `/reauthenticate` as a route: a page only a browser without JavaScript is sent to,
-    /// so its code is fetched only if it is ever shown.
-    ReauthenticateRoute => ReauthenticatePage, piece reauthenticate_page
-}
+// A page only a browser without JavaScript is sent to: its code is in the piece of the
+// account's rare pages (`recovery::AccountPages`), fetched only if one is ever shown.
 
 #[component]
 pub fn ReauthenticatePage() -> impl IntoView {

@@ -11,21 +11,28 @@ use leptos_router::hooks::use_query_map;
 
 use crate::auth::actions::{mail_link_usable, ConfirmPasswordReset, RequestPasswordReset};
 use crate::components::server_form::error_after_plain_post;
-use wire::routes::NOT_ME_PATH;
+use wire::routes::{ADMIN_PATH, FORGOT_PASSWORD_PATH, NOT_ME_PATH, RESET_PASSWORD_PATH};
 
 super::page_of_its_own! {
-    /// `/account/not-me` as a route.
-    NotMeRoute => NotMePage, piece not_me_page
+    /// The account's rare pages as one route type and one piece: `/account/not-me`,
+    /// `/forgot-password`, `/reset-password`, `/reauthenticate` and the administrators'
+    /// `/admin` (36 kB brotli together), fetched only by those who open one of them.
+    AccountPagesRoute => AccountPages, piece account_pages
 }
 
-super::page_of_its_own! {
-    /// `/forgot-password` as a route.
-    ForgotPasswordRoute => ForgotPasswordPage, piece forgot_password_page
-}
-
-super::page_of_its_own! {
-    /// `/reset-password` as a route.
-    ResetPasswordRoute => ResetPasswordPage, piece reset_password_page
+/// The page of the path the route matched.
+#[component]
+pub fn AccountPages() -> impl IntoView {
+    let path = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked();
+    match path.as_str() {
+        NOT_ME_PATH => view! { <NotMePage/> }.into_any(),
+        FORGOT_PASSWORD_PATH => view! { <ForgotPasswordPage/> }.into_any(),
+        RESET_PASSWORD_PATH => view! { <ResetPasswordPage/> }.into_any(),
+        ADMIN_PATH => view! { <super::admin::AdminPage/> }.into_any(),
+        _ => view! { <super::reauthenticate::ReauthenticatePage/> }.into_any(),
+    }
 }
 
 fn token_in_url() -> String {

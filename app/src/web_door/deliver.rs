@@ -96,16 +96,27 @@ pub fn land(landing: Landing, notice: Option<Notice>) {
     }
 }
 
-/// For a plain form post that failed: the email typed comes back in the re-rendered form
-/// (the password never does).
-pub fn keep_typed_email(email: &str) {
-    if let (true, Ok(state)) = (is_plain_form_post() && !email.is_empty(), app_state()) {
-        let mut headers = HeaderMap::new();
-        if let Some(cookie) = cookies::flash_email(&state.config, email) {
-            headers.append(header::SET_COOKIE, cookie);
-        }
-        send(headers);
+/// For a plain form post that failed: the email (and the display name of a sign-up) typed
+/// come back in the re-rendered form (the password never does).
+pub fn keep_typed(email: &str, display_name: Option<&str>) {
+    let Ok(state) = app_state() else {
+        return;
+    };
+    if !is_plain_form_post() {
+        return;
     }
+    let mut headers = HeaderMap::new();
+    let display_name = display_name.filter(|name| !name.is_empty());
+    let cookies = [
+        (!email.is_empty())
+            .then(|| cookies::flash_email(&state.config, email))
+            .flatten(),
+        display_name.and_then(|name| cookies::flash_display_name(&state.config, name)),
+    ];
+    for cookie in cookies.into_iter().flatten() {
+        headers.append(header::SET_COOKIE, cookie);
+    }
+    send(headers);
 }
 
 /// The one-time notice of the page a plain form post lands on, and the device it names.

@@ -9,4 +9,4 @@ mod context;
 mod deliver;
 
 pub use context::{app_state, caller, internal, refused, require_auth};
-pub use deliver::{deliver, is_plain_form_post, keep_typed_email, land};
+pub use deliver::{deliver, is_plain_form_post, keep_typed, land};

@@ -128,6 +128,8 @@ const FLASH_COOKIE: &str = "flash";
 const FLASH_EMAIL_COOKIE: &str = "flash_email";
 /// The device a plain "Revoke" signed out, so that its notice names it.
 const FLASH_DEVICE_COOKIE: &str = "flash_device";
+/// The display name of a failed plain sign-up, so the form shows it again.
+const FLASH_DISPLAY_NAME_COOKIE: &str = "flash_display_name";
 /// Long enough for the redirect that follows; the page that reads it clears it.
 const FLASH_SECONDS: i64 = 60;
 
@@ -147,6 +149,10 @@ pub fn flash_notice(config: &Config, notice: Notice) -> Option<HeaderValue> {
 
 pub fn flash_email(config: &Config, email: &str) -> Option<HeaderValue> {
     flash_text(config, FLASH_EMAIL_COOKIE, email)
+}
+
+pub fn flash_display_name(config: &Config, name: &str) -> Option<HeaderValue> {
+    flash_text(config, FLASH_DISPLAY_NAME_COOKIE, name)
 }
 
 pub fn flash_device(config: &Config, device: &str) -> Option<HeaderValue> {
@@ -179,12 +185,19 @@ pub fn read_flash(headers: &HeaderMap) -> Flash {
         email: text(FLASH_EMAIL_COOKIE),
         // A device label is at most a few dozen characters; a longer one is not ours.
         device: text(FLASH_DEVICE_COOKIE).filter(|device| device.chars().count() <= 80),
+        // Whatever was typed, refused or not, within reason for a cookie.
+        display_name: text(FLASH_DISPLAY_NAME_COOKIE).filter(|name| name.chars().count() <= 200),
     }
 }
 
 /// A flash is shown once: the page that read it clears it.
 pub fn clear_flash(headers: &mut HeaderMap, config: &Config) {
-    for name in [FLASH_COOKIE, FLASH_EMAIL_COOKIE, FLASH_DEVICE_COOKIE] {
+    for name in [
+        FLASH_COOKIE,
+        FLASH_EMAIL_COOKIE,
+        FLASH_DEVICE_COOKIE,
+        FLASH_DISPLAY_NAME_COOKIE,
+    ] {
         let mut cookie = flash_cookie(config, name, String::new());
         cookie.make_removal();
         append(headers, &cookie);

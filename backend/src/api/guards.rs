@@ -12,7 +12,7 @@ use crate::authn::authenticate;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::users;
-use wire::routes::PROTECTED_PATHS;
+use wire::routes;
 use wire::{Flash, SignedIn};
 
 /// Refuses a cross-origin browser request that could change state (CSRF defence in depth
@@ -133,7 +133,7 @@ pub async fn page_session(State(state): State<AppState>, mut req: Request, next:
         },
         Err(_) => None,
     };
-    if session.is_none() && PROTECTED_PATHS.contains(&path) {
+    if session.is_none() && routes::is_protected(path) {
         // 302, as leptos's own server redirect answers.
         return (StatusCode::FOUND, [(header::LOCATION, "/login")]).into_response();
     }

@@ -42,6 +42,7 @@ fn request_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::me))
         .routes(routes!(sessions::list))
         .routes(routes!(sessions::revoke))
+        .routes(routes!(sessions::details))
         .routes(routes!(sessions::activity))
         .routes(routes!(account::change_password))
         .routes(routes!(account::change_email))

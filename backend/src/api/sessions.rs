@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -25,7 +25,8 @@ use crate::session_page::Page;
 use crate::sessions::{self, RevokeReason};
 use crate::state::AppState;
 use wire::{
-    ActivityEntry, ApiErrorBody, RevokeSessionRequest, SessionEnd, SessionView, SessionsEnded,
+    ActivityEntry, ApiErrorBody, RevokeSessionRequest, SessionDetails, SessionEnd, SessionView,
+    SessionsEnded,
 };
 
 /// `?limit=&cursor=`, both optional; kept as text so that a bad value gets this API's
@@ -105,6 +106,32 @@ pub async fn revoke(
 ) -> Response {
     let outcome = service::revoke_device(&state, &auth, &client, input.session_id).await;
     respond(&state, StatusCode::OK, outcome)
+}
+
+/// One of the caller's sessions in full: live, or ended in the last 30 days (how and when).
+#[utoipa::path(get, path = "/api/auth/sessions/{id}", tag = "auth",
+    security(("bearer" = []), ("access_cookie" = [])),
+    params(("id" = String, Path, description = "the session's id, as the list gives it")),
+    responses(
+        (status = 200, description = "the session", body = SessionDetails),
+        (status = 401, description = "not signed in", body = ApiErrorBody),
+        (status = 404, description = "no such session of the caller (someone else's, an unknown id, or one that ended long ago)", body = ApiErrorBody),
+    ))]
+pub async fn details(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SessionDetails>> {
+    devices::session_details(
+        &state.db,
+        auth.user_id(),
+        auth.session_id(),
+        &id,
+        state.clock.now(),
+    )
+    .await?
+    .map(Json)
+    .ok_or(ApiError::NotFound)
 }
 
 /// `?limit=`, optional.

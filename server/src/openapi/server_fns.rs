@@ -10,7 +10,7 @@ use utoipa::OpenApi;
 
 use wire::{
     Accepted, ActivityPage, AdminUsers, ApiErrorBody, LogoutAllResponse, LogoutResponse, Post,
-    Reauthenticated, SessionsEnded, SignedIn, SignedInDevices,
+    Reauthenticated, SessionDetails, SessionsEnded, SignedIn, SignedInDevices,
 };
 
 /// The body encodings of server functions: `input = Json`, and the default (`PostUrl`).
@@ -99,6 +99,10 @@ server_fns! {
     /// The caller's active sessions, the current one first, and the server's time.
     get "/api/account/sessions" => my_sessions,
         answer SignedInDevices, errors [401];
+    /// One of the caller's sessions in full (`?id=<session id>`), live or ended in the last
+    /// 30 days, for its details page.
+    get "/api/account/session" => my_session,
+        answer SessionDetails, errors [400, 401, 404];
     /// The caller's recent security events: `?shown=<n>` of them (20 when not given, at
     /// most 200), and whether older ones exist.
     get "/api/account/activity" => my_security_activity,

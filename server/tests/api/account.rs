@@ -276,7 +276,7 @@ async fn security_activity_comes_in_pages_of_the_newest_events(backend: Backend)
 }
 
 async fn purge_deletes_what_can_no_longer_matter(backend: Backend) {
-    use backend::purge::{purge_expired, RETENTION_SECS};
+    use backend::purge::{purge_expired, ENDED_SESSION_RETENTION_SECS, RETENTION_SECS};
     let app = spawn_app(backend).await;
     let (mut gone, email) = app.signed_up_browser().await;
     let mut kept = app.signed_in_browser(&email).await;
@@ -300,16 +300,23 @@ async fn purge_deletes_what_can_no_longer_matter(backend: Backend) {
         "but a revoked session's refresh tokens go at once"
     );
 
-    let later = purge_expired(&app.db, now + RETENTION_SECS + app.config.access_token_ttl)
+    let week = purge_expired(&app.db, now + RETENTION_SECS + app.config.access_token_ttl)
         .await
         .unwrap();
     assert_eq!(
+        week.sessions, 0,
+        "an ended session stays listed under Recently signed out for 30 days"
+    );
+    assert!(week.revocation_events >= 1, "expired revocation events go");
+    let later = purge_expired(
+        &app.db,
+        now + ENDED_SESSION_RETENTION_SECS + app.config.access_token_ttl,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
         later.sessions, 1,
         "the signed-out session, not the live one"
-    );
-    assert!(
-        later.revocation_events >= 1,
-        "expired revocation events too"
     );
     assert_eq!(count("sessions").await, 1);
     assert_eq!(kept.me().await.status, StatusCode::OK);

@@ -1,14 +1,15 @@
-//! Changing the email, which signs out every other session.
+//! Changing the email, which signs out every other session. What is wrong is said under
+//! the field it is about (an address in use, a wrong password), with or without JavaScript.
 
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
+use crate::app_error::AppError;
 use crate::auth::actions::ChangeEmail;
 use crate::auth::flows::AuthFlows;
-use crate::components::server_form::{
-    browser_action, error_after_plain_post, form_error, take_submission,
-};
+use crate::components::field::{refusals_beside_fields, Field, FieldError};
+use crate::components::server_form::{browser_action, error_after_plain_post, take_submission};
 
 #[component]
 pub fn ChangeEmailForm() -> impl IntoView {
@@ -24,8 +25,17 @@ pub fn ChangeEmailForm() -> impl IntoView {
             }
         },
     );
-    let error = form_error(submit);
-    let password = NodeRef::<Input>::new();
+    let (email, password) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
+    let (email_error, password_error): (FieldError, FieldError) = Default::default();
+    let form_error = refusals_beside_fields(
+        submit,
+        vec![(email_error, email), (password_error, password)],
+        |e| match e {
+            AppError::EmailTaken | AppError::InvalidInput(_) => Some(0),
+            AppError::WrongPassword => Some(1),
+            _ => None,
+        },
+    );
 
     view! {
         <form method="post" action=ChangeEmail::url() aria-label="Change email" on:submit=move |ev| {
@@ -36,10 +46,28 @@ pub fn ChangeEmailForm() -> impl IntoView {
                 submit.dispatch(input);
             }
         }>
-            <label>"New email" <input type="email" name="new_email" autocomplete="email" required/></label>
-            <label>"Confirm with your password" <input type="password" name="current_password" autocomplete="current-password" required node_ref=password/></label>
-            <Show when=move || error().is_some()>
-                <p class="form-error" role="alert">{error}</p>
+            <Field
+                id="change-email-new"
+                label="New email"
+                name="new_email"
+                input_type="email"
+                autocomplete="email"
+                error=email_error
+                node_ref=email
+                autofocus=email_error.get_untracked().is_some()
+            />
+            <Field
+                id="change-email-password"
+                label="Confirm with your password"
+                name="current_password"
+                input_type="password"
+                autocomplete="current-password"
+                error=password_error
+                node_ref=password
+                autofocus=password_error.get_untracked().is_some()
+            />
+            <Show when=move || form_error.get().is_some()>
+                <p class="form-error" role="alert">{move || form_error.get()}</p>
             </Show>
             <button type="submit" class="button-primary" disabled=move || submit.pending().get()>
                 "Change email"

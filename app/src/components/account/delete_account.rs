@@ -18,17 +18,17 @@ pub fn DeleteAccountForm() -> impl IntoView {
     let flows = AuthFlows::expect();
     let auth = AuthStore::expect();
     let email = move || auth.session().map(|s| s.user.email).unwrap_or_default();
-    let submit = browser_action(
-        error_after_plain_post::<DeleteAccount>().map(Err),
-        move |input: &DeleteAccount| {
-            let (flows, input) = (flows.clone(), input.clone());
-            async move {
-                flows
-                    .delete_account(input.current_password, input.keep_published_posts.is_some())
-                    .await
-            }
-        },
-    );
+    let refused_before = error_after_plain_post::<DeleteAccount>();
+    // A plain post came back refused: the password field, emptied, is where to go on.
+    let focus_password = refused_before.is_some();
+    let submit = browser_action(refused_before.map(Err), move |input: &DeleteAccount| {
+        let (flows, input) = (flows.clone(), input.clone());
+        async move {
+            flows
+                .delete_account(input.current_password, input.keep_published_posts.is_some())
+                .await
+        }
+    });
     let error = form_error(submit);
     let form = NodeRef::<Form>::new();
 
@@ -52,7 +52,7 @@ pub fn DeleteAccountForm() -> impl IntoView {
                 "Keep my published posts up, signed “Former member”"
             </label>
             <label>"Your password, to confirm"
-                <input type="password" name="current_password" autocomplete="current-password" required/>
+                <input type="password" name="current_password" autocomplete="current-password" required autofocus=focus_password/>
             </label>
             <Show when=move || error().is_some()>
                 <p class="form-error" role="alert">{error}</p>

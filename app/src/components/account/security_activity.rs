@@ -73,18 +73,26 @@ pub fn SecurityActivity() -> impl IntoView {
                         let shown = page.entries.len() as u32;
                         view! {
                             <ul class="session-list" aria-label="Recent security activity">
-                                {page.entries.into_iter().map(|e| view! {
-                                    <li>
-                                        <div>
-                                            <strong>{describe(&e.kind)}</strong>
-                                            <div class="muted small">
-                                                {e.device} " · " {e.ip.unwrap_or_default()}
+                                {page.entries.into_iter().map(|e| {
+                                    // A device signed out from another: named as the one that
+                                    // ended, and the other as where it was done from.
+                                    let (what, from) = match e.ended_device {
+                                        Some(ended) => (format!("{ended} was signed out"), "From "),
+                                        None => (describe(&e.kind).to_owned(), ""),
+                                    };
+                                    view! {
+                                        <li>
+                                            <div>
+                                                <strong>{what}</strong>
+                                                <div class="muted small">
+                                                    {from} {e.device} " · " {e.ip.unwrap_or_default()}
+                                                </div>
                                             </div>
-                                        </div>
-                                        <time class="muted small" datetime=format::machine_time(e.at)>
-                                            {format::date_time(e.at)}
-                                        </time>
-                                    </li>
+                                            <time class="muted small" datetime=format::machine_time(e.at)>
+                                                {format::local_date_time(e.at)}
+                                            </time>
+                                        </li>
+                                    }
                                 }).collect_view()}
                             </ul>
                             {match (page.more, shown < ACTIVITY_MAX) {
