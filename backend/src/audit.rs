@@ -137,10 +137,10 @@ pub struct ActivityRow {
     pub ip: Option<String>,
     /// The client that made the event.
     pub user_agent: Option<String>,
-    /// For a device signed out from another (`session_revoked`): the session that ended,
-    /// while its row is kept (`purge`), and its client; the event's own client is the one
-    /// that ended it.
-    pub ended_session: Option<(String, Option<String>)>,
+    /// For a device signed out from another (`session_revoked`), while the ended session's
+    /// row is kept (`purge`): that session's client (itself `None` if it sent none). The
+    /// event's own client is the one that ended it.
+    pub ended_user_agent: Option<Option<String>>,
 }
 
 /// The user's most recent security events, newest first.
@@ -169,10 +169,10 @@ pub async fn recent_for_user(
             at: row.try_get("at")?,
             ip: row.try_get("ip")?,
             user_agent: row.try_get("user_agent")?,
-            ended_session: row
-                .try_get::<Option<String>, _>("ended_id")?
-                .map(|id| Ok::<_, sqlx::Error>((id, row.try_get("ended_user_agent")?)))
-                .transpose()?,
+            ended_user_agent: match row.try_get::<Option<String>, _>("ended_id")? {
+                Some(_) => Some(row.try_get("ended_user_agent")?),
+                None => None,
+            },
         })
     })
     .collect()

@@ -91,7 +91,7 @@ pub async fn signed_in_devices(
     now: super::clock::UnixTime,
 ) -> sqlx::Result<wire::SignedInDevices> {
     let (sessions, _) = session_views(db, user_id, current_session, now, None).await?;
-    let since = now - wire::RECENTLY_ENDED_DAYS * 24 * 3600;
+    let since = now - super::purge::ENDED_SESSION_RETENTION_SECS;
     let ended =
         super::sessions::list_recently_ended(db, user_id, now, since, wire::RECENTLY_ENDED_MAX)
             .await?;
@@ -129,7 +129,7 @@ pub async fn session_details(
         .map(|end| (end.at(), end.ended_by()));
     if ended
         .as_ref()
-        .is_some_and(|(at, _)| *at < now - wire::RECENTLY_ENDED_DAYS * 24 * 3600)
+        .is_some_and(|(at, _)| *at < now - super::purge::ENDED_SESSION_RETENTION_SECS)
     {
         return Ok(None);
     }
@@ -197,8 +197,8 @@ pub async fn activity_entries(
         .map(|r| wire::ActivityEntry {
             device: device_label(r.user_agent.as_deref()),
             ended_device: r
-                .ended_session
-                .map(|(_, agent)| device_label(agent.as_deref())),
+                .ended_user_agent
+                .map(|agent| device_label(agent.as_deref())),
             kind: r.kind,
             at: r.at,
             ip: r.ip,
