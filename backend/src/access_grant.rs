@@ -130,7 +130,7 @@ pub async fn record_on_rotation(
 ) -> sqlx::Result<bool> {
     let recorded = sqlx::query(&format!(
         "{} WHERE id = $4 AND revoked_at IS NULL",
-        record_on_rotation_sql("$3")
+        record_on_rotation_sql("$1", "$2", "$3")
     ))
     .bind(now)
     .bind(terms.idle_expires_at)
@@ -141,13 +141,13 @@ pub async fn record_on_rotation(
     Ok(recorded.rows_affected() == 1)
 }
 
-/// The update of `record_on_rotation`, without its condition: `$1` now, `$2` the idle
-/// deadline, and `access_expiry` the access token's expiry (recorded only if it is later
-/// than the one recorded), as a parameter or, in the PostgreSQL rotation that reads and
-/// writes in one statement, an expression of what it read.
-pub fn record_on_rotation_sql(access_expiry: &str) -> String {
+/// The update of `record_on_rotation`, without its condition: `now`, the idle deadline,
+/// and the access token's expiry (recorded only if it is later than the one recorded), as
+/// parameters or, in the PostgreSQL rotations that read and write in one statement,
+/// expressions of what it read.
+pub fn record_on_rotation_sql(now: &str, idle_deadline: &str, access_expiry: &str) -> String {
     format!(
-        "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2,
+        "UPDATE sessions SET last_seen_at = {now}, idle_expires_at = {idle_deadline},
          access_expires_max = CASE WHEN access_expires_max < {access_expiry}
                                    THEN {access_expiry} ELSE access_expires_max END"
     )

@@ -1,4 +1,5 @@
-//! Refresh-token rotations, committed together on SQLite.
+//! Refresh-token rotations, carried out several at a time: committed together on SQLite, in
+//! one statement on PostgreSQL.
 //!
 //! SQLite has one writer at a time, and each commit waits for the disk (the WAL is synced
 //! at every commit, `synchronous = FULL`, so that no sign-out is ever lost). One rotation
@@ -14,86 +15,213 @@
 //! rotation that must be undone (it failed, it was refused after writing, or its caller
 //! left) rolls the whole transaction back, and the batch runs again without it.
 //!
-//! On PostgreSQL each rotation has its own transaction: concurrent commits there already
-//! share the flushes of the log, and one transaction holding the rows of many users would
-//! need a lock order across users that other processes' batches cannot share.
+//! On PostgreSQL the rotations waiting are carried out in one statement
+//! (`sessions::rotate_at_once`), several statements in flight at once: there a commit
+//! costs PostgreSQL's process more than its flush, and concurrent commits share the
+//! log's flushes anyway. A statement only locks users' rows in share mode and never waits
+//! for one (`SKIP LOCKED`), so no lock order across users is needed. The rare rotation it
+//! does not carry out (a token refused, raced or presented twice, or its user's row held
+//! by a change of the account) goes on alone, in a transaction that tells which it is or
+//! waits for the row.
+
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, Connection};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::db::{self, Db, Dialect};
 use super::sessions::{
-    rotate_at_once, rotate_refresh_token_in, AtOnce, RefreshOutcome, Rotated, Rotation,
+    rotate_at_once, rotate_refresh_token_in, AtOnce, AtOnceRun, RefreshOutcome, Rotated, Rotation,
 };
 
 /// Rotations committed together at most.
 const MAX_BATCH: usize = 64;
-/// Rotations waiting for the writer at most; beyond, callers wait to queue.
+/// Rotations waiting at most; beyond, callers wait to queue.
 const QUEUE: usize = 1_024;
-/// Reruns of a batch at most: each costs the whole batch again, and callers that time out
-/// under load could otherwise make one more at every run.
+/// Reruns of a batch at most (SQLite): each costs the whole batch again, and callers that
+/// time out under load could otherwise make one more at every run.
 const MAX_RERUNS: usize = 4;
+/// Statements of rotations in flight at once on PostgreSQL: while one commits, the
+/// rotations arriving meanwhile gather into the next.
+const STATEMENTS_IN_FLIGHT: usize = 4;
 
 type Reply = oneshot::Sender<sqlx::Result<RefreshOutcome>>;
+type Waiting = mpsc::Receiver<(Rotation, Reply)>;
 
-pub enum Rotations {
-    /// PostgreSQL: a transaction per rotation.
-    Alone(Db),
-    /// SQLite: the queue of the task that commits them together.
-    Together(mpsc::Sender<(Rotation, Reply)>),
-}
+/// The queue of the tasks that carry out rotations, several at a time.
+pub struct Rotations(mpsc::Sender<(Rotation, Reply)>);
 
 impl Rotations {
-    /// Starts the committing task on SQLite.
+    /// Starts the tasks: on PostgreSQL `STATEMENTS_IN_FLIGHT` that each carry out what is
+    /// waiting in one statement, on SQLite the one that commits what is waiting together.
     pub fn start(db: &Db, dialect: Dialect) -> Self {
+        let (queue, waiting) = mpsc::channel(QUEUE);
         match dialect {
-            Dialect::Postgres => Self::Alone(db.clone()),
+            Dialect::Postgres => {
+                let waiting = Arc::new(Mutex::new(waiting));
+                for _ in 0..STATEMENTS_IN_FLIGHT {
+                    tokio::spawn(rotate_in_statements(db.clone(), waiting.clone()));
+                }
+            }
             Dialect::Sqlite => {
-                let (queue, waiting) = mpsc::channel(QUEUE);
                 tokio::spawn(commit_together(db.clone(), waiting));
-                Self::Together(queue)
             }
         }
+        Self(queue)
     }
 
     /// Carries out `rotation` and commits it if it continues the session.
     pub async fn rotate(&self, rotation: Rotation) -> sqlx::Result<RefreshOutcome> {
-        match self {
-            Self::Alone(db) => rotate_alone(db, rotation).await,
-            Self::Together(queue) => {
-                let (reply, outcome) = oneshot::channel();
-                queue
-                    .send((rotation, reply))
-                    .await
-                    .map_err(|_| sqlx::Error::WorkerCrashed)?;
-                outcome.await.map_err(|_| sqlx::Error::WorkerCrashed)?
-            }
+        let (reply, outcome) = oneshot::channel();
+        self.0
+            .send((rotation, reply))
+            .await
+            .map_err(|_| sqlx::Error::WorkerCrashed)?;
+        outcome.await.map_err(|_| sqlx::Error::WorkerCrashed)?
+    }
+}
+
+/// A task of PostgreSQL's: takes whatever is waiting (up to `MAX_BATCH`) and carries it
+/// out (`rotate_batch`), until the state is dropped. Each batch runs in a task of its own,
+/// so that a panic fails that batch's callers (their replies are dropped) and not the next.
+async fn rotate_in_statements(db: Db, waiting: Arc<Mutex<Waiting>>) {
+    loop {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        // Held while waiting for rotations: the next task takes what arrives after.
+        if waiting.lock().await.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
+        if let Err(panicked) = tokio::spawn(rotate_batch(db.clone(), batch)).await {
+            tracing::error!(error = %panicked, "a batch of refresh-token rotations failed");
         }
     }
 }
 
-/// PostgreSQL: each rotation on its own; the usual one in one statement
-/// (`rotate_at_once`), any other in a transaction that tells which it is.
-async fn rotate_alone(db: &Db, rotation: Rotation) -> sqlx::Result<RefreshOutcome> {
-    let mut conn = db.acquire().await?;
-    match rotate_at_once(&mut conn, &rotation).await? {
-        AtOnce::Continued(outcome) => return Ok(outcome),
-        AtOnce::SessionEnded => return Ok(RefreshOutcome::Invalid),
-        AtOnce::NotAtOnce => drop(conn),
+/// PostgreSQL: `pending` in one statement; what it did not carry out, each on its own.
+async fn rotate_batch(db: Db, pending: Vec<(Rotation, Reply)>) {
+    // A token presented twice (two tabs, or a copy) goes once in the statement; the other
+    // presentation goes alone once the statement is done, and finds it rotated.
+    let mut presented = HashSet::new();
+    let (first, repeats): (Vec<_>, Vec<_>) = pending
+        .into_iter()
+        .partition(|(rotation, _)| presented.insert(rotation.token_hash.clone()));
+    rotate_together(&db, first).await;
+    for (rotation, reply) in repeats {
+        tokio::spawn(rotate_alone(db.clone(), rotation, reply));
     }
-    let mut tx = db::begin_write(db, Dialect::Postgres).await?;
-    // Anything but a continued session is rolled back as `tx` is dropped.
-    Ok(
-        match rotate_refresh_token_in(&mut tx, Dialect::Postgres, &rotation).await? {
-            Rotated::Outcome(outcome @ RefreshOutcome::Continued { .. }) => {
-                db::commit(tx).await?;
-                outcome
+}
+
+/// PostgreSQL: `pending`, no token twice, in one statement; the rotations it left out go on
+/// in transactions of their own.
+async fn rotate_together(db: &Db, mut pending: Vec<(Rotation, Reply)>) {
+    // A caller that has gone is not rotated for (see `commit_batch`). Looked at once a
+    // connection is had: waiting for one can take seconds.
+    let mut conn = match db.acquire().await {
+        Ok(conn) => conn,
+        Err(failed) => return answer_failed(pending, &failed),
+    };
+    pending.retain(|(_, reply)| !reply.is_closed());
+    if pending.is_empty() {
+        return;
+    }
+    let rotations: Vec<&Rotation> = pending.iter().map(|(rotation, _)| rotation).collect();
+    let run = rotate_at_once(&mut conn, &rotations).await;
+    drop(conn);
+    match run {
+        Ok(AtOnceRun::Ran(done)) => {
+            for ((rotation, reply), did) in pending.into_iter().zip(done) {
+                match did {
+                    Ok(AtOnce::Continued(outcome)) => {
+                        let _ = reply.send(Ok(outcome));
+                    }
+                    Ok(AtOnce::SessionEnded) => {
+                        let _ = reply.send(Ok(RefreshOutcome::Invalid));
+                    }
+                    Ok(AtOnce::NotAtOnce) => {
+                        tokio::spawn(rotate_in_transaction(db.clone(), rotation, reply));
+                    }
+                    Err(failed) => {
+                        let _ = reply.send(Err(failed));
+                    }
+                }
             }
-            Rotated::Outcome(refused) => refused,
-            Rotated::RollBack => RefreshOutcome::Invalid,
+        }
+        // A broken deadlock wrote nothing: each goes alone.
+        Ok(AtOnceRun::GaveWay) => {
+            for (rotation, reply) in pending {
+                tokio::spawn(rotate_alone(db.clone(), rotation, reply));
+            }
+        }
+        Err(failed) => answer_failed(pending, &failed),
+    }
+}
+
+/// PostgreSQL: one rotation on its own, in a statement of its own if it can be, else in a
+/// transaction. Not begun for a caller that has gone.
+async fn rotate_alone(db: Db, rotation: Rotation, reply: Reply) {
+    let mut conn = match db.acquire().await {
+        Ok(conn) => conn,
+        Err(failed) => {
+            let _ = reply.send(Err(failed));
+            return;
+        }
+    };
+    if reply.is_closed() {
+        return;
+    }
+    let answer = match rotate_at_once(&mut conn, &[&rotation]).await {
+        Ok(AtOnceRun::Ran(mut done)) => match done.pop() {
+            Some(Ok(AtOnce::Continued(outcome))) => Ok(outcome),
+            Some(Ok(AtOnce::SessionEnded)) => Ok(RefreshOutcome::Invalid),
+            Some(Err(failed)) => Err(failed),
+            Some(Ok(AtOnce::NotAtOnce)) | None => {
+                drop(conn);
+                return rotate_in_transaction(db, rotation, reply).await;
+            }
         },
-    )
+        Ok(AtOnceRun::GaveWay) => {
+            drop(conn);
+            return rotate_in_transaction(db, rotation, reply).await;
+        }
+        Err(failed) => Err(failed),
+    };
+    let _ = reply.send(answer);
+}
+
+/// PostgreSQL: a rotation that a statement did not carry out, in a transaction that tells
+/// which refusal it is (reused, within a tab's grace, expired, invalid), or that waits for
+/// a user's row held by a sign-out or a credential change. It is rolled back, not
+/// committed, if its caller has gone by then: nobody would get the new refresh token, and
+/// the old one, rotated, would read as stolen at its holder's next refresh.
+async fn rotate_in_transaction(db: Db, rotation: Rotation, reply: Reply) {
+    let answer = async {
+        let mut tx = db::begin_write(&db, Dialect::Postgres).await?;
+        // Anything not committed is rolled back as `tx` is dropped.
+        Ok(
+            match rotate_refresh_token_in(&mut tx, Dialect::Postgres, &rotation).await? {
+                Rotated::Outcome(outcome @ RefreshOutcome::Continued { .. }) => {
+                    if reply.is_closed() {
+                        return Ok(None);
+                    }
+                    db::commit(tx).await?;
+                    Some(outcome)
+                }
+                Rotated::Outcome(refused) => Some(refused),
+                Rotated::RollBack => Some(RefreshOutcome::Invalid),
+            },
+        )
+    };
+    match answer.await {
+        Ok(Some(outcome)) => {
+            let _ = reply.send(Ok(outcome));
+        }
+        Ok(None) => {}
+        Err(failed) => {
+            let _ = reply.send(Err(failed));
+        }
+    }
 }
 
 /// The committing task: takes whatever is waiting (up to `MAX_BATCH`), carries it out in
@@ -106,7 +234,7 @@ async fn rotate_alone(db: &Db, rotation: Rotation) -> sqlx::Result<RefreshOutcom
 /// connection has written in between, so the pool's connections, each taken in turn, began
 /// every batch by reading the index pages again (in the profile: `pread` and page-cache
 /// refills on sqlx's SQLite thread).
-async fn commit_together(db: Db, mut waiting: mpsc::Receiver<(Rotation, Reply)>) {
+async fn commit_together(db: Db, mut waiting: Waiting) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut writer = None;
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {

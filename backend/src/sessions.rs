@@ -369,7 +369,7 @@ impl Writes<'_> {
                  INSERT INTO audit_events (id, at, user_id, session_id, kind, ip, user_agent, detail)
                  SELECT $8, $1, $9, id, $10, $11, $12, NULL FROM granted)
              SELECT (SELECT count(*) FROM won) AS won, (SELECT count(*) FROM granted) AS granted",
-            record = access_grant::record_on_rotation_sql("$3"),
+            record = access_grant::record_on_rotation_sql("$1", "$2", "$3"),
         ))
         .bind(self.now)
         .bind(self.terms.idle_expires_at)
@@ -423,7 +423,7 @@ impl Writes<'_> {
     }
 }
 
-/// What `rotate_at_once` did.
+/// What `rotate_at_once` did with one rotation.
 pub enum AtOnce {
     /// Rotated and committed.
     Continued(RefreshOutcome),
@@ -438,116 +438,206 @@ pub enum AtOnce {
     NotAtOnce,
 }
 
-/// PostgreSQL's SQLSTATE for a `NOWAIT` lock that was held.
-const LOCK_NOT_AVAILABLE: &str = "55P03";
+/// What one `rotate_at_once` statement did.
+pub enum AtOnceRun {
+    /// Committed: what it did with each rotation, in the order given. Each rotation's
+    /// answer is its own: one that cannot be read back fails that caller alone.
+    Ran(Vec<sqlx::Result<AtOnce>>),
+    /// Nothing was written, for any of them: PostgreSQL broke a deadlock with another
+    /// statement by ending this one.
+    GaveWay,
+}
 
-/// A rotation in one statement, on PostgreSQL, for the token whose every check passes (the
+/// PostgreSQL's SQLSTATE for a broken deadlock.
+const DEADLOCK_DETECTED: &str = "40P01";
+
+/// One rotation's values, as the statement of `rotate_at_once` reads them
+/// (`json_to_recordset`: sqlx's `Any` driver binds no arrays).
+#[derive(serde::Serialize)]
+struct AtOnceInput<'a> {
+    ord: usize,
+    token_hash: &'a str,
+    now: UnixTime,
+    idle_expires_at: UnixTime,
+    /// The access token's expiry before the session's end caps it, which only the
+    /// statement reads: `access_grant::on_rotation` computes the same cap from what it
+    /// returns.
+    access_expires_at: UnixTime,
+    new_hash: String,
+    new_expires_at: UnixTime,
+    event_id: String,
+    ip: Option<&'a str>,
+    user_agent: Option<&'a str>,
+}
+
+/// Rotations in one statement, on PostgreSQL, for tokens whose every check passes (the
 /// case of nearly every refresh): the read of `rotate_refresh_token_in` with its checks
-/// moved into `WHERE`, then `Writes::in_one_statement`, with no `BEGIN` and `COMMIT`
-/// around them. One round trip instead of four. The conditions are those of
-/// `rotate_refresh_token_in` for a token that was never rotated; a token that fails any
-/// of them is left to it, in a transaction.
+/// moved into `WHERE`, then the four writes of `Writes::in_one_statement`, for every
+/// rotation at once, with no `BEGIN` and `COMMIT` around them. One round trip and one
+/// commit for them all, instead of four round trips and a commit each. `rotations` must
+/// not present one token twice (`rotations.rs` keeps repeats for later). The conditions are
+/// those of `rotate_refresh_token_in` for a token that was never rotated; a token that
+/// fails any of them is left to it, in a transaction.
 ///
-/// The order of locks is the same: the user's row first (`FOR SHARE OF u` in `cur`, which
-/// `won` waits for), then the token, then the session. A sign-out that committed after the
-/// statement began is seen by `granted`, whose `revoked_at IS NULL` is checked again on the
-/// session's latest version (PostgreSQL re-evaluates an `UPDATE`'s condition on a row that
-/// changed since the statement began).
+/// The order of locks is the same: each user's row first (`FOR SHARE` in `cur`), then the
+/// token, then the session. A sign-out that committed after the statement began is seen by
+/// `granted`, whose `revoked_at IS NULL` is checked again on the session's latest version
+/// (PostgreSQL re-evaluates an `UPDATE`'s condition on a row that changed since the
+/// statement began).
 ///
-/// Once sent, the statement commits whether or not its caller is still there to hand the
-/// new token to; a client that never gets it would present the old one as a copy next
-/// time. The transaction path has that window too, but only around its `COMMIT`. So the
-/// statement does not wait for the user's row (`NOWAIT`): a rotation that finds the row
-/// held by a sign-out or a credential change, the one wait that can last, goes to the
-/// transaction path, which waits with nothing committed.
-pub async fn rotate_at_once(conn: &mut AnyConnection, rotation: &Rotation) -> sqlx::Result<AtOnce> {
-    let Rotation {
-        ref token_hash,
-        policy,
-        access_ttl,
-        ref client,
-        now,
-        ..
-    } = *rotation;
-    let idle_expires_at = now + policy.idle_timeout;
-    let token = new_refresh_token();
-    // `$3` is the access token's expiry before the session's end caps it, which only the
-    // statement reads: `access_grant::on_rotation` computes the same cap from what it returns.
-    // The token is looked up in a subquery, which PostgreSQL runs first and once, so the
-    // plan starts from the token's key whatever the statistics say. Written as a join, a
-    // fresh database (not yet analysed) was planned from `users` outwards, over every
-    // session: 3 ms a rotation instead of 0.1.
-    let row = sqlx::query(&format!(
-        "WITH cur AS (
-             SELECT s.id AS session_id, s.user_id, s.expires_at AS session_expires_at, {columns}
-             FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.id = (SELECT session_id FROM refresh_tokens
-                           WHERE token_hash = $4 AND rotated_at IS NULL AND expires_at > $1)
-               AND s.revoked_at IS NULL AND s.expires_at > $1 AND s.idle_expires_at > $1
-               AND u.disabled_at IS NULL AND u.deleted_at IS NULL{lock} NOWAIT),
+/// Once sent, the statement commits whether or not the callers are still there to hand
+/// the new tokens to; a client that never gets its token would present the old one as a
+/// copy next time. The transaction path has that window too, but only around its
+/// `COMMIT`. So the statement never waits for a user's row (`SKIP LOCKED`): a rotation whose
+/// user's row is held (by a sign-out, a credential change, any change of the account), the
+/// one wait that can last, is left out of `cur`, has nothing written, and goes to the
+/// transaction path, which waits with nothing committed; the others in the statement go on.
+/// Shared locks do not conflict, so two processes' statements never wait for each other's
+/// users. They can still wait for a token's or a session's row, and could deadlock over the
+/// same two tokens presented in both, which PostgreSQL breaks (`GaveWay`).
+///
+/// Each lookup is a `LATERAL` subquery, from the token's key to its session and its user,
+/// each with a `LIMIT 1` that it cannot exceed (keys) but that keeps PostgreSQL from
+/// flattening it into a join: the plan then starts from the tokens given whatever the
+/// statistics say. Written as joins, a fresh database (not yet analysed) was planned from
+/// `users` outwards, over every session, 3 ms a rotation instead of 0.1.
+pub async fn rotate_at_once(
+    conn: &mut AnyConnection,
+    rotations: &[&Rotation],
+) -> sqlx::Result<AtOnceRun> {
+    let tokens: Vec<Secret> = rotations.iter().map(|_| new_refresh_token()).collect();
+    let input: Vec<AtOnceInput> = rotations
+        .iter()
+        .zip(&tokens)
+        .enumerate()
+        .map(|(ord, (rotation, token))| {
+            let Rotation {
+                ref token_hash,
+                policy,
+                access_ttl,
+                ref client,
+                now,
+                ..
+            } = **rotation;
+            let idle_expires_at = now + policy.idle_timeout;
+            AtOnceInput {
+                ord,
+                token_hash,
+                now,
+                idle_expires_at,
+                access_expires_at: (now + access_ttl).min(idle_expires_at),
+                new_hash: hash_refresh_token(token),
+                new_expires_at: now + policy.refresh_ttl,
+                event_id: new_id(),
+                ip: client.ip.as_deref(),
+                user_agent: client.user_agent.as_deref(),
+            }
+        })
+        .collect();
+    let input = serde_json::to_string(&input).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let rows = sqlx::query(&format!(
+        "WITH input AS (
+             SELECT * FROM json_to_recordset($1::json) AS i(
+                 ord bigint, token_hash text, now bigint, idle_expires_at bigint,
+                 access_expires_at bigint, new_hash text, new_expires_at bigint, event_id text,
+                 ip text, user_agent text)),
+         cur AS (
+             SELECT i.*, s.session_id, s.user_id, s.session_expires_at, u.*
+             FROM input i
+             CROSS JOIN LATERAL (
+                 SELECT session_id FROM refresh_tokens
+                 WHERE token_hash = i.token_hash AND rotated_at IS NULL AND expires_at > i.now
+                 LIMIT 1) t
+             CROSS JOIN LATERAL (
+                 SELECT id AS session_id, user_id, expires_at AS session_expires_at FROM sessions
+                 WHERE id = t.session_id AND revoked_at IS NULL
+                   AND expires_at > i.now AND idle_expires_at > i.now
+                 LIMIT 1) s
+             CROSS JOIN LATERAL (
+                 SELECT {columns} FROM users u
+                 WHERE u.id = s.user_id AND u.disabled_at IS NULL AND u.deleted_at IS NULL
+                 {lock} SKIP LOCKED) u),
          won AS (
-             UPDATE refresh_tokens SET rotated_at = $1
-             WHERE token_hash = $4 AND rotated_at IS NULL AND EXISTS (SELECT FROM cur)
-             RETURNING session_id),
+             UPDATE refresh_tokens rt SET rotated_at = c.now FROM cur c
+             WHERE rt.token_hash = c.token_hash AND rt.rotated_at IS NULL
+             RETURNING c.ord, rt.session_id),
          granted AS ({record}
-             WHERE id = (SELECT session_id FROM won) AND revoked_at IS NULL
-             RETURNING id, user_id),
+             FROM won w JOIN cur c ON c.ord = w.ord
+             WHERE sessions.id = w.session_id AND sessions.revoked_at IS NULL
+             RETURNING c.ord, sessions.id, sessions.user_id),
          issued AS (
              INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at)
-             SELECT $5, id, $1, $6 FROM granted),
+             SELECT i.new_hash, g.id, i.now, i.new_expires_at
+             FROM granted g JOIN input i ON i.ord = g.ord),
          audited AS (
              INSERT INTO audit_events (id, at, user_id, session_id, kind, ip, user_agent, detail)
-             SELECT $7, $1, user_id, id, $8, $9, $10, NULL FROM granted)
-         SELECT cur.*, (SELECT count(*) FROM won) AS won, (SELECT count(*) FROM granted) AS granted
-         FROM cur",
+             SELECT i.event_id, i.now, g.user_id, g.id, $2, i.ip, i.user_agent, NULL
+             FROM granted g JOIN input i ON i.ord = g.ord)
+         SELECT c.*, w.ord IS NOT NULL AS won, g.ord IS NOT NULL AS granted
+         FROM cur c LEFT JOIN won w ON w.ord = c.ord LEFT JOIN granted g ON g.ord = c.ord",
         columns = users::LOCKED_COLUMNS,
         lock = users::lock_clause(Dialect::Postgres, RowLock::Shared),
-        record =
-            access_grant::record_on_rotation_sql("LEAST($3, (SELECT session_expires_at FROM cur))"),
+        record = access_grant::record_on_rotation_sql(
+            "c.now",
+            "c.idle_expires_at",
+            "LEAST(c.access_expires_at, c.session_expires_at)"
+        ),
     ))
-    .bind(now)
-    .bind(idle_expires_at)
-    .bind((now + access_ttl).min(idle_expires_at))
-    .bind(token_hash)
-    .bind(hash_refresh_token(&token))
-    .bind(now + policy.refresh_ttl)
-    .bind(new_id())
+    .bind(input)
     .bind(AuditKind::Refresh.as_str())
-    .bind(client.ip.as_deref())
-    .bind(client.user_agent.as_deref())
-    // Every reply to the end (`fetch_all`, not `fetch_optional`, which returns at the first
-    // row): the implicit commit comes after the row, and its failure must be this call's.
+    // Every reply to the end (`fetch_all`): the implicit commit comes after the rows, and
+    // its failure must be this call's.
     .fetch_all(&mut *conn)
     .await;
-    let row = match row {
-        Ok(rows) => rows.into_iter().next(),
-        // `NOWAIT`: the user's row is held by a sign-out or a credential change.
-        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(LOCK_NOT_AVAILABLE) => {
-            return Ok(AtOnce::NotAtOnce)
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(DEADLOCK_DETECTED) => {
+            return Ok(AtOnceRun::GaveWay)
         }
         Err(e) => return Err(e),
     };
-    let Some(row) = row else {
-        return Ok(AtOnce::NotAtOnce);
-    };
-    let won: i64 = row.try_get("won")?;
-    let granted: i64 = row.try_get("granted")?;
-    match (won, granted) {
+    let mut done: Vec<sqlx::Result<AtOnce>> =
+        rotations.iter().map(|_| Ok(AtOnce::NotAtOnce)).collect();
+    let mut tokens: Vec<Option<Secret>> = tokens.into_iter().map(Some).collect();
+    for row in rows {
+        // Each row answers the rotation it names, once. The numbers are the statement's
+        // own, so one that names none is a fault of this code, not of a rotation.
+        let ord: i64 = row.try_get("ord")?;
+        let answered = usize::try_from(ord).ok().and_then(|ord| {
+            let token = tokens.get_mut(ord)?.take()?;
+            Some((ord, token))
+        });
+        let Some((ord, token)) = answered else {
+            return Err(sqlx::Error::Protocol(
+                "an answer to no rotation asked".into(),
+            ));
+        };
+        done[ord] = continued(&row, rotations[ord], token);
+    }
+    Ok(AtOnceRun::Ran(done))
+}
+
+/// What `rotate_at_once` did with the rotation of `row`, whose new token is `token`.
+fn continued(row: &sqlx::any::AnyRow, rotation: &Rotation, token: Secret) -> sqlx::Result<AtOnce> {
+    match (
+        row.try_get::<bool, _>("won")?,
+        row.try_get::<bool, _>("granted")?,
+    ) {
         // Rotated by a concurrent presentation between `cur` and `won`: a race for
         // `rotate_refresh_token_in` to tell from a copy.
-        (0, _) => return Ok(AtOnce::NotAtOnce),
-        (_, 0) => return Ok(AtOnce::SessionEnded),
-        _ => {}
+        (false, _) => return Ok(AtOnce::NotAtOnce),
+        (true, false) => return Ok(AtOnce::SessionEnded),
+        (true, true) => {}
     }
     let user_id: String = row.try_get("user_id")?;
-    let user = users::locked_user_of(&row)?;
+    let user = users::locked_user_of(row)?;
     let session_expires_at: i64 = row.try_get("session_expires_at")?;
     let terms = access_grant::on_rotation(
         &user,
         session_expires_at,
-        access_ttl,
-        policy.idle_timeout,
-        now,
+        rotation.access_ttl,
+        rotation.policy.idle_timeout,
+        rotation.now,
     )
     .ok_or_else(|| {
         // Not reachable with a positive access lifetime and idle timeout (the

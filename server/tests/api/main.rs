@@ -28,6 +28,7 @@ mod posts;
 mod processes;
 mod push_reasons;
 mod refresh;
+mod rotations_at_once;
 mod set_receiver;
 mod sign_in;
 mod sign_out;

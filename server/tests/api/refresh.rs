@@ -293,7 +293,7 @@ async fn a_sign_out_that_commits_while_a_one_statement_rotation_runs_wins() {
 /// only the condition of the rotation's write (`revoked_at IS NULL`) refuses it. The
 /// sign-out is held open by hand until the rotation is seen waiting, so this is the
 /// interleaving every time, not by chance. (The one-statement rotation does not wait for
-/// the row, `NOWAIT`: it gives way to the transaction, which is what waits here.)
+/// the row, `SKIP LOCKED`: it leaves it to the transaction, which is what waits here.)
 #[tokio::test]
 async fn a_rotation_that_waited_behind_a_sign_out_is_refused() {
     let app = spawn_app(Backend::Postgres).await;
