@@ -41,7 +41,7 @@ pub struct Shared {
     pub revocations: Arc<RevocationView>,
     pub limiter: Arc<RateLimiter>,
     pub activity: Arc<ActivityThrottle>,
-    /// Where refresh tokens are rotated (together on SQLite, `rotations.rs`).
+    /// Where refresh tokens are rotated, several at a time (`rotations.rs`).
     pub rotations: Arc<Rotations>,
     pub clock: Clock,
     /// Sign-outs the database could not take, retried in the background
